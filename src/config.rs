@@ -1,0 +1,493 @@
+//! Settings from the environment (and `.env`), validated once at start.
+//!
+//! Every setting is listed in `.env.example` with its default. A bad value stops the start with one
+//! line that names the setting and says how to fix it ([`SettingsError`]); secrets are held in
+//! [`Secret`], whose `Debug` never shows the value.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+
+use url::Url;
+
+/// A value that must never reach a log line or an error page.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Which database the one binary talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseKind {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen_addr: SocketAddr,
+    pub public_base_url: Url,
+    pub database_url: String,
+    pub database_kind: DatabaseKind,
+    pub line: LineSettings,
+    pub sms: SmsSettings,
+    /// Signs short-lived links and cookies. Generated per process when unset (see `secret_key_generated`).
+    pub secret_key: Secret,
+    pub secret_key_generated: bool,
+    /// No LINE credentials: the built-in LINE emulator stands in for the LINE Platform.
+    pub demo: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct LineSettings {
+    pub channel_secret: Option<Secret>,
+    pub channel_access_token: Option<Secret>,
+    pub oa_basic_id: Option<String>,
+    pub login_channel_id: Option<String>,
+    pub liff_id: Option<String>,
+    pub api_base_url: Url,
+    pub liff_sdk_url: Url,
+}
+
+#[derive(Debug, Clone)]
+pub enum SmsSettings {
+    /// Writes each message to the log (and the demo outbox) instead of sending it.
+    Log,
+    Mitake {
+        username: String,
+        password: Secret,
+        api_base_url: Url,
+    },
+    Every8d {
+        uid: String,
+        password: Secret,
+        api_base_url: Url,
+    },
+    Twilio {
+        account_sid: String,
+        auth_token: Secret,
+        from: String,
+        api_base_url: Url,
+    },
+}
+
+impl SmsSettings {
+    pub fn provider_name(&self) -> &'static str {
+        match self {
+            SmsSettings::Log => "log",
+            SmsSettings::Mitake { .. } => "mitake",
+            SmsSettings::Every8d { .. } => "every8d",
+            SmsSettings::Twilio { .. } => "twilio",
+        }
+    }
+}
+
+/// One bad setting, rendered as the single line the operator sees.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("setting {name}: {problem}")]
+pub struct SettingsError {
+    pub name: &'static str,
+    pub problem: String,
+}
+
+impl SettingsError {
+    fn new(name: &'static str, problem: impl Into<String>) -> Self {
+        Self {
+            name,
+            problem: problem.into(),
+        }
+    }
+}
+
+/// Every name this program reads, so a typo such as `LINE_CHANEL_SECRET` in `.env` is caught.
+pub const KNOWN_SETTINGS: &[&str] = &[
+    "LISTEN_ADDR",
+    "PUBLIC_BASE_URL",
+    "DATABASE_URL",
+    "LINE_CHANNEL_SECRET",
+    "LINE_CHANNEL_ACCESS_TOKEN",
+    "LINE_OA_BASIC_ID",
+    "LINE_LOGIN_CHANNEL_ID",
+    "LIFF_ID",
+    "LINE_API_BASE_URL",
+    "LIFF_SDK_URL",
+    "SMS_PROVIDER",
+    "MITAKE_USERNAME",
+    "MITAKE_PASSWORD",
+    "MITAKE_API_BASE_URL",
+    "EVERY8D_UID",
+    "EVERY8D_PASSWORD",
+    "EVERY8D_API_BASE_URL",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_FROM",
+    "TWILIO_API_BASE_URL",
+    "SECRET_KEY",
+    "DEMO",
+];
+
+pub const DEFAULT_LISTEN_ADDR: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/store-assistant.db";
+pub const DEFAULT_LINE_API_BASE_URL: &str = "https://api.line.me";
+pub const DEFAULT_LIFF_SDK_URL: &str = "https://static.line-scdn.net/liff/edge/2/sdk.js";
+
+impl Settings {
+    /// Reads the process environment, after loading `.env` from the working directory if present.
+    pub fn from_env(force_demo: bool) -> Result<Self, SettingsError> {
+        if let Err(err) = dotenvy::dotenv()
+            && !err.not_found()
+        {
+            return Err(SettingsError::new(
+                "(.env)",
+                format!("the .env file could not be read ({err}); fix or remove it"),
+            ));
+        }
+        let vars: HashMap<String, String> = std::env::vars()
+            .filter(|(k, _)| KNOWN_SETTINGS.contains(&k.as_str()))
+            .collect();
+        Self::from_vars(&vars, force_demo)
+    }
+
+    /// Builds settings from a map of variables; the environment is only one source (tests are another).
+    pub fn from_vars(
+        vars: &HashMap<String, String>,
+        force_demo: bool,
+    ) -> Result<Self, SettingsError> {
+        let get = |name: &str| {
+            vars.get(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+
+        let listen_text = get("LISTEN_ADDR").unwrap_or_else(|| DEFAULT_LISTEN_ADDR.to_owned());
+        let listen_addr: SocketAddr = listen_text.parse().map_err(|_| {
+            SettingsError::new(
+                "LISTEN_ADDR",
+                format!(
+                    "{listen_text:?} is not an address and port; use host:port, for example {DEFAULT_LISTEN_ADDR} or 0.0.0.0:8080"
+                ),
+            )
+        })?;
+
+        let public_base_url = match get("PUBLIC_BASE_URL") {
+            Some(text) => parse_http_url("PUBLIC_BASE_URL", &text)?,
+            None => {
+                let host = if listen_addr.ip().is_unspecified() {
+                    "127.0.0.1".to_owned()
+                } else {
+                    listen_addr.ip().to_string()
+                };
+                Url::parse(&format!("http://{host}:{}", listen_addr.port()))
+                    .expect("an address and port form a valid URL")
+            }
+        };
+
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        let database_kind = database_kind(&database_url)?;
+
+        let line = LineSettings {
+            channel_secret: get("LINE_CHANNEL_SECRET").map(Secret::new),
+            channel_access_token: get("LINE_CHANNEL_ACCESS_TOKEN").map(Secret::new),
+            oa_basic_id: get("LINE_OA_BASIC_ID")
+                .map(|id| parse_basic_id(&id))
+                .transpose()?,
+            login_channel_id: get("LINE_LOGIN_CHANNEL_ID")
+                .map(|id| parse_channel_id(&id))
+                .transpose()?,
+            liff_id: get("LIFF_ID").map(|id| parse_liff_id(&id)).transpose()?,
+            api_base_url: parse_http_url(
+                "LINE_API_BASE_URL",
+                &get("LINE_API_BASE_URL").unwrap_or_else(|| DEFAULT_LINE_API_BASE_URL.to_owned()),
+            )?,
+            liff_sdk_url: parse_http_url(
+                "LIFF_SDK_URL",
+                &get("LIFF_SDK_URL").unwrap_or_else(|| DEFAULT_LIFF_SDK_URL.to_owned()),
+            )?,
+        };
+
+        let demo = decide_demo(&line, force_demo || parse_bool("DEMO", get("DEMO"))?)?;
+        let sms = parse_sms(&get)?;
+
+        let (secret_key, secret_key_generated) = match get("SECRET_KEY") {
+            Some(key) if key.len() >= 32 => (Secret::new(key), false),
+            Some(_) => {
+                return Err(SettingsError::new(
+                    "SECRET_KEY",
+                    "is shorter than 32 characters; generate one with `openssl rand -base64 48`",
+                ));
+            }
+            None => (Secret::new(crate::domain::tokens::random_token(32)), true),
+        };
+
+        Ok(Settings {
+            listen_addr,
+            public_base_url,
+            database_url,
+            database_kind,
+            line,
+            sms,
+            secret_key,
+            secret_key_generated,
+            demo,
+        })
+    }
+
+    /// `https` public URL: cookies get the `Secure` flag.
+    pub fn cookies_secure(&self) -> bool {
+        self.public_base_url.scheme() == "https"
+    }
+
+    /// An absolute URL on this server for a path such as `/q/abc`.
+    pub fn public_url(&self, path: &str) -> String {
+        format!(
+            "{}{}",
+            self.public_base_url.as_str().trim_end_matches('/'),
+            path
+        )
+    }
+}
+
+fn database_kind(url: &str) -> Result<DatabaseKind, SettingsError> {
+    let scheme = url.split(':').next().unwrap_or_default();
+    match scheme {
+        "sqlite" => Ok(DatabaseKind::Sqlite),
+        "postgres" | "postgresql" => Ok(DatabaseKind::Postgres),
+        _ => Err(SettingsError::new(
+            "DATABASE_URL",
+            format!(
+                "the scheme {scheme:?} is not supported; use sqlite://path/to/file.db or postgres://user@host:5432/dbname"
+            ),
+        )),
+    }
+}
+
+fn parse_http_url(name: &'static str, text: &str) -> Result<Url, SettingsError> {
+    match Url::parse(text) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(url),
+        _ => Err(SettingsError::new(
+            name,
+            format!("{text:?} is not an http(s) URL; use for example https://shop.example.com"),
+        )),
+    }
+}
+
+fn parse_bool(name: &'static str, value: Option<String>) -> Result<bool, SettingsError> {
+    match value.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None | Some("0" | "false" | "no" | "off") => Ok(false),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some(other) => Err(SettingsError::new(
+            name,
+            format!("{other:?} is not a yes/no value; use true or false"),
+        )),
+    }
+}
+
+/// LINE basic IDs look like `@123abcde`; the `@` is part of the ID and is added when missing.
+fn parse_basic_id(text: &str) -> Result<String, SettingsError> {
+    let id = text.strip_prefix('@').unwrap_or(text);
+    if !id.is_empty()
+        && id.len() <= 40
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    {
+        Ok(format!("@{id}"))
+    } else {
+        Err(SettingsError::new(
+            "LINE_OA_BASIC_ID",
+            format!(
+                "{text:?} is not a LINE basic ID; copy it from the OA Manager, for example @123abcde"
+            ),
+        ))
+    }
+}
+
+fn parse_channel_id(text: &str) -> Result<String, SettingsError> {
+    if !text.is_empty() && text.len() <= 20 && text.chars().all(|c| c.is_ascii_digit()) {
+        Ok(text.to_owned())
+    } else {
+        Err(SettingsError::new(
+            "LINE_LOGIN_CHANNEL_ID",
+            format!(
+                "{text:?} is not a channel ID; it is the number shown on the LINE Login channel's Basic settings tab"
+            ),
+        ))
+    }
+}
+
+fn parse_liff_id(text: &str) -> Result<String, SettingsError> {
+    let valid = text.split_once('-').is_some_and(|(channel, rest)| {
+        !channel.is_empty()
+            && channel.chars().all(|c| c.is_ascii_digit())
+            && !rest.is_empty()
+            && rest.chars().all(|c| c.is_ascii_alphanumeric())
+    });
+    if valid {
+        Ok(text.to_owned())
+    } else {
+        Err(SettingsError::new(
+            "LIFF_ID",
+            format!(
+                "{text:?} is not a LIFF ID; copy it from the LIFF tab of the LINE Login channel, for example 1234567890-AbCdEfGh"
+            ),
+        ))
+    }
+}
+
+/// Demo mode only when no LINE credential is set; real credentials and demo never mix.
+fn decide_demo(line: &LineSettings, demo_requested: bool) -> Result<bool, SettingsError> {
+    let has_secret = line.channel_secret.is_some();
+    let has_token = line.channel_access_token.is_some();
+    match (has_secret, has_token) {
+        (false, false) => Ok(true),
+        (true, true) if demo_requested => Err(SettingsError::new(
+            "DEMO",
+            "demo mode was asked for but LINE credentials are set; unset LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN, or drop --demo/DEMO",
+        )),
+        (true, true) => Ok(false),
+        (true, false) => Err(SettingsError::new(
+            "LINE_CHANNEL_ACCESS_TOKEN",
+            "is missing while LINE_CHANNEL_SECRET is set; copy the long-lived channel access token from the Messaging API tab",
+        )),
+        (false, true) => Err(SettingsError::new(
+            "LINE_CHANNEL_SECRET",
+            "is missing while LINE_CHANNEL_ACCESS_TOKEN is set; copy the channel secret from the Basic settings tab",
+        )),
+    }
+}
+
+fn parse_sms(get: &dyn Fn(&str) -> Option<String>) -> Result<SmsSettings, SettingsError> {
+    let required = |name: &'static str, provider: &str| {
+        get(name).ok_or_else(|| {
+            SettingsError::new(
+                name,
+                format!("is required when SMS_PROVIDER={provider}; set it to the value from your {provider} account"),
+            )
+        })
+    };
+    let base_url = |name: &'static str, default: &str| {
+        parse_http_url(name, &get(name).unwrap_or_else(|| default.to_owned()))
+    };
+    let provider = get("SMS_PROVIDER").unwrap_or_else(|| "log".to_owned());
+    match provider.to_ascii_lowercase().as_str() {
+        "log" => Ok(SmsSettings::Log),
+        "mitake" => Ok(SmsSettings::Mitake {
+            username: required("MITAKE_USERNAME", "mitake")?,
+            password: Secret::new(required("MITAKE_PASSWORD", "mitake")?),
+            api_base_url: base_url("MITAKE_API_BASE_URL", "https://smsapi.mitake.com.tw")?,
+        }),
+        "every8d" => Ok(SmsSettings::Every8d {
+            uid: required("EVERY8D_UID", "every8d")?,
+            password: Secret::new(required("EVERY8D_PASSWORD", "every8d")?),
+            api_base_url: base_url("EVERY8D_API_BASE_URL", "https://oms.every8d.com")?,
+        }),
+        "twilio" => Ok(SmsSettings::Twilio {
+            account_sid: required("TWILIO_ACCOUNT_SID", "twilio")?,
+            auth_token: Secret::new(required("TWILIO_AUTH_TOKEN", "twilio")?),
+            from: required("TWILIO_FROM", "twilio")?,
+            api_base_url: base_url("TWILIO_API_BASE_URL", "https://api.twilio.com")?,
+        }),
+        other => Err(SettingsError::new(
+            "SMS_PROVIDER",
+            format!("{other:?} is not a known SMS provider; use log, mitake, every8d or twilio"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_are_sqlite_and_demo() {
+        let settings = Settings::from_vars(&vars(&[]), false).unwrap();
+        assert_eq!(settings.listen_addr.to_string(), DEFAULT_LISTEN_ADDR);
+        assert_eq!(settings.database_kind, DatabaseKind::Sqlite);
+        assert!(settings.demo);
+        assert!(settings.secret_key_generated);
+        assert_eq!(settings.public_url("/q/x"), "http://127.0.0.1:8080/q/x");
+    }
+
+    #[test]
+    fn malformed_listen_addr_names_the_setting() {
+        let err = Settings::from_vars(&vars(&[("LISTEN_ADDR", "nonsense")]), false).unwrap_err();
+        assert_eq!(err.name, "LISTEN_ADDR");
+        assert!(err.to_string().contains("host:port"), "{err}");
+    }
+
+    #[test]
+    fn unknown_database_scheme_is_refused() {
+        let err =
+            Settings::from_vars(&vars(&[("DATABASE_URL", "mysql://x/y")]), false).unwrap_err();
+        assert_eq!(err.name, "DATABASE_URL");
+        assert!(err.to_string().contains("\"mysql\""), "{err}");
+    }
+
+    #[test]
+    fn half_set_line_credentials_are_refused() {
+        let err = Settings::from_vars(&vars(&[("LINE_CHANNEL_SECRET", "s")]), false).unwrap_err();
+        assert_eq!(err.name, "LINE_CHANNEL_ACCESS_TOKEN");
+    }
+
+    #[test]
+    fn demo_cannot_be_forced_with_real_credentials() {
+        let v = vars(&[
+            ("LINE_CHANNEL_SECRET", "s"),
+            ("LINE_CHANNEL_ACCESS_TOKEN", "t"),
+        ]);
+        assert!(!Settings::from_vars(&v, false).unwrap().demo);
+        assert_eq!(Settings::from_vars(&v, true).unwrap_err().name, "DEMO");
+    }
+
+    #[test]
+    fn sms_provider_needs_its_credentials() {
+        let err = Settings::from_vars(&vars(&[("SMS_PROVIDER", "mitake")]), false).unwrap_err();
+        assert_eq!(err.name, "MITAKE_USERNAME");
+        let err = Settings::from_vars(&vars(&[("SMS_PROVIDER", "pigeon")]), false).unwrap_err();
+        assert_eq!(err.name, "SMS_PROVIDER");
+    }
+
+    #[test]
+    fn basic_id_gets_its_at_sign() {
+        let s = Settings::from_vars(&vars(&[("LINE_OA_BASIC_ID", "123abcde")]), false).unwrap();
+        assert_eq!(s.line.oa_basic_id.as_deref(), Some("@123abcde"));
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug_output() {
+        let v = vars(&[
+            ("LINE_CHANNEL_SECRET", "super-secret-value"),
+            ("LINE_CHANNEL_ACCESS_TOKEN", "token-value"),
+        ]);
+        let text = format!("{:?}", Settings::from_vars(&v, false).unwrap());
+        assert!(!text.contains("super-secret-value"));
+        assert!(!text.contains("token-value"));
+    }
+
+    #[test]
+    fn short_secret_key_is_refused() {
+        let err = Settings::from_vars(&vars(&[("SECRET_KEY", "short")]), false).unwrap_err();
+        assert_eq!(err.name, "SECRET_KEY");
+    }
+}

@@ -1,0 +1,26 @@
+//! sea-orm entities, one module per table (schema: the `migrations` crate).
+
+pub mod prelude;
+
+pub mod api_tokens;
+pub mod audit_log;
+pub mod binding_attempts;
+pub mod binding_changes;
+pub mod bindings;
+pub mod checklist_items;
+pub mod enums;
+pub mod funnel_events;
+pub mod journeys;
+pub mod line_followers;
+pub mod login_attempts;
+pub mod member_conflicts;
+pub mod members;
+pub mod otp_challenges;
+pub mod qr_tokens;
+pub mod shop_settings;
+pub mod sms_messages;
+pub mod staff_accounts;
+pub mod staff_sessions;
+pub mod store_groups;
+pub mod stores;
+pub mod webhook_events;

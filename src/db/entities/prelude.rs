@@ -1,0 +1,28 @@
+//! `use crate::db::entities::prelude::*;` brings every entity (as `Stores`, `Members`, ...)
+//! and every enum into scope.
+
+pub use super::api_tokens::Entity as ApiTokens;
+pub use super::audit_log::Entity as AuditLog;
+pub use super::binding_attempts::Entity as BindingAttempts;
+pub use super::binding_changes::Entity as BindingChanges;
+pub use super::bindings::Entity as Bindings;
+pub use super::checklist_items::Entity as ChecklistItems;
+pub use super::enums::{
+    AttemptOutcome, BindingChangeKind, CheckOutcome, ConflictStatus, FunnelStage, Route, SmsStatus,
+    StaffRole,
+};
+pub use super::funnel_events::Entity as FunnelEvents;
+pub use super::journeys::Entity as Journeys;
+pub use super::line_followers::Entity as LineFollowers;
+pub use super::login_attempts::Entity as LoginAttempts;
+pub use super::member_conflicts::Entity as MemberConflicts;
+pub use super::members::Entity as Members;
+pub use super::otp_challenges::Entity as OtpChallenges;
+pub use super::qr_tokens::Entity as QrTokens;
+pub use super::shop_settings::Entity as ShopSettings;
+pub use super::sms_messages::Entity as SmsMessages;
+pub use super::staff_accounts::Entity as StaffAccounts;
+pub use super::staff_sessions::Entity as StaffSessions;
+pub use super::store_groups::Entity as StoreGroups;
+pub use super::stores::Entity as Stores;
+pub use super::webhook_events::Entity as WebhookEvents;

@@ -1,0 +1,5 @@
+//! Pure types and rules of the product: no web, no database, no network. Unit-tested beside the code.
+
+pub mod password;
+pub mod tokens;
+pub mod username;

@@ -1,0 +1,33 @@
+//! The HTTP surface. [`routes`] is the one table a reader scans to see every endpoint.
+//! Handlers extract, call one service, and render; they hold no SQL and no HTTP client calls.
+
+mod health;
+
+use actix_web::web;
+
+use crate::error::AppError;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::FormConfig::default().error_handler(|err, _| bad_input(err)))
+        .app_data(web::QueryConfig::default().error_handler(|err, _| bad_input(err)))
+        .app_data(web::PathConfig::default().error_handler(|err, _| bad_input(err)))
+        .app_data(web::JsonConfig::default().error_handler(|err, _| bad_input(err)))
+        .route("/healthz", web::get().to(health::healthz))
+        .default_service(web::to(not_found));
+}
+
+/// Extractor failures (a malformed form, query or JSON body) become our 400 with a clear message.
+fn bad_input(err: impl std::fmt::Display) -> actix_web::Error {
+    AppError::bad_request(
+        format!("送出的資料格式不正確：{err}"),
+        format!("The submitted data is not in the expected format: {err}"),
+    )
+    .into()
+}
+
+async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
+    Err(AppError::not_found(
+        "找不到這個頁面，請確認網址是否正確。",
+        "This page does not exist; please check the address.",
+    ))
+}

@@ -1,0 +1,3 @@
+//! Use cases. Transactions live here; handlers and the CLI call one function each.
+
+pub mod accounts;

@@ -1,0 +1,7 @@
+//! The one integration test binary: each file mirrors an area of `src/http`.
+
+mod helpers;
+
+mod health;
+mod schema;
+mod settings;
