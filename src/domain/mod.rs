@@ -1,5 +1,6 @@
 //! Pure types and rules of the product: no web, no database, no network. Unit-tested beside the code.
 
+pub mod checklist;
 pub mod password;
 pub mod tokens;
 pub mod username;

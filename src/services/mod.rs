@@ -1,3 +1,4 @@
 //! Use cases. Transactions live here; handlers and the CLI call one function each.
 
 pub mod accounts;
+pub mod setup;
