@@ -3,5 +3,6 @@
 mod helpers;
 
 mod health;
+mod line_client;
 mod schema;
 mod settings;
