@@ -120,6 +120,13 @@ impl From<DbErr> for AppError {
     }
 }
 
+/// A phone number the shopper typed that is not a Taiwan mobile: 400 with an example of a valid one.
+impl From<crate::domain::phone::PhoneError> for AppError {
+    fn from(err: crate::domain::phone::PhoneError) -> Self {
+        AppError::bad_request(err.message_zh(), err.message_en())
+    }
+}
+
 /// Kept in the response so [`html_for_browsers`] can render the same message as a page.
 #[derive(Debug, Clone)]
 struct RenderedError {

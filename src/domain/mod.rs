@@ -2,5 +2,6 @@
 
 pub mod checklist;
 pub mod password;
+pub mod phone;
 pub mod tokens;
 pub mod username;
