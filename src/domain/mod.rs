@@ -3,5 +3,6 @@
 pub mod checklist;
 pub mod password;
 pub mod phone;
+pub mod sms_text;
 pub mod tokens;
 pub mod username;

@@ -84,15 +84,19 @@ impl TaiwanMobile {
             });
         }
         // A `+` anywhere but first (`09+12…`) is a typo, not an international prefix.
-        if ascii.trim_start().get(1..).is_some_and(|rest| rest.contains('+')) {
+        if ascii
+            .trim_start()
+            .get(1..)
+            .is_some_and(|rest| rest.contains('+'))
+        {
             return Err(PhoneError::NotANumber);
         }
         if !(8..=15).contains(&digits.len()) {
             return Err(PhoneError::NotANumber);
         }
         let text = with_country_code_plus(&ascii, &digits);
-        let number = phonenumber::parse(Some(Region::TW), &text)
-            .map_err(|_| PhoneError::NotANumber)?;
+        let number =
+            phonenumber::parse(Some(Region::TW), &text).map_err(|_| PhoneError::NotANumber)?;
         Self::from_number(&number)
     }
 
@@ -238,7 +242,10 @@ mod tests {
             ("0912345678; DROP TABLE", PhoneError::NotANumber),
             ("<script>0912345678</script>", PhoneError::NotANumber),
             ("１２３", PhoneError::NotANumber),
-            ("0912345678901234567890123456789012345678901", PhoneError::NotANumber),
+            (
+                "0912345678901234567890123456789012345678901",
+                PhoneError::NotANumber,
+            ),
         ];
         for (input, expected) in refused {
             assert_eq!(TaiwanMobile::parse(input), Err(expected), "{input:?}");
@@ -253,7 +260,10 @@ mod tests {
             PhoneError::NotMobile,
             PhoneError::OtherCountry,
         ] {
-            assert!(err.message_zh().contains("請輸入台灣手機號碼，例如 0912-345-678"));
+            assert!(
+                err.message_zh()
+                    .contains("請輸入台灣手機號碼，例如 0912-345-678")
+            );
             assert!(err.message_en().contains("0912-345-678"));
         }
     }

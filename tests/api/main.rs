@@ -6,3 +6,4 @@ mod health;
 mod line_client;
 mod schema;
 mod settings;
+mod sms_providers;
