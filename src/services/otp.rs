@@ -25,7 +25,7 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
+use chrono::{DateTime, FixedOffset, SubsecRound, TimeDelta, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
@@ -188,6 +188,8 @@ pub async fn send_code_at(
     request: &CodeRequest<'_>,
     now: DateTime<Utc>,
 ) -> Result<CodeSent, OtpError> {
+    // PostgreSQL keeps microseconds: compute with what will be stored, on both databases.
+    let now = now.trunc_subsecs(6);
     let phone = request.phone;
     if !setup::flags(db).await?.sms_template_enabled {
         tracing::warn!(
@@ -299,6 +301,7 @@ pub async fn verify_code_at(
     client_ip: &str,
     now: DateTime<Utc>,
 ) -> Result<VerifiedPhone, OtpError> {
+    let now = now.trunc_subsecs(6);
     let code = OtpCode::parse(code).map_err(|_| OtpError::MalformedCode)?;
     let Some(challenge) = otp_challenges::Entity::find()
         .filter(otp_challenges::Column::PhoneE164.eq(phone.e164()))

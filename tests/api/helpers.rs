@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use store_assistant::config::Settings;
-use store_assistant::startup::Application;
+use store_assistant::startup::{AppState, Application};
 use wiremock::MockServer;
 
 pub const CHANNEL_SECRET: &str = "test_secret";
@@ -21,6 +21,9 @@ pub struct TestApp {
     #[allow(dead_code)]
     pub line_api: MockServer,
     pub client: reqwest::Client,
+    /// The running app's state (settings, SMS provider and its outbox) for calling services directly.
+    #[allow(dead_code)]
+    pub state: AppState,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -54,6 +57,7 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut HashMap<String, String>)
         .expect("the application builds");
     let port = app.port();
     let db = app.state.db.clone();
+    let state = app.state.clone();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
@@ -63,6 +67,7 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut HashMap<String, String>)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap(),
+        state,
     }
 }
 

@@ -4,6 +4,7 @@ mod helpers;
 
 mod health;
 mod line_client;
+mod otp;
 mod schema;
 mod settings;
 mod sms_providers;
