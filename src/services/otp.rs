@@ -219,9 +219,8 @@ pub async fn send_code_at(
 
     if let Err(refusal) = check_limits(db, &challenge, now).await {
         delete_challenge(db, challenge.id).await?;
-        if let Some(limit) = refusal.retry_after() {
-            tracing::info!(phone = %phone.masked(), ip = %request.client_ip, retry_after_secs = limit.as_secs(), "SMS code refused: {refusal}");
-        }
+        let retry_after_secs = refusal.retry_after().map(|wait| wait.as_secs());
+        tracing::info!(phone = %phone.masked(), ip = %request.client_ip, ?retry_after_secs, "SMS code refused: {refusal}");
         return Err(refusal);
     }
 

@@ -22,7 +22,6 @@ pub struct TestApp {
     pub line_api: MockServer,
     pub client: reqwest::Client,
     /// The running app's state (settings, SMS provider and its outbox) for calling services directly.
-    #[allow(dead_code)]
     pub state: AppState,
 }
 
