@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod binding;
 mod health;
 mod line_client;
 mod schema;
