@@ -2,4 +2,5 @@
 
 pub mod accounts;
 pub mod binding;
+pub mod liff;
 pub mod setup;

@@ -4,6 +4,7 @@ mod helpers;
 
 mod binding;
 mod health;
+mod liff;
 mod line_client;
 mod schema;
 mod settings;
