@@ -157,6 +157,20 @@ impl TestApp {
         .id
     }
 
+    /// Renames a store (names with markup, for escaping tests).
+    pub async fn rename_store(&self, store_id: i32, name: &str) {
+        use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+        use store_assistant::db::entities::stores;
+        let store = stores::Entity::find_by_id(store_id)
+            .one(&self.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut store: stores::ActiveModel = store.into();
+        store.name = Set(name.to_owned());
+        store.update(&self.db).await.unwrap();
+    }
+
     /// A journey of the store (with its own QR token), valid for `valid_for` from now.
     pub async fn seed_journey(&self, store_id: i32, valid_for: chrono::Duration) -> SeededJourney {
         use sea_orm::{ActiveModelTrait, Set};

@@ -344,3 +344,56 @@ async fn the_journey_summary_names_store_and_group() {
     assert_eq!(json["binding_name"], "北區｜TP001 店");
     assert_eq!(app.get("/api/liff/journeys/unknown").await.status(), 404);
 }
+
+/// A stand-in for the LIFF SDK: a shopper already logged in to LINE, with fixed tokens.
+const FAKE_LIFF_SDK: &str = r#"
+window.liff = {
+  init: function (config) { window.__liffId = config.liffId; return Promise.resolve(); },
+  isLoggedIn: function () { return true; },
+  login: function () {},
+  getIDToken: function () { return "header.eyJzdWIiOiJVLWZyb20tdG9rZW4ifQ.signature"; },
+  getAccessToken: function () { return "user-access-token"; }
+};
+"#;
+
+#[tokio::test]
+async fn the_liff_page_reaches_bound_in_a_browser_and_escapes_the_store_name() {
+    let app = crate::helpers::spawn_app_with(|vars| {
+        let sdk = format!("{}/liff-sdk.js", vars["LINE_API_BASE_URL"]);
+        vars.insert("LIFF_SDK_URL".into(), sdk);
+    })
+    .await;
+    Mock::given(method("GET"))
+        .and(path("/liff-sdk.js"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "application/javascript")
+                .set_body_string(FAKE_LIFF_SDK),
+        )
+        .mount(&app.line_api)
+        .await;
+    line_verifies(&app, claims("U-browser", LOGIN_CHANNEL_ID, None)).await;
+    friendship(&app, true).await;
+    let hostile = "<script>alert('x')</script>信義店 & Co";
+    let store = app.seed_store("TP001", Some("北區")).await;
+    app.rename_store(store, hostile).await;
+    let journey = app.seed_journey(store, Duration::hours(72)).await;
+
+    let browser = crate::browser::Browser::start("liff_page_reaches_bound").await;
+    // LINE opens the endpoint with the journey inside liff.state.
+    browser
+        .goto(&app.url(&format!("/liff?liff.state=%3Fjourney%3D{}", journey.id)))
+        .await;
+    let offered = browser.wait_visible("#binding-name").await;
+    assert_eq!(offered, format!("北區｜{hostile}"));
+    browser.click("#consent").await;
+    browser.click("#bind-button").await;
+    let bound = browser.wait_visible("#bound-name").await;
+    assert_eq!(bound, format!("北區｜{hostile}"));
+    let html = browser.inner_html("#bound-name").await;
+    assert!(html.contains("&lt;script&gt;"), "{html}");
+    browser.close().await;
+
+    let member = members::Entity::find().one(&app.db).await.unwrap().unwrap();
+    assert_eq!(member.line_user_id.as_deref(), Some("U-browser"));
+}

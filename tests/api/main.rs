@@ -3,6 +3,7 @@
 mod helpers;
 
 mod binding;
+mod browser;
 mod health;
 mod liff;
 mod line_client;
