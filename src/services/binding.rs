@@ -448,7 +448,7 @@ async fn record_binding_audit(
     Ok(())
 }
 
-async fn bound_store(txn: &impl ConnectionTrait, store_id: i32) -> Result<BoundStore, DbErr> {
+pub async fn bound_store(txn: &impl ConnectionTrait, store_id: i32) -> Result<BoundStore, DbErr> {
     let (store, group) = stores::Entity::find_by_id(store_id)
         .find_also_related(store_groups::Entity)
         .one(txn)

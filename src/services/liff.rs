@@ -138,12 +138,7 @@ pub async fn bind(state: &AppState, request: LiffBindRequest) -> Result<BindResu
 
 /// The OA's add-friend link, when the basic id is configured.
 pub fn add_friend_url(state: &AppState) -> Option<String> {
-    state
-        .settings
-        .line
-        .oa_basic_id
-        .as_deref()
-        .map(|id| format!("https://line.me/R/ti/p/{}", id.replace('@', "%40")))
+    crate::line::links::add_friend_url(&state.settings)
 }
 
 fn line_error(err: LineApiError) -> LiffBindError {

@@ -3,4 +3,5 @@
 pub mod accounts;
 pub mod binding;
 pub mod liff;
+pub mod route_b;
 pub mod setup;
