@@ -1,4 +1,7 @@
 //! Use cases. Transactions live here; handlers and the CLI call one function each.
 
 pub mod accounts;
+pub mod audit;
+pub mod sessions;
 pub mod setup;
+pub mod stores;
