@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod admin_access;
 mod admin_auth;
 mod health;
 mod schema;
