@@ -16,6 +16,9 @@ pub const LIFF_ID: &str = "1234567890-AbCdEfGh";
 
 pub struct TestApp {
     pub address: String,
+    /// The database this app uses (for running the binary against it).
+    #[allow(dead_code)]
+    pub database_url: String,
     pub db: DatabaseConnection,
     /// The fake LINE API every LINE call of the app goes to.
     #[allow(dead_code)]
@@ -48,6 +51,7 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut HashMap<String, String>)
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
     customise(&mut vars);
+    let database_url = vars["DATABASE_URL"].clone();
     let settings = Settings::from_vars(&vars, false).expect("test settings are valid");
     let app = Application::build(settings)
         .await
@@ -57,6 +61,7 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut HashMap<String, String>)
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
+        database_url,
         db,
         line_api,
         client: reqwest::Client::builder()

@@ -4,6 +4,7 @@ mod helpers;
 
 mod admin_access;
 mod admin_auth;
+mod admin_import;
 mod admin_stores;
 mod health;
 mod schema;
