@@ -97,8 +97,16 @@ fn routes(w: &World) -> Vec<Route> {
             &[("code", "N01"), ("name", "新店"), ("group_id", "")],
             HqOnly,
         ),
-        post(format!("/admin/stores/{a}/rename"), &[("name", "改名A")], HqOnly),
-        post(format!("/admin/stores/{b}/rename"), &[("name", "改名B")], OtherStore),
+        post(
+            format!("/admin/stores/{a}/rename"),
+            &[("name", "改名A")],
+            HqOnly,
+        ),
+        post(
+            format!("/admin/stores/{b}/rename"),
+            &[("name", "改名B")],
+            OtherStore,
+        ),
         post(
             format!("/admin/stores/{b}/group"),
             &[("group_id", &gb.to_string())],
@@ -112,7 +120,11 @@ fn routes(w: &World) -> Vec<Route> {
             HqOnly,
         ),
         post("/admin/groups", &[("name", "東區")], HqOnly),
-        post(format!("/admin/groups/{gb}/rename"), &[("name", "南部")], HqOnly),
+        post(
+            format!("/admin/groups/{gb}/rename"),
+            &[("name", "南部")],
+            HqOnly,
+        ),
         post(
             format!("/admin/groups/{gb}/stores"),
             &[("store_id", &a.to_string())],
@@ -129,7 +141,11 @@ fn routes(w: &World) -> Vec<Route> {
             ],
             HqOnly,
         ),
-        post(format!("/admin/accounts/{cb}/reset-password"), &[], OtherStore),
+        post(
+            format!("/admin/accounts/{cb}/reset-password"),
+            &[],
+            OtherStore,
+        ),
         post(format!("/admin/accounts/{cb}/deactivate"), &[], OtherStore),
         post(format!("/admin/accounts/{cb}/reactivate"), &[], OtherStore),
     ]
@@ -202,7 +218,10 @@ async fn store_staff_reach_only_their_own_store_and_no_hq_route() {
     assert!(!list.contains("高雄巨蛋店"));
     assert!(!list.contains("台中店"));
     // Nothing changed.
-    assert_eq!(stores::Entity::find().all(&app.db).await.unwrap(), stores_before);
+    assert_eq!(
+        stores::Entity::find().all(&app.db).await.unwrap(),
+        stores_before
+    );
     assert_eq!(
         staff_accounts::Entity::find().all(&app.db).await.unwrap(),
         accounts_before
@@ -248,7 +267,10 @@ async fn every_admin_form_without_the_csrf_token_is_refused() {
     // Sign-out is a form too.
     let (status, _) = send(&hq, &post("/admin/logout", &[], Access::Anyone), false).await;
     assert_eq!(status, 403);
-    assert_eq!(stores::Entity::find().all(&app.db).await.unwrap(), stores_before);
+    assert_eq!(
+        stores::Entity::find().all(&app.db).await.unwrap(),
+        stores_before
+    );
 }
 
 #[tokio::test]

@@ -128,16 +128,17 @@ async fn five_failures_pause_the_account_even_for_the_right_password() {
 
     // Another account from the same address is not paused by this one's failures.
     let (_, other) = app.create_account(StaffRole::Hq, None).await;
-    assert_eq!(app.login(&other, STAFF_PASSWORD).await.status().as_u16(), 303);
+    assert_eq!(
+        app.login(&other, STAFF_PASSWORD).await.status().as_u16(),
+        303
+    );
 }
 
 #[tokio::test]
 async fn twenty_failures_from_one_address_pause_that_address() {
     let app = spawn_app().await;
     for i in 0..20 {
-        let response = app
-            .login(&format!("guess-{i}"), "wrong-password-123")
-            .await;
+        let response = app.login(&format!("guess-{i}"), "wrong-password-123").await;
         assert_eq!(response.status().as_u16(), 200);
     }
     let (_, username) = app.create_account(StaffRole::Hq, None).await;
@@ -155,7 +156,10 @@ async fn sign_out_ends_the_session() {
     let response = hq.post_form("/admin/logout", &[]).await;
     assert_eq!(response.status().as_u16(), 303);
     assert_eq!(response.headers()["location"], "/admin/login");
-    assert_eq!(staff_sessions::Entity::find().count(&app.db).await.unwrap(), 0);
+    assert_eq!(
+        staff_sessions::Entity::find().count(&app.db).await.unwrap(),
+        0
+    );
     let after = hq.get("/admin").await;
     assert_eq!(after.status().as_u16(), 303);
 }

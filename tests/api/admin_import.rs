@@ -22,9 +22,7 @@ async fn import_creates_stores_and_groups_and_updates_existing_codes() {
     app.create_store("TP01", "舊名字", Some("南區")).await;
     let hq = app.hq().await;
     let csv = format!("\u{FEFF}{HEADER}tp01,台北信義店,北區\nTP02,台北大安店,北區\nKS01,高雄店,\n");
-    let response = hq
-        .post_form("/admin/stores/import", &[("csv", &csv)])
-        .await;
+    let response = hq.post_form("/admin/stores/import", &[("csv", &csv)]).await;
     assert_eq!(response.status().as_u16(), 200);
     let body = response.text().await.unwrap();
     assert!(body.contains("新增 2 間、更新 1 間、未變更 0 間"), "{body}");
@@ -64,9 +62,7 @@ async fn a_bad_file_changes_nothing_and_lists_every_problem_by_line() {
     let csv = format!(
         "{HEADER}NEW1,好的一行,北區\nNEW2,,北區\nNEW3,{long},\nNEW1,好的一行,南區\nNEW4,少一欄\nNEW5,重複,\nnew5,重複,\n"
     );
-    let response = hq
-        .post_form("/admin/stores/import", &[("csv", &csv)])
-        .await;
+    let response = hq.post_form("/admin/stores/import", &[("csv", &csv)]).await;
     assert_eq!(response.status().as_u16(), 200);
     let body = response.text().await.unwrap();
     for expected in [
@@ -80,7 +76,10 @@ async fn a_bad_file_changes_nothing_and_lists_every_problem_by_line() {
         assert!(body.contains(expected), "missing {expected:?}: {body}");
     }
     assert_eq!(all_stores(&app).await, before);
-    assert_eq!(store_groups::Entity::find().count(&app.db).await.unwrap(), 0);
+    assert_eq!(
+        store_groups::Entity::find().count(&app.db).await.unwrap(),
+        0
+    );
 }
 
 #[tokio::test]
@@ -93,7 +92,10 @@ async fn a_wrong_header_or_encoding_is_refused() {
         .text()
         .await
         .unwrap();
-    assert!(wrong_header.contains("第 1 行：標題必須是"), "{wrong_header}");
+    assert!(
+        wrong_header.contains("第 1 行：標題必須是"),
+        "{wrong_header}"
+    );
 
     let mut big5 = HEADER.as_bytes().to_vec();
     big5.extend_from_slice(b"A1,ok,\nB1,");
@@ -126,8 +128,10 @@ async fn a_raw_upload_needs_the_csrf_header() {
 #[tokio::test]
 async fn export_then_import_changes_nothing() {
     let app = spawn_app().await;
-    app.create_store("TP01", "台北, \"信義\" 店", Some("北區")).await;
-    app.create_store("KS01", "<script>高雄</script>", None).await;
+    app.create_store("TP01", "台北, \"信義\" 店", Some("北區"))
+        .await;
+    app.create_store("KS01", "<script>高雄</script>", None)
+        .await;
     app.create_store("TC01", "台中店", Some("中區")).await;
     let hq = app.hq().await;
     let export = hq.get("/admin/stores/export.csv").await;
@@ -200,12 +204,18 @@ async fn the_command_line_imports_and_exports_the_same_format() {
         format!("{HEADER}KS01,高雄店,\nTP01,台北信義店,北區\n")
     );
 
-    std::fs::write(&input, format!("{HEADER}TP01,台北信義店,北區\nTP01,台北信義店,南區\n"))
-        .unwrap();
+    std::fs::write(
+        &input,
+        format!("{HEADER}TP01,台北信義店,北區\nTP01,台北信義店,南區\n"),
+    )
+    .unwrap();
     let output = cli(&app, &["stores", "import", input.to_str().unwrap()]);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("line 3: store TP01 is listed in two groups"), "{stderr}");
+    assert!(
+        stderr.contains("line 3: store TP01 is listed in two groups"),
+        "{stderr}"
+    );
     assert!(stderr.contains("nothing was imported"), "{stderr}");
     assert_eq!(app.group_id("南區").await, None);
 }

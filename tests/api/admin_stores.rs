@@ -21,11 +21,17 @@ async fn store_codes_are_upper_cased_and_unique_regardless_of_case() {
     let response = hq
         .post_form(
             "/admin/stores",
-            &[("code", "tp-01"), ("name", " 台北信義店 "), ("group_id", "")],
+            &[
+                ("code", "tp-01"),
+                ("name", " 台北信義店 "),
+                ("group_id", ""),
+            ],
         )
         .await;
     assert_eq!(response.status().as_u16(), 303);
-    let store = store_by_code(&app, "TP-01").await.expect("stored upper-case");
+    let store = store_by_code(&app, "TP-01")
+        .await
+        .expect("stored upper-case");
     assert_eq!(store.name, "台北信義店");
     assert_eq!(
         response.headers()["location"],
@@ -64,7 +70,13 @@ async fn bad_codes_and_names_are_refused_with_a_clear_message() {
         let body = response.text().await.unwrap();
         assert!(body.contains(expected), "{code:?} {name:?}: {body}");
     }
-    assert!(stores::Entity::find().all(&app.db).await.unwrap().is_empty());
+    assert!(
+        stores::Entity::find()
+            .all(&app.db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -156,7 +168,13 @@ async fn group_names_are_unique() {
     );
     let again = hq.post_form("/admin/groups", &[("name", " 北區 ")]).await;
     assert_eq!(again.status().as_u16(), 409);
-    assert!(again.text().await.unwrap().contains("已經有名為「北區」的群組"));
+    assert!(
+        again
+            .text()
+            .await
+            .unwrap()
+            .contains("已經有名為「北區」的群組")
+    );
 }
 
 #[tokio::test]
@@ -166,7 +184,12 @@ async fn the_binding_preview_reads_group_then_store() {
     let alone = app.create_store("KS01", "高雄店", None).await;
     let hq = app.hq().await;
     let page = hq.get(&format!("/admin/stores/{grouped}")).await;
-    assert!(page.text().await.unwrap().contains("您已綁定：北區｜台北信義店"));
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("您已綁定：北區｜台北信義店")
+    );
     let page = hq.get(&format!("/admin/stores/{alone}")).await;
     assert!(page.text().await.unwrap().contains("您已綁定：高雄店<"));
     // Store staff see the same card on their dashboard.
@@ -188,8 +211,11 @@ async fn names_with_markup_are_shown_escaped_on_every_page() {
         )
         .await;
     let hq = app.hq().await;
-    hq.post_form(&format!("/admin/stores/{store}/rename"), &[("name", "<img src=x onerror=alert(2)>")])
-        .await;
+    hq.post_form(
+        &format!("/admin/stores/{store}/rename"),
+        &[("name", "<img src=x onerror=alert(2)>")],
+    )
+    .await;
     for path in [
         "/admin/stores".to_owned(),
         format!("/admin/stores/{store}"),
@@ -203,8 +229,16 @@ async fn names_with_markup_are_shown_escaped_on_every_page() {
         assert!(!body.contains("<script>alert"), "{path}");
         assert!(!body.contains("<img src=x"), "{path}");
     }
-    let body = hq.get(&format!("/admin/stores/{store}")).await.text().await.unwrap();
-    assert!(body.contains("&lt;img src=x onerror=alert(2)&gt;") || body.contains("&#60;img"), "{body}");
+    let body = hq
+        .get(&format!("/admin/stores/{store}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        body.contains("&lt;img src=x onerror=alert(2)&gt;") || body.contains("&#60;img"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -217,8 +251,11 @@ async fn every_change_writes_an_audit_row_with_before_and_after() {
     let north = app.group_id("北區").await.unwrap();
     let hq = app.hq().await;
 
-    hq.post_form(&format!("/admin/stores/{store}/rename"), &[("name", "台北101店")])
-        .await;
+    hq.post_form(
+        &format!("/admin/stores/{store}/rename"),
+        &[("name", "台北101店")],
+    )
+    .await;
     hq.post_form(
         &format!("/admin/stores/{store}/group"),
         &[("group_id", &north.to_string())],

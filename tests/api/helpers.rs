@@ -167,7 +167,12 @@ impl StaffClient {
     }
 
     /// POSTs a raw body (a CSV file) with the CSRF token in `X-CSRF-Token`.
-    pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> reqwest::Response {
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> reqwest::Response {
         self.client
             .post(format!("{}{}", self.address, path))
             .header(reqwest::header::COOKIE, self.cookie())
@@ -201,7 +206,10 @@ impl TestApp {
             StaffRole::Hq => "hq",
             StaffRole::Store => "clerk",
         };
-        let username = format!("{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+        let username = format!(
+            "{prefix}-{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..12]
+        );
         let account = accounts::create_staff(
             &self.db,
             NewStaff {

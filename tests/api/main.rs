@@ -3,6 +3,7 @@
 mod helpers;
 
 mod admin_access;
+mod admin_accounts;
 mod admin_auth;
 mod admin_import;
 mod admin_stores;
