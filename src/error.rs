@@ -38,6 +38,9 @@ pub enum AppError {
     Unauthorized(Message),
     #[error("forbidden")]
     Forbidden,
+    /// 403 with a reason the person can act on (an expired form, a refused rule).
+    #[error("refused: {}", .0.en)]
+    Refused(Message),
     #[error("not found: {}", .0.en)]
     NotFound(Message),
     #[error("conflict: {}", .0.en)]
@@ -79,6 +82,7 @@ impl AppError {
             AppError::BadRequest(_) => "bad_request",
             AppError::Unauthorized(_) => "unauthorized",
             AppError::Forbidden => "forbidden",
+            AppError::Refused(_) => "refused",
             AppError::NotFound(_) => "not_found",
             AppError::Conflict(_) => "conflict",
             AppError::Gone(_) => "gone",
@@ -97,6 +101,7 @@ impl AppError {
             | AppError::NotFound(m)
             | AppError::Conflict(m)
             | AppError::Gone(m)
+            | AppError::Refused(m)
             | AppError::Unavailable(m)
             | AppError::TooManyRequests { message: m, .. } => m.clone(),
             AppError::Forbidden => Message::new(
@@ -190,6 +195,21 @@ impl From<crate::services::liff::LiffBindError> for AppError {
     }
 }
 
+impl From<crate::domain::access::AccessDenied> for AppError {
+    /// HQ-only actions answer 403; another store's objects answer 404, as if they did not exist.
+    fn from(denied: crate::domain::access::AccessDenied) -> Self {
+        match denied {
+            crate::domain::access::AccessDenied::HqOnly => AppError::Refused(Message::new(
+                "只有總公司帳號可以進行這個操作。",
+                "Only headquarters staff may do this.",
+            )),
+            crate::domain::access::AccessDenied::OtherStore => {
+                AppError::not_found("找不到這個項目。", "This item does not exist.")
+            }
+        }
+    }
+}
+
 /// Kept in the response so [`html_for_browsers`] can render the same message as a page.
 #[derive(Debug, Clone)]
 struct RenderedError {
@@ -201,7 +221,7 @@ impl ResponseError for AppError {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::Refused(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Gone(_) => StatusCode::GONE,

@@ -1,11 +1,14 @@
 //! Pure types and rules of the product: no web, no database, no network. Unit-tested beside the code.
 
+pub mod access;
 pub mod attribution;
 pub mod binding_code;
 pub mod checklist;
 pub mod id_token;
-pub mod names;
+pub mod login_throttle;
 pub mod password;
 pub mod signed_link;
+pub mod store_csv;
+pub mod stores;
 pub mod tokens;
 pub mod username;

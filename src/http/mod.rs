@@ -1,8 +1,10 @@
 //! The HTTP surface. [`routes`] is the one table a reader scans to see every endpoint.
 //! Handlers extract, call one service, and render; they hold no SQL and no HTTP client calls.
 
+mod admin;
 mod health;
 mod liff;
+pub mod staff;
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -16,6 +18,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .app_data(web::JsonConfig::default().error_handler(|err, _| bad_input(err)))
         .route("/healthz", web::get().to(health::healthz))
         .configure(liff::routes)
+        .configure(admin::routes)
         .default_service(web::to(not_found));
 }
 

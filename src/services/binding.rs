@@ -59,7 +59,7 @@ pub struct BoundStore {
 impl BoundStore {
     /// "北區｜台北信義店", or the store name alone when it is in no group.
     pub fn display_name(&self) -> String {
-        crate::domain::names::binding_display_name(self.group_name.as_deref(), &self.store_name)
+        crate::domain::stores::binding_label(self.group_name.as_deref(), &self.store_name)
     }
 }
 

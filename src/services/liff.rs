@@ -8,7 +8,7 @@ use sea_orm::{DatabaseConnection, EntityTrait};
 use crate::db::entities::enums::Route;
 use crate::db::entities::{journeys, store_groups, stores};
 use crate::domain::id_token::unverified_nonce;
-use crate::domain::names::binding_display_name;
+use crate::domain::stores::binding_label;
 use crate::line::LineApiError;
 use crate::services::binding::{self, BindError, BindResult, Identity};
 use crate::startup::AppState;
@@ -54,7 +54,7 @@ pub async fn journey_summary(
         .ok_or(JourneyLookupError::NotFound)?;
     let group_name = group.map(|g| g.name);
     Ok(JourneySummary {
-        binding_name: binding_display_name(group_name.as_deref(), &store.name),
+        binding_name: binding_label(group_name.as_deref(), &store.name),
         journey_id: journey.id,
         store_name: store.name,
         group_name,

@@ -2,6 +2,11 @@
 
 mod helpers;
 
+mod admin_access;
+mod admin_accounts;
+mod admin_auth;
+mod admin_import;
+mod admin_stores;
 mod binding;
 mod browser;
 mod health;
