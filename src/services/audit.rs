@@ -34,6 +34,15 @@ impl Actor {
         }
     }
 
+    /// A shopper binding through a journey of `store_id`: no admin rights, recorded as `shopper`.
+    pub fn shopper(store_id: i32) -> Self {
+        Self {
+            staff_id: None,
+            label: "shopper".to_owned(),
+            scope: Scope::Store(store_id),
+        }
+    }
+
     /// The operator at the server's command line: full access, recorded as `cli`.
     pub fn cli() -> Self {
         Self {

@@ -16,12 +16,13 @@ use sea_orm::{
 
 use crate::db::entities::enums::{AttemptOutcome, ConflictStatus, FunnelStage, Route};
 use crate::db::entities::{
-    audit_log, binding_attempts, bindings, funnel_events, journeys, member_conflicts, members,
-    store_groups, stores,
+    binding_attempts, bindings, funnel_events, journeys, member_conflicts, members, store_groups,
+    stores,
 };
 use crate::domain::attribution::{
     AttributionDecision, AttributionPolicy, FirstBindingWins, Referrer,
 };
+use crate::services::audit::{self, Actor, Change};
 
 /// Who the shopper proved to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -214,7 +215,7 @@ pub async fn bind_with_policy(
     match outcome {
         BindOutcome::Bound => {
             record_funnel(&txn, &journey, FunnelStage::Bound, now).await?;
-            record_binding_audit(&txn, member.id, offered, route, &journey.id, now).await?;
+            record_binding_audit(&txn, member.id, offered, route, &journey.id).await?;
         }
         BindOutcome::AlreadyBoundElsewhere => {
             record_funnel(&txn, &journey, FunnelStage::AlreadyBound, now).await?;
@@ -423,31 +424,23 @@ async fn record_binding_audit(
     referrer: Referrer,
     route: Route,
     journey_id: &str,
-    now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    audit_log::Entity::insert(audit_log::ActiveModel {
-        id: NotSet,
-        occurred_at: Set(now),
-        actor_staff_id: Set(None),
-        actor_label: Set("shopper".to_owned()),
-        action: Set("binding.created".to_owned()),
-        entity_type: Set("member".to_owned()),
-        entity_id: Set(Some(member_id.to_string())),
-        store_id: Set(Some(referrer.store_id)),
-        before_json: Set(None),
-        after_json: Set(Some(serde_json::json!({
-            "store_id": referrer.store_id,
-            "clerk_id": referrer.clerk_id,
-            "route": route,
-            "journey_id": journey_id,
-        }))),
-        reason: Set(None),
-    })
-    .exec_without_returning(txn)
-    .await?;
-    Ok(())
+    audit::record(
+        txn,
+        &Actor::shopper(referrer.store_id),
+        Change::new("binding.created", "member", member_id)
+            .store(Some(referrer.store_id))
+            .after(serde_json::json!({
+                "store_id": referrer.store_id,
+                "clerk_id": referrer.clerk_id,
+                "route": route,
+                "journey_id": journey_id,
+            })),
+    )
+    .await
 }
 
+/// The store as a member reads their binding.
 pub async fn bound_store(txn: &impl ConnectionTrait, store_id: i32) -> Result<BoundStore, DbErr> {
     let (store, group) = stores::Entity::find_by_id(store_id)
         .find_also_related(store_groups::Entity)
