@@ -1,4 +1,4 @@
-//! The command line: `serve` (default), `migrate`, `admin create`. Each command is a few lines that
+//! The command line: `serve` (default), `migrate`, `admin create`, `stores import|export`. Each command is a few lines that
 //! call the same services the web admin uses.
 
 use std::io::{BufRead, IsTerminal};
@@ -10,6 +10,8 @@ use crate::config::Settings;
 use crate::db;
 use crate::db::entities::enums::StaffRole;
 use crate::services::accounts::{self, NewStaff};
+use crate::services::audit::Actor;
+use crate::services::stores::{self, ImportError};
 use crate::startup::Application;
 
 #[derive(Debug, Parser)]
@@ -37,6 +39,25 @@ pub enum Command {
     /// Manage staff logins.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Import or export the store list as CSV (store_code,store_name,group_name).
+    #[command(subcommand)]
+    Stores(StoresCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoresCommand {
+    /// Import stores from a CSV file, all or nothing: any bad line refuses the whole file and every
+    /// problem is listed by line number. Existing store codes get the file's name and group.
+    Import {
+        /// A UTF-8 CSV file (BOM allowed) with the header store_code,store_name,group_name.
+        file: std::path::PathBuf,
+    },
+    /// Export every store as CSV, in the format `stores import` reads.
+    Export {
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -113,6 +134,57 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             println!("created {} login {:?}", role_label(role), account.username);
             if generated {
                 println!("password (shown once): {password}");
+            }
+        }
+        Command::Stores(command) => run_stores(command, settings).await?,
+    }
+    Ok(())
+}
+
+async fn run_stores(command: StoresCommand, settings: Settings) -> anyhow::Result<()> {
+    let db = db::connect(&settings).await?;
+    db::migrate(&db).await?;
+    let actor = Actor::cli();
+    match command {
+        StoresCommand::Import { file } => {
+            let bytes = std::fs::read(&file)
+                .with_context(|| format!("could not read {}", file.display()))?;
+            match stores::import_csv(&db, &actor, &bytes).await {
+                Ok(summary) => {
+                    println!(
+                        "imported: {} created, {} updated, {} unchanged",
+                        summary.created, summary.updated, summary.unchanged
+                    );
+                    for group in &summary.groups_created {
+                        println!("new group: {group}");
+                    }
+                    for (code, from, to) in &summary.moves {
+                        println!(
+                            "{code}: moved from {} to {}",
+                            from.as_deref().unwrap_or("(no group)"),
+                            to.as_deref().unwrap_or("(no group)")
+                        );
+                    }
+                }
+                Err(ImportError::Rejected(problems)) => {
+                    for problem in &problems {
+                        eprintln!("{}", problem.en());
+                    }
+                    anyhow::bail!(
+                        "{} problem(s) in {}; nothing was imported",
+                        problems.len(),
+                        file.display()
+                    );
+                }
+                Err(ImportError::App(err)) => return Err(err.into()),
+            }
+        }
+        StoresCommand::Export { out } => {
+            let csv = stores::export_csv(&db, &actor).await?;
+            match out {
+                Some(path) => std::fs::write(&path, csv)
+                    .with_context(|| format!("could not write {}", path.display()))?,
+                None => print!("{csv}"),
             }
         }
     }

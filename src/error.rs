@@ -38,6 +38,9 @@ pub enum AppError {
     Unauthorized(Message),
     #[error("forbidden")]
     Forbidden,
+    /// 403 with a reason the person can act on (an expired form, a refused rule).
+    #[error("refused: {}", .0.en)]
+    Refused(Message),
     #[error("not found: {}", .0.en)]
     NotFound(Message),
     #[error("conflict: {}", .0.en)]
@@ -79,6 +82,7 @@ impl AppError {
             AppError::BadRequest(_) => "bad_request",
             AppError::Unauthorized(_) => "unauthorized",
             AppError::Forbidden => "forbidden",
+            AppError::Refused(_) => "refused",
             AppError::NotFound(_) => "not_found",
             AppError::Conflict(_) => "conflict",
             AppError::Gone(_) => "gone",
@@ -97,6 +101,7 @@ impl AppError {
             | AppError::NotFound(m)
             | AppError::Conflict(m)
             | AppError::Gone(m)
+            | AppError::Refused(m)
             | AppError::Unavailable(m)
             | AppError::TooManyRequests { message: m, .. } => m.clone(),
             AppError::Forbidden => Message::new(
@@ -117,6 +122,91 @@ impl AppError {
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
         AppError::Unexpected(anyhow::Error::new(err).context("database"))
+    }
+}
+
+// --- Service errors: each maps to a status and a message here, and nowhere else. ---
+
+fn journey_not_found() -> AppError {
+    AppError::not_found(
+        "找不到這次的綁定流程，請重新掃描門市的 QR code。",
+        "This binding link is unknown; please scan the store's QR code again.",
+    )
+}
+
+fn journey_expired() -> AppError {
+    AppError::Gone(Message::new(
+        "這個連結已過期，請向門市人員索取 QR code 再掃描一次。",
+        "This link has expired; please ask the staff for the QR code and scan it again.",
+    ))
+}
+
+impl From<crate::services::binding::BindError> for AppError {
+    fn from(err: crate::services::binding::BindError) -> Self {
+        use crate::services::binding::BindError;
+        match err {
+            BindError::JourneyNotFound => journey_not_found(),
+            BindError::JourneyExpired => journey_expired(),
+            BindError::Database(db) => db.into(),
+        }
+    }
+}
+
+impl From<crate::services::liff::JourneyLookupError> for AppError {
+    fn from(err: crate::services::liff::JourneyLookupError) -> Self {
+        use crate::services::liff::JourneyLookupError;
+        match err {
+            JourneyLookupError::NotFound => journey_not_found(),
+            JourneyLookupError::Expired => journey_expired(),
+            JourneyLookupError::Database(db) => db.into(),
+        }
+    }
+}
+
+impl From<crate::services::liff::LiffBindError> for AppError {
+    fn from(err: crate::services::liff::LiffBindError) -> Self {
+        use crate::services::liff::LiffBindError;
+        match err {
+            LiffBindError::ConsentMissing => AppError::bad_request(
+                "請先閱讀並勾選同意個人資料告知事項。",
+                "Please read and accept the personal-data notice first.",
+            ),
+            LiffBindError::Journey(err) => err.into(),
+            LiffBindError::InvalidToken(reason) => {
+                tracing::info!(%reason, "LINE refused an ID token");
+                AppError::Unauthorized(Message::new(
+                    "LINE 身分驗證失敗，請關閉頁面後重新掃描 QR code。",
+                    "LINE could not confirm who you are; close this page and scan the QR code again.",
+                ))
+            }
+            LiffBindError::NotFriend { .. } => AppError::conflict(
+                "請先加入官方帳號好友，再按「重試」。",
+                "Please add the Official Account as a friend, then tap Retry.",
+            ),
+            LiffBindError::LineUnavailable(err) => {
+                tracing::warn!(error = %err, "LINE unavailable during LIFF binding");
+                AppError::unavailable(
+                    "目前無法連線到 LINE，請稍後按「重試」。",
+                    "LINE cannot be reached right now; please tap Retry in a moment.",
+                )
+            }
+            LiffBindError::Bind(err) => err.into(),
+        }
+    }
+}
+
+impl From<crate::domain::access::AccessDenied> for AppError {
+    /// HQ-only actions answer 403; another store's objects answer 404, as if they did not exist.
+    fn from(denied: crate::domain::access::AccessDenied) -> Self {
+        match denied {
+            crate::domain::access::AccessDenied::HqOnly => AppError::Refused(Message::new(
+                "只有總公司帳號可以進行這個操作。",
+                "Only headquarters staff may do this.",
+            )),
+            crate::domain::access::AccessDenied::OtherStore => {
+                AppError::not_found("找不到這個項目。", "This item does not exist.")
+            }
+        }
     }
 }
 
@@ -246,7 +336,7 @@ impl ResponseError for AppError {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::Refused(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Gone(_) => StatusCode::GONE,

@@ -1,9 +1,17 @@
 //! Pure types and rules of the product: no web, no database, no network. Unit-tested beside the code.
 
+pub mod access;
+pub mod attribution;
+pub mod binding_code;
 pub mod checklist;
+pub mod id_token;
+pub mod login_throttle;
 pub mod otp_code;
 pub mod password;
 pub mod phone;
+pub mod signed_link;
 pub mod sms_text;
+pub mod store_csv;
+pub mod stores;
 pub mod tokens;
 pub mod username;

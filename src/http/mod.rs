@@ -1,9 +1,13 @@
 //! The HTTP surface. [`routes`] is the one table a reader scans to see every endpoint.
 //! Handlers extract, call one service, and render; they hold no SQL and no HTTP client calls.
 
+mod admin;
 mod health;
+mod liff;
+pub mod staff;
 
-use actix_web::web;
+use actix_web::{HttpResponse, web};
+use askama::Template;
 
 use crate::error::AppError;
 
@@ -13,6 +17,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .app_data(web::PathConfig::default().error_handler(|err, _| bad_input(err)))
         .app_data(web::JsonConfig::default().error_handler(|err, _| bad_input(err)))
         .route("/healthz", web::get().to(health::healthz))
+        .configure(liff::routes)
+        .configure(admin::routes)
         .default_service(web::to(not_found));
 }
 
@@ -30,4 +36,14 @@ async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
         "找不到這個頁面，請確認網址是否正確。",
         "This page does not exist; please check the address.",
     ))
+}
+
+/// Renders a page; a template failure is an unexpected error, not a half-written page.
+pub(crate) fn render(page: &impl Template) -> Result<HttpResponse, AppError> {
+    let html = page
+        .render()
+        .map_err(|err| AppError::Unexpected(anyhow::Error::new(err).context("rendering a page")))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html))
 }

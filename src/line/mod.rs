@@ -2,5 +2,6 @@
 //! Only this module (and `sms`) knows reqwest.
 
 pub mod client;
+pub mod links;
 
 pub use client::{LineApiError, LineClient, OutgoingMessage};

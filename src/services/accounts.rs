@@ -101,3 +101,280 @@ pub async fn ensure_initial_hq(
         Err(err) => Err(err),
     }
 }
+
+// ---- The staff accounts admin (HQ) ----
+
+use sea_orm::{DatabaseConnection, IntoActiveModel, QueryOrder, TransactionTrait};
+use serde_json::json;
+
+use crate::db::entities::stores;
+use crate::error::AppError;
+use crate::services::audit::{self, Actor, Change};
+use crate::services::sessions;
+
+/// An account as the admin lists it, with its store's name.
+pub struct StaffView {
+    pub account: staff_accounts::Model,
+    pub store_name: Option<String>,
+}
+
+/// A password handed out once (new account, reset): shown on the page, never stored in clear.
+pub struct OneTimePassword {
+    pub account: staff_accounts::Model,
+    pub password: String,
+}
+
+fn staff_json(account: &staff_accounts::Model) -> serde_json::Value {
+    json!({
+        "username": account.username,
+        "display_name": account.display_name,
+        "role": account.role,
+        "store_id": account.store_id,
+        "active": account.active,
+    })
+}
+
+fn staff_not_found() -> AppError {
+    AppError::not_found("找不到這個帳號。", "This account does not exist.")
+}
+
+impl From<CreateStaffError> for AppError {
+    fn from(err: CreateStaffError) -> Self {
+        match err {
+            CreateStaffError::InvalidUsername(_) => AppError::bad_request(
+                "帳號名稱須為 3–32 個字元：小寫英文字母、數字、「.」「_」或「-」。",
+                "A username has 3 to 32 characters: a-z, 0-9, '.', '_' or '-'.",
+            ),
+            CreateStaffError::WeakPassword(_) => AppError::bad_request(
+                format!(
+                    "密碼長度須為 {}–{} 個字元。",
+                    password::MIN_PASSWORD_CHARS,
+                    password::MAX_PASSWORD_CHARS
+                ),
+                format!(
+                    "A password has {} to {} characters.",
+                    password::MIN_PASSWORD_CHARS,
+                    password::MAX_PASSWORD_CHARS
+                ),
+            ),
+            CreateStaffError::UsernameTaken => AppError::conflict(
+                "這個帳號名稱已經有人使用。",
+                "This username is already taken.",
+            ),
+            CreateStaffError::StoreMismatch => AppError::bad_request(
+                "門市人員帳號必須選擇門市；總公司帳號不屬於任何門市。",
+                "Store staff must have a store; HQ accounts have none.",
+            ),
+            CreateStaffError::Database(err) => err.into(),
+        }
+    }
+}
+
+/// Every account (HQ only), by username.
+pub async fn list_staff(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+) -> Result<Vec<StaffView>, AppError> {
+    actor.scope.require_hq()?;
+    let store_names: std::collections::HashMap<i32, String> = stores::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect();
+    Ok(staff_accounts::Entity::find()
+        .order_by_asc(staff_accounts::Column::Username)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|account| StaffView {
+            store_name: account
+                .store_id
+                .and_then(|id| store_names.get(&id).cloned()),
+            account,
+        })
+        .collect())
+}
+
+pub struct NewAccount {
+    pub username: String,
+    pub display_name: String,
+    pub role: StaffRole,
+    pub store_id: Option<i32>,
+}
+
+/// Creates an account with a generated one-time password (HQ only).
+pub async fn create_account(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    new: NewAccount,
+) -> Result<OneTimePassword, AppError> {
+    actor.scope.require_hq()?;
+    let display_name = new.display_name.trim();
+    if display_name.chars().count() > 100 || display_name.chars().any(char::is_control) {
+        return Err(AppError::bad_request(
+            "顯示名稱不可超過 100 個字，也不可包含控制字元。",
+            "A display name has at most 100 characters and no control characters.",
+        ));
+    }
+    let password = password::generate_password();
+    let txn = db.begin().await?;
+    if let Some(store_id) = new.store_id {
+        stores::Entity::find_by_id(store_id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| {
+                AppError::bad_request("找不到這間門市。", "This store does not exist.")
+            })?;
+    }
+    let account = create_staff(
+        &txn,
+        NewStaff {
+            username: new.username,
+            password: password.clone(),
+            role: new.role,
+            store_id: if new.role == StaffRole::Store {
+                new.store_id
+            } else {
+                None
+            },
+            display_name: display_name.to_owned(),
+        },
+    )
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        Change::new("staff.create", "staff", account.id)
+            .store(account.store_id)
+            .after(staff_json(&account)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(OneTimePassword { account, password })
+}
+
+/// Deactivates (ending its sessions at once) or reactivates an account. HQ cannot deactivate
+/// their own account, so nobody locks the last door behind them.
+pub async fn set_account_active(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    staff_id: i32,
+    active_now: bool,
+) -> Result<staff_accounts::Model, AppError> {
+    actor.scope.require_hq()?;
+    if !active_now && actor.staff_id == Some(staff_id) {
+        return Err(AppError::conflict(
+            "不能停用自己的帳號。",
+            "You cannot deactivate your own account.",
+        ));
+    }
+    let txn = db.begin().await?;
+    let before = staff_accounts::Entity::find_by_id(staff_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(staff_not_found)?;
+    if before.active == active_now {
+        return Ok(before);
+    }
+    let mut active = before.clone().into_active_model();
+    active.active = Set(active_now);
+    active.updated_at = Set(Utc::now());
+    let after = active.update(&txn).await?;
+    if !active_now {
+        sessions::end_sessions_of(&txn, staff_id, None).await?;
+    }
+    let action = if active_now {
+        "staff.reactivate"
+    } else {
+        "staff.deactivate"
+    };
+    audit::record(
+        &txn,
+        actor,
+        Change::new(action, "staff", staff_id)
+            .store(after.store_id)
+            .before(staff_json(&before))
+            .after(staff_json(&after)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Gives an account a new generated password, shown once, and ends its sessions (HQ only).
+pub async fn reset_password(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    staff_id: i32,
+) -> Result<OneTimePassword, AppError> {
+    actor.scope.require_hq()?;
+    let password = password::generate_password();
+    let hash = password::hash_password(&password);
+    let txn = db.begin().await?;
+    let before = staff_accounts::Entity::find_by_id(staff_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(staff_not_found)?;
+    let now = Utc::now();
+    let mut active = before.clone().into_active_model();
+    active.password_hash = Set(hash);
+    active.password_changed_at = Set(Some(now));
+    active.updated_at = Set(now);
+    let account = active.update(&txn).await?;
+    sessions::end_sessions_of(&txn, staff_id, None).await?;
+    audit::record(
+        &txn,
+        actor,
+        Change::new("staff.reset_password", "staff", staff_id).store(account.store_id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(OneTimePassword { account, password })
+}
+
+/// Changes the actor's own password after checking the current one; other sessions end, the
+/// session `keep_session_hash` stays.
+pub async fn change_own_password(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    current: &str,
+    new_password: &str,
+    keep_session_hash: &str,
+) -> Result<(), AppError> {
+    let Some(staff_id) = actor.staff_id else {
+        return Err(AppError::Forbidden);
+    };
+    password::check_new_password(new_password).map_err(CreateStaffError::from)?;
+    let account = staff_accounts::Entity::find_by_id(staff_id)
+        .one(db)
+        .await?
+        .ok_or_else(staff_not_found)?;
+    let (typed, stored) = (current.to_owned(), account.password_hash.clone());
+    let matches = tokio::task::spawn_blocking(move || password::verify_password(&typed, &stored))
+        .await
+        .unwrap_or(false);
+    if !matches {
+        return Err(AppError::bad_request(
+            "目前的密碼不正確。",
+            "The current password is not correct.",
+        ));
+    }
+    let hash = password::hash_password(new_password);
+    let txn = db.begin().await?;
+    let now = Utc::now();
+    let mut active = account.into_active_model();
+    active.password_hash = Set(hash);
+    active.password_changed_at = Set(Some(now));
+    active.updated_at = Set(now);
+    let account = active.update(&txn).await?;
+    sessions::end_sessions_of(&txn, staff_id, Some(keep_session_hash)).await?;
+    audit::record(
+        &txn,
+        actor,
+        Change::new("staff.change_password", "staff", staff_id).store(account.store_id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,5 +1,11 @@
 //! Use cases. Transactions live here; handlers and the CLI call one function each.
 
 pub mod accounts;
+pub mod audit;
+pub mod binding;
+pub mod liff;
 pub mod otp;
+pub mod route_b;
+pub mod sessions;
 pub mod setup;
+pub mod stores;

@@ -16,6 +16,9 @@ pub const LIFF_ID: &str = "1234567890-AbCdEfGh";
 
 pub struct TestApp {
     pub address: String,
+    /// The database this app uses (for running the binary against it).
+    #[allow(dead_code)]
+    pub database_url: String,
     pub db: DatabaseConnection,
     /// The fake LINE API every LINE call of the app goes to.
     #[allow(dead_code)]
@@ -50,6 +53,7 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut HashMap<String, String>)
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
     customise(&mut vars);
+    let database_url = vars["DATABASE_URL"].clone();
     let settings = Settings::from_vars(&vars, false).expect("test settings are valid");
     let app = Application::build(settings)
         .await
@@ -60,6 +64,7 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut HashMap<String, String>)
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
+        database_url,
         db,
         line_api,
         client: reqwest::Client::builder()
@@ -105,5 +110,318 @@ impl TestApp {
             .send()
             .await
             .expect("request sent")
+    }
+}
+
+// --- Seeding: rows the flows start from, written straight to the test database. ---
+
+pub struct SeededJourney {
+    pub id: String,
+    pub nonce: String,
+}
+
+impl TestApp {
+    /// A store (in a group of that name, created if needed); returns its id.
+    pub async fn seed_store(&self, code: &str, group: Option<&str>) -> i32 {
+        use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+        use store_assistant::db::entities::{store_groups, stores};
+        let now = chrono::Utc::now();
+        let group_id = match group {
+            None => None,
+            Some(name) => Some(
+                match store_groups::Entity::find()
+                    .filter(store_groups::Column::Name.eq(name))
+                    .one(&self.db)
+                    .await
+                    .unwrap()
+                {
+                    Some(existing) => existing.id,
+                    None => {
+                        store_groups::ActiveModel {
+                            name: Set(name.to_owned()),
+                            created_at: Set(now),
+                            updated_at: Set(now),
+                            ..Default::default()
+                        }
+                        .insert(&self.db)
+                        .await
+                        .unwrap()
+                        .id
+                    }
+                },
+            ),
+        };
+        stores::ActiveModel {
+            code: Set(code.to_owned()),
+            name: Set(format!("{code} 店")),
+            group_id: Set(group_id),
+            active: Set(true),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await
+        .unwrap()
+        .id
+    }
+
+    /// Renames a store (names with markup, for escaping tests).
+    pub async fn rename_store(&self, store_id: i32, name: &str) {
+        use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+        use store_assistant::db::entities::stores;
+        let store = stores::Entity::find_by_id(store_id)
+            .one(&self.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut store: stores::ActiveModel = store.into();
+        store.name = Set(name.to_owned());
+        store.update(&self.db).await.unwrap();
+    }
+
+    /// A journey of the store (with its own QR token), valid for `valid_for` from now.
+    pub async fn seed_journey(&self, store_id: i32, valid_for: chrono::Duration) -> SeededJourney {
+        use sea_orm::{ActiveModelTrait, Set};
+        use store_assistant::db::entities::enums::Route;
+        use store_assistant::db::entities::{journeys, qr_tokens};
+        use store_assistant::domain::tokens::random_token;
+        let now = chrono::Utc::now();
+        let token = qr_tokens::ActiveModel {
+            token: Set(random_token(16)),
+            store_id: Set(store_id),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await
+        .unwrap();
+        let journey = SeededJourney {
+            id: random_token(16),
+            nonce: random_token(16),
+        };
+        journeys::ActiveModel {
+            id: Set(journey.id.clone()),
+            qr_token_id: Set(token.id),
+            store_id: Set(store_id),
+            clerk_id: Set(None),
+            route: Set(Route::Liff),
+            nonce: Set(journey.nonce.clone()),
+            binding_code: Set(None),
+            line_user_id: Set(None),
+            member_id: Set(None),
+            created_at: Set(now - chrono::Duration::minutes(1)),
+            expires_at: Set(now + valid_for),
+            completed_at: Set(None),
+        }
+        .insert(&self.db)
+        .await
+        .unwrap();
+        journey
+    }
+}
+
+// ---- Test actors for the admin ----
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use store_assistant::db::entities::enums::StaffRole;
+use store_assistant::db::entities::{staff_sessions, store_groups};
+use store_assistant::domain::tokens::token_hash;
+use store_assistant::services::accounts::{self, NewStaff};
+use store_assistant::services::audit::Actor;
+use store_assistant::services::stores::{self, NewStore};
+
+pub const STAFF_PASSWORD: &str = "a-long-test-password";
+
+/// A signed-in staff member's browser: its session cookie, and its CSRF token for forms.
+#[allow(dead_code)]
+pub struct StaffClient {
+    pub id: i32,
+    pub username: String,
+    /// The session token (the `sa_session` cookie's value).
+    pub session: String,
+    pub csrf: String,
+    address: String,
+    client: reqwest::Client,
+}
+
+#[allow(dead_code)]
+impl StaffClient {
+    fn cookie(&self) -> String {
+        format!("sa_session={}", self.session)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{}", self.address, path))
+            .header(reqwest::header::COOKIE, self.cookie())
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// POSTs a form with this session's CSRF token added.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let mut fields = fields.to_vec();
+        fields.push(("csrf_token", &self.csrf));
+        self.post_form_as_is(path, &fields).await
+    }
+
+    /// POSTs exactly these fields (no CSRF token unless given).
+    pub async fn post_form_as_is(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(format!("{}{}", self.address, path))
+            .header(reqwest::header::COOKIE, self.cookie())
+            .form(fields)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// POSTs a raw body (a CSV file) with the CSRF token in `X-CSRF-Token`.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> reqwest::Response {
+        self.client
+            .post(format!("{}{}", self.address, path))
+            .header(reqwest::header::COOKIE, self.cookie())
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .header("x-csrf-token", &self.csrf)
+            .body(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+}
+
+/// The value of the cookie `name` set by a response, if any.
+pub fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| {
+            v.strip_prefix(&format!("{name}="))
+                .map(|rest| rest.split(';').next().unwrap_or_default().to_owned())
+        })
+}
+
+#[allow(dead_code)]
+impl TestApp {
+    /// Creates an account directly (password [`STAFF_PASSWORD`]); returns its id and username.
+    pub async fn create_account(&self, role: StaffRole, store_id: Option<i32>) -> (i32, String) {
+        let prefix = match role {
+            StaffRole::Hq => "hq",
+            StaffRole::Store => "clerk",
+        };
+        let username = format!(
+            "{prefix}-{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..12]
+        );
+        let account = accounts::create_staff(
+            &self.db,
+            NewStaff {
+                username: username.clone(),
+                password: STAFF_PASSWORD.to_owned(),
+                role,
+                store_id,
+                display_name: String::new(),
+            },
+        )
+        .await
+        .expect("the account is created");
+        (account.id, username)
+    }
+
+    /// Goes through the sign-in page like a browser; returns the POST's response.
+    pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
+        let page = self.get("/admin/login").await;
+        let token = set_cookie(&page, "sa_login_csrf").expect("the sign-in page sets its token");
+        self.client
+            .post(self.url("/admin/login"))
+            .header(reqwest::header::COOKIE, format!("sa_login_csrf={token}"))
+            .form(&[
+                ("username", username),
+                ("password", password),
+                ("csrf_token", &token),
+            ])
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Signs in and returns the browser; panics if the sign-in is refused.
+    pub async fn sign_in(&self, id: i32, username: &str) -> StaffClient {
+        let response = self.login(username, STAFF_PASSWORD).await;
+        assert_eq!(response.status().as_u16(), 303, "sign-in succeeds");
+        let session = set_cookie(&response, "sa_session").expect("a session cookie is set");
+        let csrf = staff_sessions::Entity::find_by_id(token_hash(&session))
+            .one(&self.db)
+            .await
+            .unwrap()
+            .expect("the session is stored")
+            .csrf_token;
+        StaffClient {
+            id,
+            username: username.to_owned(),
+            session,
+            csrf,
+            address: self.address.clone(),
+            client: self.client.clone(),
+        }
+    }
+
+    /// A new HQ account, signed in.
+    pub async fn hq(&self) -> StaffClient {
+        let (id, username) = self.create_account(StaffRole::Hq, None).await;
+        self.sign_in(id, &username).await
+    }
+
+    /// A new staff account of `store_id`, signed in.
+    pub async fn store_staff(&self, store_id: i32) -> StaffClient {
+        let (id, username) = self.create_account(StaffRole::Store, Some(store_id)).await;
+        self.sign_in(id, &username).await
+    }
+
+    /// Creates a store (and its group when it does not exist yet); returns the store id.
+    pub async fn create_store(&self, code: &str, name: &str, group: Option<&str>) -> i32 {
+        let group_id = match group {
+            None => None,
+            Some(group) => match self.group_id(group).await {
+                Some(id) => Some(id),
+                None => Some(
+                    stores::create_group(&self.db, &Actor::cli(), group)
+                        .await
+                        .expect("the group is created")
+                        .id,
+                ),
+            },
+        };
+        stores::create_store(
+            &self.db,
+            &Actor::cli(),
+            NewStore {
+                code: code.to_owned(),
+                name: name.to_owned(),
+                group_id,
+            },
+        )
+        .await
+        .expect("the store is created")
+        .id
+    }
+
+    /// The id of the group with this name.
+    pub async fn group_id(&self, name: &str) -> Option<i32> {
+        store_groups::Entity::find()
+            .filter(store_groups::Column::Name.eq(name))
+            .one(&self.db)
+            .await
+            .unwrap()
+            .map(|g| g.id)
     }
 }

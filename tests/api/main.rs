@@ -2,7 +2,15 @@
 
 mod helpers;
 
+mod admin_access;
+mod admin_accounts;
+mod admin_auth;
+mod admin_import;
+mod admin_stores;
+mod binding;
+mod browser;
 mod health;
+mod liff;
 mod line_client;
 mod otp;
 mod schema;

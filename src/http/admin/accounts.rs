@@ -1,0 +1,170 @@
+//! `/admin/accounts` (HQ): staff logins; `/admin/password`: anyone changes their own password.
+
+use actix_web::HttpResponse;
+use actix_web::web::{Data, Path};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{Nav, demo, optional_id, render, see_other};
+use crate::db::entities::enums::StaffRole;
+use crate::error::AppError;
+use crate::http::staff::{CsrfForm, CurrentStaff};
+use crate::services::accounts::{self, NewAccount, OneTimePassword, StaffView};
+use crate::services::stores::{self, StoreView};
+use crate::startup::AppState;
+
+#[derive(Template)]
+#[template(path = "admin/accounts.html")]
+pub struct AccountsPage {
+    demo: bool,
+    nav: Nav,
+    accounts: Vec<StaffView>,
+    stores: Vec<StoreView>,
+    self_id: i32,
+}
+
+pub async fn list(state: Data<AppState>, staff: CurrentStaff) -> Result<HttpResponse, AppError> {
+    let actor = staff.actor();
+    let accounts = accounts::list_staff(&state.db, &actor).await?;
+    let stores = stores::list_stores(&state.db, &actor).await?;
+    render(&AccountsPage {
+        demo: demo(&state),
+        nav: Nav::new(&staff, "accounts"),
+        accounts,
+        stores,
+        self_id: staff.id,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "admin/one_time_password.html")]
+pub struct OneTimePasswordPage {
+    demo: bool,
+    nav: Nav,
+    created: bool,
+    issued: OneTimePassword,
+}
+
+#[derive(Deserialize)]
+pub struct CreateForm {
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    role: StaffRole,
+    #[serde(default)]
+    store_id: String,
+}
+
+pub async fn create(
+    state: Data<AppState>,
+    staff: CurrentStaff,
+    CsrfForm(form): CsrfForm<CreateForm>,
+) -> Result<HttpResponse, AppError> {
+    let issued = accounts::create_account(
+        &state.db,
+        &staff.actor(),
+        NewAccount {
+            username: form.username,
+            display_name: form.display_name,
+            role: form.role,
+            store_id: optional_id(&form.store_id)?,
+        },
+    )
+    .await?;
+    render(&OneTimePasswordPage {
+        demo: demo(&state),
+        nav: Nav::new(&staff, "accounts"),
+        created: true,
+        issued,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+pub async fn deactivate(
+    state: Data<AppState>,
+    staff: CurrentStaff,
+    id: Path<i32>,
+    _form: CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    accounts::set_account_active(&state.db, &staff.actor(), id.into_inner(), false).await?;
+    Ok(see_other("/admin/accounts"))
+}
+
+pub async fn reactivate(
+    state: Data<AppState>,
+    staff: CurrentStaff,
+    id: Path<i32>,
+    _form: CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    accounts::set_account_active(&state.db, &staff.actor(), id.into_inner(), true).await?;
+    Ok(see_other("/admin/accounts"))
+}
+
+pub async fn reset_password(
+    state: Data<AppState>,
+    staff: CurrentStaff,
+    id: Path<i32>,
+    _form: CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    let issued = accounts::reset_password(&state.db, &staff.actor(), id.into_inner()).await?;
+    render(&OneTimePasswordPage {
+        demo: demo(&state),
+        nav: Nav::new(&staff, "accounts"),
+        created: false,
+        issued,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "admin/password.html")]
+pub struct PasswordPage {
+    demo: bool,
+    nav: Nav,
+    changed: bool,
+}
+
+pub async fn password_page(
+    state: Data<AppState>,
+    staff: CurrentStaff,
+) -> Result<HttpResponse, AppError> {
+    render(&PasswordPage {
+        demo: demo(&state),
+        nav: Nav::new(&staff, "password"),
+        changed: false,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    current: String,
+    new_password: String,
+    confirm: String,
+}
+
+pub async fn change_password(
+    state: Data<AppState>,
+    staff: CurrentStaff,
+    CsrfForm(form): CsrfForm<PasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    if form.new_password != form.confirm {
+        return Err(AppError::bad_request(
+            "兩次輸入的新密碼不一致。",
+            "The two new passwords do not match.",
+        ));
+    }
+    accounts::change_own_password(
+        &state.db,
+        &staff.actor(),
+        &form.current,
+        &form.new_password,
+        staff.session_hash(),
+    )
+    .await?;
+    render(&PasswordPage {
+        demo: demo(&state),
+        nav: Nav::new(&staff, "password"),
+        changed: true,
+    })
+}

@@ -1,0 +1,134 @@
+//! The staff admin under `/admin`: sign-in, dashboard, stores, groups, accounts, audit log.
+//! Pages are askama templates under `templates/admin/`. Every handler takes [`CurrentStaff`] (or
+//! [`CsrfForm`] for POSTs) and passes `staff.actor()` to a service, which checks the scope.
+
+mod accounts;
+mod audit;
+mod auth;
+mod dashboard;
+mod groups;
+mod stores;
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use crate::error::AppError;
+use crate::http::staff::CurrentStaff;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/admin")
+            .route("", web::get().to(dashboard::show))
+            .route("/", web::get().to(dashboard::show))
+            .route("/login", web::get().to(auth::login_page))
+            .route("/login", web::post().to(auth::login))
+            .route("/logout", web::post().to(auth::logout))
+            .route("/password", web::get().to(accounts::password_page))
+            .route("/password", web::post().to(accounts::change_password))
+            .route("/stores", web::get().to(stores::list))
+            .route("/stores", web::post().to(stores::create))
+            .route("/stores/export.csv", web::get().to(stores::export))
+            .route("/stores/import", web::get().to(stores::import_page))
+            .service(
+                web::resource("/stores/import")
+                    .app_data(web::PayloadConfig::new(stores::MAX_IMPORT_BYTES))
+                    .route(web::post().to(stores::import)),
+            )
+            .route("/stores/{id}", web::get().to(stores::show))
+            .route("/stores/{id}/rename", web::post().to(stores::rename))
+            .route("/stores/{id}/group", web::post().to(stores::set_group))
+            .route(
+                "/stores/{id}/deactivate",
+                web::post().to(stores::deactivate),
+            )
+            .route(
+                "/stores/{id}/reactivate",
+                web::post().to(stores::reactivate),
+            )
+            .route("/groups", web::get().to(groups::list))
+            .route("/groups", web::post().to(groups::create))
+            .route("/groups/{id}", web::get().to(groups::show))
+            .route("/groups/{id}/rename", web::post().to(groups::rename))
+            .route("/groups/{id}/delete", web::post().to(groups::delete))
+            .route("/groups/{id}/stores", web::post().to(groups::add_store))
+            .route("/accounts", web::get().to(accounts::list))
+            .route("/accounts", web::post().to(accounts::create))
+            .route(
+                "/accounts/{id}/deactivate",
+                web::post().to(accounts::deactivate),
+            )
+            .route(
+                "/accounts/{id}/reactivate",
+                web::post().to(accounts::reactivate),
+            )
+            .route(
+                "/accounts/{id}/reset-password",
+                web::post().to(accounts::reset_password),
+            )
+            .route("/audit", web::get().to(audit::list)),
+    );
+}
+
+/// What the admin layout needs on every page: who is signed in, the nav, the logout form.
+pub struct Nav {
+    pub username: String,
+    pub is_hq: bool,
+    pub csrf_token: String,
+    /// Which nav item is current: `dashboard`, `stores`, `groups`, `accounts`, `audit`, `password`.
+    pub section: &'static str,
+}
+
+impl Nav {
+    pub fn new(staff: &CurrentStaff, section: &'static str) -> Self {
+        Self {
+            username: staff.username.clone(),
+            is_hq: staff.is_hq(),
+            csrf_token: staff.csrf_token.clone(),
+            section,
+        }
+    }
+}
+
+/// A rendered page; admin pages are personal, so never cached.
+fn render(page: &impl Template) -> Result<HttpResponse, AppError> {
+    render_status(page, actix_web::http::StatusCode::OK)
+}
+
+fn render_status(
+    page: &impl Template,
+    status: actix_web::http::StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let html = page
+        .render()
+        .map_err(|err| AppError::Unexpected(anyhow::Error::new(err).context("rendering a page")))?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(html))
+}
+
+/// 303 to another admin page after a change.
+fn see_other(location: impl Into<String>) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location.into()))
+        .finish()
+}
+
+/// A `<select>` value: "" means none.
+fn optional_id(text: &str) -> Result<Option<i32>, AppError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse().map(Some).map_err(|_| {
+        AppError::bad_request(
+            "選擇的項目不正確，請重新選擇。",
+            "The chosen item is not valid; choose again.",
+        )
+    })
+}
+
+fn demo(state: &crate::startup::AppState) -> bool {
+    state.settings.demo
+}

@@ -1,0 +1,282 @@
+//! `/admin/stores`: the list, a store's page, and HQ's changes (create, rename, group,
+//! (de)activate), plus the CSV import and export.
+
+use actix_web::http::header;
+use actix_web::web::{Bytes, Data, Path};
+use actix_web::{HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{Nav, demo, optional_id, render, see_other};
+use crate::db::entities::staff_accounts;
+use crate::domain::store_csv::CsvProblem;
+use crate::error::AppError;
+use crate::http::staff::{CSRF_FIELD, CSRF_HEADER, CsrfForm, CurrentStaff};
+use crate::services::stores::{
+    self, GroupMove, GroupView, ImportError, ImportSummary, NewStore, StoreView,
+};
+use crate::startup::AppState;
+
+/// An import is a few thousand rows at most; 2 MB is plenty.
+pub const MAX_IMPORT_BYTES: usize = 2 * 1024 * 1024;
+
+#[derive(Template)]
+#[template(path = "admin/stores.html")]
+pub struct StoresPage {
+    demo: bool,
+    nav: Nav,
+    stores: Vec<StoreView>,
+    groups: Vec<GroupView>,
+}
+
+pub async fn list(state: Data<AppState>, staff: CurrentStaff) -> Result<HttpResponse, AppError> {
+    let actor = staff.actor();
+    let stores = stores::list_stores(&state.db, &actor).await?;
+    let groups = if staff.is_hq() {
+        stores::list_groups(&state.db, &actor).await?
+    } else {
+        Vec::new()
+    };
+    render(&StoresPage {
+        demo: demo(&state),
+        nav: Nav::new(&staff, "stores"),
+        stores,
+        groups,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct CreateForm {
+    code: String,
+    name: String,
+    #[serde(default)]
+    group_id: String,
+}
+
+pub async fn create(
+    state: Data<AppState>,
+    staff: CurrentStaff,
+    CsrfForm(form): CsrfForm<CreateForm>,
+) -> Result<HttpResponse, AppError> {
+    let store = stores::create_store(
+        &state.db,
+        &staff.actor(),
+        NewStore {
+            code: form.code,
+            name: form.name,
+            group_id: optional_id(&form.group_id)?,
+        },
+    )
+    .await?;
+    Ok(see_other(format!("/admin/stores/{}", store.id)))
+}
+
+#[derive(Template)]
+#[template(path = "admin/store.html")]
+pub struct StorePage {
+    demo: bool,
+    nav: Nav,
+    store: StoreView,
+    clerks: Vec<staff_accounts::Model>,
+    /// Group choices (HQ only), with the store's current one marked.
+    groups: Vec<(GroupView, bool)>,
+    moved: Option<GroupMove>,
+}
+
+async fn store_page(
+    state: &AppState,
+    staff: &CurrentStaff,
+    store_id: i32,
+    moved: Option<GroupMove>,
+) -> Result<HttpResponse, AppError> {
+    let actor = staff.actor();
+    let detail = stores::get_store(&state.db, &actor, store_id).await?;
+    let groups = if staff.is_hq() {
+        stores::list_groups(&state.db, &actor)
+            .await?
+            .into_iter()
+            .map(|g| {
+                let current = detail.store.group_id == Some(g.id);
+                (g, current)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    render(&StorePage {
+        demo: demo(state),
+        nav: Nav::new(staff, "stores"),
+        store: detail.store,
+        clerks: detail.clerks,
+        groups,
+        moved,
+    })
+}
+
+pub async fn show(
+    state: Data<AppState>,
+    staff: CurrentStaff,
+    id: Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    store_page(&state, &staff, id.into_inner(), None).await
+}
+
+#[derive(Deserialize)]
+pub struct NameForm {
+    name: String,
+}
+
+pub async fn rename(
+    state: Data<AppState>,
+    staff: CurrentStaff,
+    id: Path<i32>,
+    CsrfForm(form): CsrfForm<NameForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    stores::rename_store(&state.db, &staff.actor(), id, &form.name).await?;
+    Ok(see_other(format!("/admin/stores/{id}")))
+}
+
+#[derive(Deserialize)]
+pub struct GroupForm {
+    #[serde(default)]
+    group_id: String,
+}
+
+/// Moves the store into the chosen group (or none) and says what happened on the store's page.
+pub async fn set_group(
+    state: Data<AppState>,
+    staff: CurrentStaff,
+    id: Path<i32>,
+    CsrfForm(form): CsrfForm<GroupForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let moved =
+        stores::set_store_group(&state.db, &staff.actor(), id, optional_id(&form.group_id)?)
+            .await?;
+    store_page(&state, &staff, id, Some(moved)).await
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+pub async fn deactivate(
+    state: Data<AppState>,
+    staff: CurrentStaff,
+    id: Path<i32>,
+    _form: CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    stores::set_store_active(&state.db, &staff.actor(), id, false).await?;
+    Ok(see_other(format!("/admin/stores/{id}")))
+}
+
+pub async fn reactivate(
+    state: Data<AppState>,
+    staff: CurrentStaff,
+    id: Path<i32>,
+    _form: CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    stores::set_store_active(&state.db, &staff.actor(), id, true).await?;
+    Ok(see_other(format!("/admin/stores/{id}")))
+}
+
+/// The store list as CSV, with a BOM so spreadsheet programs read it as UTF-8.
+pub async fn export(state: Data<AppState>, staff: CurrentStaff) -> Result<HttpResponse, AppError> {
+    let csv = stores::export_csv(&state.db, &staff.actor()).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"stores.csv\"",
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(format!("\u{FEFF}{csv}")))
+}
+
+#[derive(Template)]
+#[template(path = "admin/store_import.html")]
+pub struct ImportPage {
+    demo: bool,
+    nav: Nav,
+    csv: String,
+    problems: Vec<CsvProblem>,
+    summary: Option<ImportSummary>,
+}
+
+pub async fn import_page(
+    state: Data<AppState>,
+    staff: CurrentStaff,
+) -> Result<HttpResponse, AppError> {
+    staff.scope().require_hq()?;
+    render(&ImportPage {
+        demo: demo(&state),
+        nav: Nav::new(&staff, "stores"),
+        csv: String::new(),
+        problems: Vec::new(),
+        summary: None,
+    })
+}
+
+#[derive(Deserialize)]
+struct PastedCsv {
+    #[serde(default)]
+    csv: String,
+}
+
+/// Takes the CSV either pasted into the form (`csv` field, url-encoded) or as the raw request
+/// body (a file sent by the page's script or by `curl --data-binary`, with `X-CSRF-Token`).
+pub async fn import(
+    state: Data<AppState>,
+    req: HttpRequest,
+    staff: CurrentStaff,
+    body: Bytes,
+) -> Result<HttpResponse, AppError> {
+    let form_encoded = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let csv: Vec<u8> = if form_encoded {
+        let submitted = url::form_urlencoded::parse(&body)
+            .find(|(key, _)| key == CSRF_FIELD)
+            .map(|(_, value)| value.into_owned())
+            .unwrap_or_default();
+        staff.check_csrf(&submitted)?;
+        let pasted: PastedCsv = serde_urlencoded::from_bytes(&body).map_err(|err| {
+            AppError::bad_request(
+                format!("送出的資料格式不正確：{err}"),
+                format!("The submitted data is not in the expected format: {err}"),
+            )
+        })?;
+        pasted.csv.into_bytes()
+    } else {
+        let submitted = req
+            .headers()
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        staff.check_csrf(submitted)?;
+        body.to_vec()
+    };
+    let shown = String::from_utf8_lossy(&csv).into_owned();
+    let (problems, summary) = match stores::import_csv(&state.db, &staff.actor(), &csv).await {
+        Ok(summary) => (Vec::new(), Some(summary)),
+        Err(ImportError::Rejected(problems)) => (problems, None),
+        Err(ImportError::App(err)) => return Err(err),
+    };
+    // Refused files answer 200 with the problems on the page: the error-page middleware would
+    // replace a 4xx body with a generic message.
+    render(&ImportPage {
+        demo: demo(&state),
+        nav: Nav::new(&staff, "stores"),
+        csv: if summary.is_some() {
+            String::new()
+        } else {
+            shown
+        },
+        problems,
+        summary,
+    })
+}

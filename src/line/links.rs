@@ -1,0 +1,51 @@
+//! Links into the LINE app (LINE URL scheme): the one place they are built, so demo mode can point
+//! them at the emulator instead.
+
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+
+use crate::config::Settings;
+
+/// Opens the OA's profile with its add-friend button: `https://line.me/R/ti/p/%40{id}`.
+pub fn add_friend_url(settings: &Settings) -> Option<String> {
+    let basic_id = settings.line.oa_basic_id.as_deref()?;
+    Some(format!(
+        "https://line.me/R/ti/p/{}",
+        utf8_percent_encode(basic_id, NON_ALPHANUMERIC)
+    ))
+}
+
+/// Opens the chat with the OA with `text` typed in, ready to send:
+/// `https://line.me/R/oaMessage/{basicId}/?{text}`.
+pub fn oa_message_url(settings: &Settings, text: &str) -> Option<String> {
+    let basic_id = settings.line.oa_basic_id.as_deref()?;
+    Some(format!(
+        "https://line.me/R/oaMessage/{basic_id}/?{}",
+        utf8_percent_encode(text, NON_ALPHANUMERIC)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn settings() -> Settings {
+        let vars: HashMap<String, String> =
+            [("LINE_OA_BASIC_ID".to_owned(), "@123abcde".to_owned())].into();
+        Settings::from_vars(&vars, false).unwrap()
+    }
+
+    #[test]
+    fn links_follow_the_line_url_scheme() {
+        let s = settings();
+        assert_eq!(
+            add_friend_url(&s).unwrap(),
+            "https://line.me/R/ti/p/%40123abcde"
+        );
+        assert_eq!(
+            oa_message_url(&s, "綁定碼 K7P3QX").unwrap(),
+            "https://line.me/R/oaMessage/@123abcde/?%E7%B6%81%E5%AE%9A%E7%A2%BC%20K7P3QX"
+        );
+    }
+}

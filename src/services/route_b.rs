@@ -1,0 +1,164 @@
+//! Route B: OA friend, then phone verification by SMS.
+//!
+//! The landing page (`/j/{journey}`) offers the OA chat with a prefilled binding code. When the
+//! shopper sends it, the webhook hands the message here: the journey is claimed for that LINE user
+//! (once — a code is single-use) and the OA replies with a button to the phone page, carrying a
+//! signed, short-lived link that ties the LINE user id to the journey.
+
+use chrono::{Duration, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
+
+use crate::db::entities::enums::FunnelStage;
+use crate::db::entities::{bindings, funnel_events, journeys, members};
+use crate::domain::binding_code;
+use crate::domain::signed_link::{self, LinkError, PhoneLink};
+use crate::line::OutgoingMessage;
+use crate::services::liff::{JourneyLookupError, JourneySummary, journey_summary};
+use crate::startup::AppState;
+
+/// How long the phone-page button in the chat stays usable.
+pub const PHONE_LINK_VALIDITY: Duration = Duration::minutes(30);
+
+/// What the landing page shows.
+pub struct Landing {
+    pub summary: JourneySummary,
+    /// The OA chat with the binding code prefilled; `None` when the journey has no code or the
+    /// OA's basic id is not configured (the phone step still works).
+    pub oa_message_url: Option<String>,
+    pub binding_code: Option<String>,
+}
+
+pub async fn landing(state: &AppState, journey_id: &str) -> Result<Landing, JourneyLookupError> {
+    let summary = journey_summary(&state.db, journey_id).await?;
+    let journey = journeys::Entity::find_by_id(journey_id.to_owned())
+        .one(&state.db)
+        .await?
+        .ok_or(JourneyLookupError::NotFound)?;
+    let oa_message_url = journey.binding_code.as_deref().and_then(|code| {
+        crate::line::links::oa_message_url(&state.settings, &binding_code::prefilled_message(code))
+    });
+    Ok(Landing {
+        summary,
+        oa_message_url,
+        binding_code: journey.binding_code,
+    })
+}
+
+/// A text message from a LINE user (a signed webhook event). Returns the replies when it carried
+/// a binding code, `None` for ordinary chat.
+pub async fn handle_chat_message(
+    state: &AppState,
+    line_user_id: &str,
+    text: &str,
+) -> Result<Option<Vec<OutgoingMessage>>, DbErr> {
+    let now = Utc::now();
+    let candidates = binding_code::candidates(text);
+    if candidates.is_empty() {
+        return Ok(None);
+    }
+    let Some(journey) = journeys::Entity::find()
+        .filter(journeys::Column::BindingCode.is_in(candidates))
+        .one(&state.db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if journey.expires_at <= now {
+        return Ok(Some(vec![OutgoingMessage::text(
+            "這個綁定碼已過期，請回到門市重新掃描 QR code。",
+        )]));
+    }
+
+    if let Some(bound_to) = existing_binding_name(state, line_user_id).await? {
+        return Ok(Some(vec![OutgoingMessage::text(format!(
+            "您已是會員，已綁定：{bound_to}"
+        ))]));
+    }
+
+    // One LINE user per code: the first sender claims it; the same sender may ask again.
+    let claimed = journeys::Entity::update_many()
+        .col_expr(journeys::Column::LineUserId, Expr::value(line_user_id))
+        .filter(journeys::Column::Id.eq(journey.id.clone()))
+        .filter(journeys::Column::LineUserId.is_null())
+        .exec(&state.db)
+        .await?;
+    if claimed.rows_affected == 1 {
+        funnel_events::Entity::insert(funnel_events::ActiveModel {
+            id: sea_orm::ActiveValue::NotSet,
+            store_id: sea_orm::Set(journey.store_id),
+            clerk_id: sea_orm::Set(journey.clerk_id),
+            stage: sea_orm::Set(FunnelStage::Friend),
+            journey_id: sea_orm::Set(Some(journey.id.clone())),
+            occurred_at: sea_orm::Set(now),
+        })
+        .exec_without_returning(&state.db)
+        .await?;
+    } else if journey.line_user_id.as_deref() != Some(line_user_id) {
+        return Ok(Some(vec![OutgoingMessage::text(
+            "這個綁定碼已由其他 LINE 帳號使用，請回到門市重新掃描 QR code。",
+        )]));
+    }
+
+    let summary = match journey_summary(&state.db, &journey.id).await {
+        Ok(summary) => summary,
+        Err(JourneyLookupError::Database(err)) => return Err(err),
+        Err(_) => return Ok(None),
+    };
+    let link = signed_link::sign(
+        state.settings.secret_key.expose().as_bytes(),
+        &PhoneLink {
+            journey_id: journey.id,
+            line_user_id: line_user_id.to_owned(),
+            expires_at: (now + PHONE_LINK_VALIDITY).timestamp(),
+        },
+    );
+    let text = truncate_chars(
+        &format!(
+            "最後一步：請驗證手機，完成會員綁定。\n門市：{}",
+            summary.binding_name
+        ),
+        160,
+    );
+    Ok(Some(vec![OutgoingMessage::link_button(
+        text,
+        "驗證手機",
+        state.settings.public_url(&format!("/p/{link}")),
+    )]))
+}
+
+/// The phone page reached from the chat: the link must be genuine and fresh.
+pub fn open_phone_link(state: &AppState, token: &str) -> Result<PhoneLink, LinkError> {
+    signed_link::verify(
+        state.settings.secret_key.expose().as_bytes(),
+        token,
+        Utc::now().timestamp(),
+    )
+}
+
+async fn existing_binding_name(
+    state: &AppState,
+    line_user_id: &str,
+) -> Result<Option<String>, DbErr> {
+    let Some((_, Some(binding))) = members::Entity::find()
+        .filter(members::Column::LineUserId.eq(line_user_id))
+        .find_also_related(bindings::Entity)
+        .one(&state.db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let store = crate::services::binding::bound_store(&state.db, binding.store_id).await?;
+    Ok(Some(store.display_name()))
+}
+
+/// LINE's buttons template text holds at most 160 characters.
+fn truncate_chars(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        let mut cut: String = text.chars().take(max - 1).collect();
+        cut.push('…');
+        cut
+    }
+}

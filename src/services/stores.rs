@@ -1,0 +1,710 @@
+//! Stores and groups: listing within the actor's scope, creating, renaming, (de)activating,
+//! grouping, and the CSV import/export. Every change writes its audit row in the same transaction.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+use serde_json::{Value, json};
+
+use crate::db::entities::{staff_accounts, store_groups, stores};
+use crate::domain::store_csv::{self, CsvProblem, ExportRow};
+use crate::domain::stores::{Name, NameError, StoreCode, binding_label};
+use crate::error::{AppError, is_unique_violation};
+use crate::services::audit::{self, Actor, Change};
+
+/// A store as the admin lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreView {
+    pub id: i32,
+    pub code: String,
+    pub name: String,
+    pub group_id: Option<i32>,
+    pub group_name: Option<String>,
+    pub active: bool,
+}
+
+impl StoreView {
+    /// How the member reads their binding: "北區｜台北信義店".
+    pub fn binding_label(&self) -> String {
+        binding_label(self.group_name.as_deref(), &self.name)
+    }
+
+    fn new(store: stores::Model, groups: &HashMap<i32, String>) -> Self {
+        Self {
+            group_name: store.group_id.and_then(|id| groups.get(&id).cloned()),
+            id: store.id,
+            code: store.code,
+            name: store.name,
+            group_id: store.group_id,
+            active: store.active,
+        }
+    }
+}
+
+/// A store's page: the store and its clerks (store staff accounts).
+pub struct StoreDetail {
+    pub store: StoreView,
+    pub clerks: Vec<staff_accounts::Model>,
+}
+
+/// What moving a store between groups did, for the page to say ("已從「南區」移到「北區」").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupMove {
+    pub store_name: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// False when the store was already there.
+    pub changed: bool,
+}
+
+/// A group with how many stores it has.
+pub struct GroupView {
+    pub id: i32,
+    pub name: String,
+    pub store_count: u64,
+}
+
+pub struct GroupDetail {
+    pub id: i32,
+    pub name: String,
+    pub stores: Vec<StoreView>,
+    /// Stores not in this group, for the "add a store" choice.
+    pub other_stores: Vec<StoreView>,
+}
+
+/// The dashboard numbers for HQ.
+pub struct Counts {
+    pub stores: u64,
+    pub active_stores: u64,
+    pub groups: u64,
+    pub staff: u64,
+}
+
+fn store_not_found() -> AppError {
+    AppError::not_found("找不到這間門市。", "This store does not exist.")
+}
+
+fn group_not_found() -> AppError {
+    AppError::not_found("找不到這個群組。", "This group does not exist.")
+}
+
+pub fn parse_name(text: &str, what_zh: &str, what_en: &str) -> Result<Name, AppError> {
+    Name::parse(text).map_err(|err: NameError| {
+        AppError::bad_request(
+            format!("{what_zh}：{}", err.zh()),
+            format!("{what_en}: {err}"),
+        )
+    })
+}
+
+pub fn parse_code(text: &str) -> Result<StoreCode, AppError> {
+    StoreCode::parse(text).map_err(|err| {
+        AppError::bad_request(
+            "門市代碼必須是 2–20 個英文字母、數字、- 或 _。",
+            format!("Store code: {err}."),
+        )
+    })
+}
+
+async fn group_names(db: &impl ConnectionTrait) -> Result<HashMap<i32, String>, sea_orm::DbErr> {
+    Ok(store_groups::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| (g.id, g.name))
+        .collect())
+}
+
+fn store_json(store: &stores::Model, group_name: Option<&str>) -> Value {
+    json!({
+        "code": store.code,
+        "name": store.name,
+        "group_id": store.group_id,
+        "group": group_name,
+        "active": store.active,
+    })
+}
+
+/// The stores the actor may see, by code.
+pub async fn list_stores(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+) -> Result<Vec<StoreView>, AppError> {
+    let groups = group_names(db).await?;
+    let mut query = stores::Entity::find().order_by_asc(stores::Column::Code);
+    if let Some(own) = actor.scope.store_filter() {
+        query = query.filter(stores::Column::Id.eq(own));
+    }
+    Ok(query
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| StoreView::new(s, &groups))
+        .collect())
+}
+
+/// One store's page, if the actor may see it (another store's answers 404).
+pub async fn get_store(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    store_id: i32,
+) -> Result<StoreDetail, AppError> {
+    actor.scope.require_view_store(store_id)?;
+    let store = stores::Entity::find_by_id(store_id)
+        .one(db)
+        .await?
+        .ok_or_else(store_not_found)?;
+    let groups = group_names(db).await?;
+    let clerks = staff_accounts::Entity::find()
+        .filter(staff_accounts::Column::StoreId.eq(store_id))
+        .order_by_asc(staff_accounts::Column::Username)
+        .all(db)
+        .await?;
+    Ok(StoreDetail {
+        store: StoreView::new(store, &groups),
+        clerks,
+    })
+}
+
+pub struct NewStore {
+    pub code: String,
+    pub name: String,
+    pub group_id: Option<i32>,
+}
+
+pub async fn create_store(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    new: NewStore,
+) -> Result<stores::Model, AppError> {
+    actor.scope.require_hq()?;
+    let code = parse_code(&new.code)?;
+    let name = parse_name(&new.name, "門市名稱", "Store name")?;
+    let txn = db.begin().await?;
+    let group_name = match new.group_id {
+        Some(id) => Some(
+            store_groups::Entity::find_by_id(id)
+                .one(&txn)
+                .await?
+                .ok_or_else(group_not_found)?
+                .name,
+        ),
+        None => None,
+    };
+    let now = Utc::now();
+    let store = stores::ActiveModel {
+        code: Set(code.to_string()),
+        name: Set(name.into_string()),
+        group_id: Set(new.group_id),
+        active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|err| {
+        if is_unique_violation(&err) {
+            AppError::conflict(
+                format!("門市代碼 {code} 已經有門市使用。"),
+                format!("Store code {code} is already in use."),
+            )
+        } else {
+            err.into()
+        }
+    })?;
+    audit::record(
+        &txn,
+        actor,
+        Change::new("store.create", "store", store.id)
+            .store(Some(store.id))
+            .after(store_json(&store, group_name.as_deref())),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(store)
+}
+
+/// Loads a store inside a transaction for a change by HQ.
+async fn store_for_change(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    store_id: i32,
+) -> Result<(stores::Model, Option<String>), AppError> {
+    actor.scope.require_hq()?;
+    let store = stores::Entity::find_by_id(store_id)
+        .one(txn)
+        .await?
+        .ok_or_else(store_not_found)?;
+    let group_name = match store.group_id {
+        Some(id) => store_groups::Entity::find_by_id(id)
+            .one(txn)
+            .await?
+            .map(|g| g.name),
+        None => None,
+    };
+    Ok((store, group_name))
+}
+
+pub async fn rename_store(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    store_id: i32,
+    name: &str,
+) -> Result<(), AppError> {
+    actor.scope.require_hq()?;
+    let name = parse_name(name, "門市名稱", "Store name")?;
+    let txn = db.begin().await?;
+    let (before, group_name) = store_for_change(&txn, actor, store_id).await?;
+    if before.name == name.as_str() {
+        return Ok(());
+    }
+    let mut active = before.clone().into_active_model();
+    active.name = Set(name.into_string());
+    active.updated_at = Set(Utc::now());
+    let after = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        Change::new("store.rename", "store", store_id)
+            .store(Some(store_id))
+            .before(store_json(&before, group_name.as_deref()))
+            .after(store_json(&after, group_name.as_deref())),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+pub async fn set_store_active(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    store_id: i32,
+    active_now: bool,
+) -> Result<(), AppError> {
+    let txn = db.begin().await?;
+    let (before, group_name) = store_for_change(&txn, actor, store_id).await?;
+    if before.active == active_now {
+        return Ok(());
+    }
+    let mut active = before.clone().into_active_model();
+    active.active = Set(active_now);
+    active.updated_at = Set(Utc::now());
+    let after = active.update(&txn).await?;
+    let action = if active_now {
+        "store.reactivate"
+    } else {
+        "store.deactivate"
+    };
+    audit::record(
+        &txn,
+        actor,
+        Change::new(action, "store", store_id)
+            .store(Some(store_id))
+            .before(store_json(&before, group_name.as_deref()))
+            .after(store_json(&after, group_name.as_deref())),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Puts a store into a group (or none). The store leaves its old group in the same update: a
+/// store has one `group_id`, so it is never in two groups, not even for a moment.
+pub async fn set_store_group(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    store_id: i32,
+    group_id: Option<i32>,
+) -> Result<GroupMove, AppError> {
+    let txn = db.begin().await?;
+    let (before, from) = store_for_change(&txn, actor, store_id).await?;
+    let to = match group_id {
+        Some(id) => Some(
+            store_groups::Entity::find_by_id(id)
+                .one(&txn)
+                .await?
+                .ok_or_else(group_not_found)?
+                .name,
+        ),
+        None => None,
+    };
+    let moved = GroupMove {
+        store_name: before.name.clone(),
+        from: from.clone(),
+        to: to.clone(),
+        changed: before.group_id != group_id,
+    };
+    if !moved.changed {
+        return Ok(moved);
+    }
+    let mut active = before.clone().into_active_model();
+    active.group_id = Set(group_id);
+    active.updated_at = Set(Utc::now());
+    let after = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        Change::new("store.set_group", "store", store_id)
+            .store(Some(store_id))
+            .before(store_json(&before, from.as_deref()))
+            .after(store_json(&after, to.as_deref())),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(moved)
+}
+
+pub async fn list_groups(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+) -> Result<Vec<GroupView>, AppError> {
+    actor.scope.require_hq()?;
+    let groups = store_groups::Entity::find()
+        .order_by_asc(store_groups::Column::Name)
+        .all(db)
+        .await?;
+    let all_stores = stores::Entity::find().all(db).await?;
+    Ok(groups
+        .into_iter()
+        .map(|g| GroupView {
+            store_count: all_stores
+                .iter()
+                .filter(|s| s.group_id == Some(g.id))
+                .count() as u64,
+            id: g.id,
+            name: g.name,
+        })
+        .collect())
+}
+
+pub async fn get_group(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    group_id: i32,
+) -> Result<GroupDetail, AppError> {
+    actor.scope.require_hq()?;
+    let group = store_groups::Entity::find_by_id(group_id)
+        .one(db)
+        .await?
+        .ok_or_else(group_not_found)?;
+    let (stores, other_stores) = list_stores(db, actor)
+        .await?
+        .into_iter()
+        .partition(|s| s.group_id == Some(group_id));
+    Ok(GroupDetail {
+        id: group.id,
+        name: group.name,
+        stores,
+        other_stores,
+    })
+}
+
+fn group_name_taken(name: &str) -> AppError {
+    AppError::conflict(
+        format!("已經有名為「{name}」的群組。"),
+        format!("A group named \"{name}\" already exists."),
+    )
+}
+
+pub async fn create_group(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    name: &str,
+) -> Result<store_groups::Model, AppError> {
+    actor.scope.require_hq()?;
+    let name = parse_name(name, "群組名稱", "Group name")?;
+    let txn = db.begin().await?;
+    let group = insert_group(&txn, actor, &name, None).await?;
+    txn.commit().await?;
+    Ok(group)
+}
+
+async fn insert_group(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    name: &Name,
+    reason: Option<&str>,
+) -> Result<store_groups::Model, AppError> {
+    let now = Utc::now();
+    let group = store_groups::ActiveModel {
+        name: Set(name.to_string()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await
+    .map_err(|err| {
+        if is_unique_violation(&err) {
+            group_name_taken(name.as_str())
+        } else {
+            err.into()
+        }
+    })?;
+    let mut change =
+        Change::new("group.create", "group", group.id).after(json!({ "name": group.name }));
+    if let Some(reason) = reason {
+        change = change.reason(reason);
+    }
+    audit::record(txn, actor, change).await?;
+    Ok(group)
+}
+
+pub async fn rename_group(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    group_id: i32,
+    name: &str,
+) -> Result<(), AppError> {
+    actor.scope.require_hq()?;
+    let name = parse_name(name, "群組名稱", "Group name")?;
+    let txn = db.begin().await?;
+    let before = store_groups::Entity::find_by_id(group_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(group_not_found)?;
+    if before.name == name.as_str() {
+        return Ok(());
+    }
+    let mut active = before.clone().into_active_model();
+    active.name = Set(name.to_string());
+    active.updated_at = Set(Utc::now());
+    active.update(&txn).await.map_err(|err| {
+        if is_unique_violation(&err) {
+            group_name_taken(name.as_str())
+        } else {
+            AppError::from(err)
+        }
+    })?;
+    audit::record(
+        &txn,
+        actor,
+        Change::new("group.rename", "group", group_id)
+            .before(json!({ "name": before.name }))
+            .after(json!({ "name": name.as_str() })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Deletes an empty group. A group that still has stores is refused with how many; the
+/// `ON DELETE RESTRICT` foreign key refuses it too if a store joins in the meantime.
+pub async fn delete_group(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    group_id: i32,
+) -> Result<String, AppError> {
+    actor.scope.require_hq()?;
+    let txn = db.begin().await?;
+    let group = store_groups::Entity::find_by_id(group_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(group_not_found)?;
+    let members = stores::Entity::find()
+        .filter(stores::Column::GroupId.eq(group_id))
+        .count(&txn)
+        .await?;
+    let still_has_stores = || {
+        AppError::conflict(
+            format!(
+                "群組「{}」還有 {members} 間門市，請先把這些門市移到其他群組或移出群組，再刪除群組。",
+                group.name
+            ),
+            format!(
+                "Group \"{}\" still has {members} store(s); move them to another group or out of it first.",
+                group.name
+            ),
+        )
+    };
+    if members > 0 {
+        return Err(still_has_stores());
+    }
+    store_groups::Entity::delete_by_id(group_id)
+        .exec(&txn)
+        .await
+        .map_err(|err| {
+            if matches!(
+                err.sql_err(),
+                Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_))
+            ) {
+                still_has_stores()
+            } else {
+                AppError::from(err)
+            }
+        })?;
+    audit::record(
+        &txn,
+        actor,
+        Change::new("group.delete", "group", group_id).before(json!({ "name": group.name })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(group.name)
+}
+
+pub async fn counts(db: &impl ConnectionTrait, actor: &Actor) -> Result<Counts, AppError> {
+    actor.scope.require_hq()?;
+    Ok(Counts {
+        stores: stores::Entity::find().count(db).await?,
+        active_stores: stores::Entity::find()
+            .filter(stores::Column::Active.eq(true))
+            .count(db)
+            .await?,
+        groups: store_groups::Entity::find().count(db).await?,
+        staff: staff_accounts::Entity::find()
+            .filter(staff_accounts::Column::Active.eq(true))
+            .count(db)
+            .await?,
+    })
+}
+
+/// Every store in the import format, by code.
+pub async fn export_csv(db: &impl ConnectionTrait, actor: &Actor) -> Result<String, AppError> {
+    actor.scope.require_hq()?;
+    let rows: Vec<ExportRow> = list_stores(db, actor)
+        .await?
+        .into_iter()
+        .map(|s| ExportRow {
+            code: s.code,
+            name: s.name,
+            group: s.group_name,
+        })
+        .collect();
+    Ok(store_csv::write(&rows))
+}
+
+/// What an import changed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub groups_created: Vec<String>,
+    /// Stores that changed group: (code, from, to).
+    pub moves: Vec<(String, Option<String>, Option<String>)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The file has problems; nothing was changed.
+    #[error("the file was refused")]
+    Rejected(Vec<CsvProblem>),
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+impl From<sea_orm::DbErr> for ImportError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        ImportError::App(err.into())
+    }
+}
+
+/// Applies a CSV file all or nothing: any problem refuses the whole file (with every problem by
+/// line number); otherwise one transaction creates missing groups and stores and updates the
+/// names and groups of existing store codes. Stores not in the file are left alone.
+pub async fn import_csv(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    bytes: &[u8],
+) -> Result<ImportSummary, ImportError> {
+    actor.scope.require_hq().map_err(AppError::from)?;
+    let rows = store_csv::parse(bytes).map_err(ImportError::Rejected)?;
+    let reason = "CSV 匯入 (CSV import)";
+    let txn = db.begin().await?;
+    let mut group_ids: HashMap<String, i32> = store_groups::Entity::find()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|g| (g.name, g.id))
+        .collect();
+    let mut existing: HashMap<String, stores::Model> = stores::Entity::find()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|s| (s.code.clone(), s))
+        .collect();
+    let names_by_id: HashMap<i32, String> = group_ids
+        .iter()
+        .map(|(name, id)| (*id, name.clone()))
+        .collect();
+    let mut summary = ImportSummary::default();
+    let now = Utc::now();
+    for row in rows {
+        let group_id = match &row.group {
+            None => None,
+            Some(name) => match group_ids.get(name.as_str()) {
+                Some(id) => Some(*id),
+                None => {
+                    let group = insert_group(&txn, actor, name, Some(reason)).await?;
+                    group_ids.insert(group.name.clone(), group.id);
+                    summary.groups_created.push(group.name);
+                    Some(group.id)
+                }
+            },
+        };
+        let group_name = row.group.as_ref().map(Name::as_str);
+        match existing.remove(row.code.as_str()) {
+            Some(before) => {
+                if before.name == row.name.as_str() && before.group_id == group_id {
+                    summary.unchanged += 1;
+                    continue;
+                }
+                let from = before.group_id.and_then(|id| names_by_id.get(&id).cloned());
+                if before.group_id != group_id {
+                    summary.moves.push((
+                        before.code.clone(),
+                        from.clone(),
+                        group_name.map(str::to_owned),
+                    ));
+                }
+                let mut active = before.clone().into_active_model();
+                active.name = Set(row.name.to_string());
+                active.group_id = Set(group_id);
+                active.updated_at = Set(now);
+                let after = active.update(&txn).await?;
+                audit::record(
+                    &txn,
+                    actor,
+                    Change::new("store.update", "store", after.id)
+                        .store(Some(after.id))
+                        .before(store_json(&before, from.as_deref()))
+                        .after(store_json(&after, group_name))
+                        .reason(reason),
+                )
+                .await?;
+                summary.updated += 1;
+            }
+            None => {
+                let store = stores::ActiveModel {
+                    code: Set(row.code.to_string()),
+                    name: Set(row.name.to_string()),
+                    group_id: Set(group_id),
+                    active: Set(true),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?;
+                audit::record(
+                    &txn,
+                    actor,
+                    Change::new("store.create", "store", store.id)
+                        .store(Some(store.id))
+                        .after(store_json(&store, group_name))
+                        .reason(reason),
+                )
+                .await?;
+                summary.created += 1;
+            }
+        }
+    }
+    txn.commit().await?;
+    Ok(summary)
+}

@@ -1,0 +1,288 @@
+//! Every admin route, for every kind of visitor: anonymous people are sent to sign in, store
+//! staff reach only their own store and no HQ-only route, HQ reaches everything, and a POST
+//! without the session's CSRF token is refused.
+
+use sea_orm::EntityTrait;
+use store_assistant::db::entities::enums::StaffRole;
+use store_assistant::db::entities::{staff_accounts, stores};
+
+use crate::helpers::{TestApp, spawn_app};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Access {
+    /// Anyone signed in.
+    Anyone,
+    /// HQ only: store staff get 403 (or 404).
+    HqOnly,
+    /// Store A's page: its staff and HQ.
+    OwnStore,
+    /// Another store's object: store staff get 404.
+    OtherStore,
+}
+
+struct Route {
+    method: &'static str,
+    path: String,
+    fields: Vec<(&'static str, String)>,
+    access: Access,
+}
+
+fn get(path: impl Into<String>, access: Access) -> Route {
+    Route {
+        method: "GET",
+        path: path.into(),
+        fields: Vec::new(),
+        access,
+    }
+}
+
+fn post(path: impl Into<String>, fields: &[(&'static str, &str)], access: Access) -> Route {
+    Route {
+        method: "POST",
+        path: path.into(),
+        fields: fields.iter().map(|(k, v)| (*k, v.to_string())).collect(),
+        access,
+    }
+}
+
+struct World {
+    store_a: i32,
+    store_b: i32,
+    group_b: i32,
+    empty_group: i32,
+    clerk_b: i32,
+}
+
+async fn world(app: &TestApp) -> World {
+    let store_a = app.create_store("A01", "台北信義店", Some("北區")).await;
+    let store_b = app.create_store("B01", "高雄巨蛋店", Some("南區")).await;
+    app.create_store("C01", "台中店", None).await;
+    let (clerk_b, _) = app.create_account(StaffRole::Store, Some(store_b)).await;
+    let empty = store_assistant::services::stores::create_group(
+        &app.db,
+        &store_assistant::services::audit::Actor::cli(),
+        "空群組",
+    )
+    .await
+    .unwrap();
+    World {
+        store_a,
+        store_b,
+        group_b: app.group_id("南區").await.unwrap(),
+        empty_group: empty.id,
+        clerk_b,
+    }
+}
+
+/// Every admin route, with its access rule. POSTs come last and in an order where HQ's requests
+/// all succeed one after the other.
+fn routes(w: &World) -> Vec<Route> {
+    use Access::*;
+    let (a, b, gb, ge, cb) = (w.store_a, w.store_b, w.group_b, w.empty_group, w.clerk_b);
+    vec![
+        get("/admin", Anyone),
+        get("/admin/stores", Anyone),
+        get(format!("/admin/stores/{a}"), OwnStore),
+        get(format!("/admin/stores/{b}"), OtherStore),
+        get("/admin/stores/export.csv", HqOnly),
+        get("/admin/stores/import", HqOnly),
+        get("/admin/groups", HqOnly),
+        get(format!("/admin/groups/{gb}"), HqOnly),
+        get("/admin/accounts", HqOnly),
+        get("/admin/audit", HqOnly),
+        get(format!("/admin/audit?store_id={b}"), HqOnly),
+        get("/admin/password", Anyone),
+        post(
+            "/admin/stores",
+            &[("code", "N01"), ("name", "新店"), ("group_id", "")],
+            HqOnly,
+        ),
+        post(
+            format!("/admin/stores/{a}/rename"),
+            &[("name", "改名A")],
+            HqOnly,
+        ),
+        post(
+            format!("/admin/stores/{b}/rename"),
+            &[("name", "改名B")],
+            OtherStore,
+        ),
+        post(
+            format!("/admin/stores/{b}/group"),
+            &[("group_id", &gb.to_string())],
+            OtherStore,
+        ),
+        post(format!("/admin/stores/{b}/deactivate"), &[], OtherStore),
+        post(format!("/admin/stores/{b}/reactivate"), &[], OtherStore),
+        post(
+            "/admin/stores/import",
+            &[("csv", "store_code,store_name,group_name\nZ01,匯入店,\n")],
+            HqOnly,
+        ),
+        post("/admin/groups", &[("name", "東區")], HqOnly),
+        post(
+            format!("/admin/groups/{gb}/rename"),
+            &[("name", "南部")],
+            HqOnly,
+        ),
+        post(
+            format!("/admin/groups/{gb}/stores"),
+            &[("store_id", &a.to_string())],
+            HqOnly,
+        ),
+        post(format!("/admin/groups/{ge}/delete"), &[], HqOnly),
+        post(
+            "/admin/accounts",
+            &[
+                ("username", "new.clerk"),
+                ("display_name", "新人"),
+                ("role", "store"),
+                ("store_id", &b.to_string()),
+            ],
+            HqOnly,
+        ),
+        post(
+            format!("/admin/accounts/{cb}/reset-password"),
+            &[],
+            OtherStore,
+        ),
+        post(format!("/admin/accounts/{cb}/deactivate"), &[], OtherStore),
+        post(format!("/admin/accounts/{cb}/reactivate"), &[], OtherStore),
+    ]
+}
+
+async fn send(
+    client: &crate::helpers::StaffClient,
+    route: &Route,
+    with_csrf: bool,
+) -> (u16, String) {
+    let fields: Vec<(&str, &str)> = route.fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let response = match (route.method, with_csrf) {
+        ("GET", _) => client.get(&route.path).await,
+        (_, true) => client.post_form(&route.path, &fields).await,
+        (_, false) => client.post_form_as_is(&route.path, &fields).await,
+    };
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn anonymous_visitors_are_sent_to_sign_in_on_every_admin_route() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    for route in routes(&w) {
+        let request = match route.method {
+            "GET" => app.client.get(app.url(&route.path)),
+            _ => app.client.post(app.url(&route.path)).form(&route.fields),
+        };
+        let response = request.send().await.unwrap();
+        assert_eq!(
+            response.status().as_u16(),
+            303,
+            "{} {}",
+            route.method,
+            route.path
+        );
+        let location = response.headers()["location"].to_str().unwrap();
+        assert!(
+            location.starts_with("/admin/login"),
+            "{} {} → {location}",
+            route.method,
+            route.path
+        );
+    }
+}
+
+#[tokio::test]
+async fn store_staff_reach_only_their_own_store_and_no_hq_route() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let clerk = app.store_staff(w.store_a).await;
+    let stores_before = stores::Entity::find().all(&app.db).await.unwrap();
+    let accounts_before = staff_accounts::Entity::find().all(&app.db).await.unwrap();
+    for route in routes(&w) {
+        let (status, body) = send(&clerk, &route, true).await;
+        let what = format!("{} {} → {status}", route.method, route.path);
+        match route.access {
+            Access::Anyone | Access::OwnStore => assert_eq!(status, 200, "{what}"),
+            Access::HqOnly => assert!(status == 403 || status == 404, "{what}"),
+            Access::OtherStore => assert!(status == 403 || status == 404, "{what}"),
+        }
+        if route.access == Access::OtherStore || route.access == Access::HqOnly {
+            assert!(!body.contains("高雄巨蛋店"), "{what}: leaks store B's name");
+        }
+    }
+    // The store list shows only their store.
+    let list = clerk.get("/admin/stores").await.text().await.unwrap();
+    assert!(list.contains("台北信義店"));
+    assert!(!list.contains("高雄巨蛋店"));
+    assert!(!list.contains("台中店"));
+    // Nothing changed.
+    assert_eq!(
+        stores::Entity::find().all(&app.db).await.unwrap(),
+        stores_before
+    );
+    assert_eq!(
+        staff_accounts::Entity::find().all(&app.db).await.unwrap(),
+        accounts_before
+    );
+}
+
+#[tokio::test]
+async fn hq_reaches_every_admin_route() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let hq = app.hq().await;
+    for route in routes(&w) {
+        let (status, body) = send(&hq, &route, true).await;
+        assert!(
+            status == 200 || status == 303,
+            "{} {} → {status}: {body}",
+            route.method,
+            route.path
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_admin_form_without_the_csrf_token_is_refused() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let hq = app.hq().await;
+    let stores_before = stores::Entity::find().all(&app.db).await.unwrap();
+    for route in routes(&w).into_iter().filter(|r| r.method == "POST") {
+        let (status, body) = send(&hq, &route, false).await;
+        assert_eq!(status, 403, "{} without a token", route.path);
+        assert!(body.contains("CSRF"), "{}: {body}", route.path);
+
+        let mut forged = route.fields.clone();
+        forged.push(("csrf_token", "forged-token".to_owned()));
+        let forged_route = Route {
+            fields: forged,
+            ..route
+        };
+        let (status, _) = send(&hq, &forged_route, false).await;
+        assert_eq!(status, 403, "{} with a forged token", forged_route.path);
+    }
+    // Sign-out is a form too.
+    let (status, _) = send(&hq, &post("/admin/logout", &[], Access::Anyone), false).await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        stores::Entity::find().all(&app.db).await.unwrap(),
+        stores_before
+    );
+}
+
+#[tokio::test]
+async fn another_sessions_csrf_token_is_refused() {
+    let app = spawn_app().await;
+    let first = app.hq().await;
+    let second = app.hq().await;
+    let response = first
+        .post_form_as_is(
+            "/admin/groups",
+            &[("name", "北區"), ("csrf_token", &second.csrf)],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 403);
+}

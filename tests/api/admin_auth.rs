@@ -1,0 +1,222 @@
+//! Staff sign-in, sessions, CSRF and throttling.
+
+use sea_orm::{EntityTrait, PaginatorTrait};
+use store_assistant::db::entities::enums::StaffRole;
+use store_assistant::db::entities::staff_sessions;
+use store_assistant::domain::tokens::token_hash;
+
+use crate::helpers::{STAFF_PASSWORD, set_cookie, spawn_app, spawn_app_with};
+
+#[tokio::test]
+async fn sign_in_sets_an_http_only_lax_session_cookie_whose_hash_alone_is_stored() {
+    let app = spawn_app().await;
+    let (_, username) = app.create_account(StaffRole::Hq, None).await;
+    let response = app.login(&username, STAFF_PASSWORD).await;
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(response.headers()["location"], "/admin");
+    let raw = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|v| v.starts_with("sa_session="))
+        .unwrap();
+    assert!(raw.contains("HttpOnly"), "{raw}");
+    assert!(raw.contains("SameSite=Lax"), "{raw}");
+    assert!(!raw.contains("Secure"), "plain http: no Secure flag: {raw}");
+    let token = set_cookie(&response, "sa_session").unwrap();
+    let stored = staff_sessions::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].token_hash, token_hash(&token));
+    assert_ne!(stored[0].token_hash, token);
+}
+
+#[tokio::test]
+async fn session_cookie_is_secure_when_the_public_url_is_https() {
+    let app = spawn_app_with(|vars| {
+        vars.insert(
+            "PUBLIC_BASE_URL".to_owned(),
+            "https://shop.example.com".to_owned(),
+        );
+    })
+    .await;
+    let (_, username) = app.create_account(StaffRole::Hq, None).await;
+    let response = app.login(&username, STAFF_PASSWORD).await;
+    let raw: Vec<String> = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        raw.iter()
+            .any(|c| c.starts_with("sa_session=") && c.contains("Secure")),
+        "{raw:?}"
+    );
+}
+
+#[tokio::test]
+async fn anonymous_visitors_are_sent_to_the_sign_in_page_and_back() {
+    let app = spawn_app().await;
+    let response = app.get("/admin/stores?x=1").await;
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(
+        response.headers()["location"],
+        "/admin/login?next=%2Fadmin%2Fstores%3Fx%3D1"
+    );
+    let page = app.get("/admin/login?next=%2Fadmin%2Fstores").await;
+    assert_eq!(page.status().as_u16(), 200);
+    let body = page.text().await.unwrap();
+    assert!(body.contains("lang=\"zh-TW\""));
+    assert!(body.contains("value=\"/admin/stores\""));
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_user_get_the_same_message() {
+    let app = spawn_app().await;
+    let (_, username) = app.create_account(StaffRole::Hq, None).await;
+    for (user, password) in [
+        (username.as_str(), "wrong-password-123"),
+        ("nobody-here", "wrong-password-123"),
+    ] {
+        let response = app.login(user, password).await;
+        assert_eq!(response.status().as_u16(), 200);
+        assert!(set_cookie(&response, "sa_session").is_none());
+        let body = response.text().await.unwrap();
+        assert!(body.contains("帳號或密碼錯誤"), "{body}");
+        assert!(!body.contains("不存在"));
+    }
+}
+
+#[tokio::test]
+async fn sign_in_without_the_form_token_is_refused() {
+    let app = spawn_app().await;
+    let (_, username) = app.create_account(StaffRole::Hq, None).await;
+    let response = app
+        .client
+        .post(app.url("/admin/login"))
+        .form(&[
+            ("username", username.as_str()),
+            ("password", STAFF_PASSWORD),
+            ("csrf_token", "forged"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+    assert!(response.text().await.unwrap().contains("CSRF"));
+}
+
+#[tokio::test]
+async fn five_failures_pause_the_account_even_for_the_right_password() {
+    let app = spawn_app().await;
+    let (_, username) = app.create_account(StaffRole::Hq, None).await;
+    for _ in 0..5 {
+        let response = app.login(&username, "wrong-password-123").await;
+        assert_eq!(response.status().as_u16(), 200);
+    }
+    let response = app.login(&username, STAFF_PASSWORD).await;
+    assert_eq!(response.status().as_u16(), 429);
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry_after > 0 && retry_after <= 15 * 60);
+    let body = response.text().await.unwrap();
+    assert!(body.contains("分鐘後"), "{body}");
+
+    // Another account from the same address is not paused by this one's failures.
+    let (_, other) = app.create_account(StaffRole::Hq, None).await;
+    assert_eq!(
+        app.login(&other, STAFF_PASSWORD).await.status().as_u16(),
+        303
+    );
+}
+
+#[tokio::test]
+async fn twenty_failures_from_one_address_pause_that_address() {
+    let app = spawn_app().await;
+    for i in 0..20 {
+        let response = app.login(&format!("guess-{i}"), "wrong-password-123").await;
+        assert_eq!(response.status().as_u16(), 200);
+    }
+    let (_, username) = app.create_account(StaffRole::Hq, None).await;
+    assert_eq!(
+        app.login(&username, STAFF_PASSWORD).await.status().as_u16(),
+        429
+    );
+}
+
+#[tokio::test]
+async fn sign_out_ends_the_session() {
+    let app = spawn_app().await;
+    let hq = app.hq().await;
+    assert_eq!(hq.get("/admin").await.status().as_u16(), 200);
+    let response = hq.post_form("/admin/logout", &[]).await;
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(response.headers()["location"], "/admin/login");
+    assert_eq!(
+        staff_sessions::Entity::find().count(&app.db).await.unwrap(),
+        0
+    );
+    let after = hq.get("/admin").await;
+    assert_eq!(after.status().as_u16(), 303);
+}
+
+#[tokio::test]
+async fn a_deactivated_account_is_signed_out_and_cannot_sign_in() {
+    let app = spawn_app().await;
+    let store = app.create_store("TP01", "台北信義店", None).await;
+    let clerk = app.store_staff(store).await;
+    assert_eq!(clerk.get("/admin").await.status().as_u16(), 200);
+
+    let hq = app.hq().await;
+    let response = hq
+        .post_form(&format!("/admin/accounts/{}/deactivate", clerk.id), &[])
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+
+    assert_eq!(clerk.get("/admin").await.status().as_u16(), 303);
+    let again = app.login(&clerk.username, STAFF_PASSWORD).await;
+    assert_eq!(again.status().as_u16(), 200);
+    assert!(again.text().await.unwrap().contains("帳號或密碼錯誤"));
+}
+
+#[tokio::test]
+async fn changing_the_own_password_keeps_this_session_and_needs_the_current_one() {
+    let app = spawn_app().await;
+    let store = app.create_store("TP01", "台北信義店", None).await;
+    let clerk = app.store_staff(store).await;
+    let wrong = clerk
+        .post_form(
+            "/admin/password",
+            &[
+                ("current", "not-my-password"),
+                ("new_password", "brand-new-password"),
+                ("confirm", "brand-new-password"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status().as_u16(), 400);
+    let ok = clerk
+        .post_form(
+            "/admin/password",
+            &[
+                ("current", STAFF_PASSWORD),
+                ("new_password", "brand-new-password"),
+                ("confirm", "brand-new-password"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status().as_u16(), 200);
+    assert!(ok.text().await.unwrap().contains("密碼已變更"));
+    assert_eq!(clerk.get("/admin").await.status().as_u16(), 200);
+    assert_eq!(
+        app.login(&clerk.username, "brand-new-password")
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+}
