@@ -210,6 +210,22 @@ impl From<crate::domain::access::AccessDenied> for AppError {
     }
 }
 
+impl From<crate::services::route_b::RouteBError> for AppError {
+    fn from(err: crate::services::route_b::RouteBError) -> Self {
+        use crate::services::route_b::RouteBError;
+        match err {
+            RouteBError::Journey(err) => err.into(),
+            RouteBError::Otp(err) => err.into(),
+            RouteBError::CodeForAnotherJourney => AppError::bad_request(
+                "這個驗證碼不是在此頁面要求的，請按「重新傳送驗證碼」。",
+                "This code was not requested on this page; please tap Resend.",
+            ),
+            RouteBError::Bind(err) => err.into(),
+            RouteBError::Database(err) => err.into(),
+        }
+    }
+}
+
 /// Kept in the response so [`html_for_browsers`] can render the same message as a page.
 #[derive(Debug, Clone)]
 struct RenderedError {
