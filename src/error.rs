@@ -307,6 +307,22 @@ impl From<crate::services::otp::OtpError> for AppError {
     }
 }
 
+impl From<crate::services::route_b::RouteBError> for AppError {
+    fn from(err: crate::services::route_b::RouteBError) -> Self {
+        use crate::services::route_b::RouteBError;
+        match err {
+            RouteBError::Journey(err) => err.into(),
+            RouteBError::Otp(err) => err.into(),
+            RouteBError::CodeForAnotherJourney => AppError::bad_request(
+                "這個驗證碼不是在此頁面要求的，請按「重新傳送驗證碼」。",
+                "This code was not requested on this page; please tap Resend.",
+            ),
+            RouteBError::Bind(err) => err.into(),
+            RouteBError::Database(err) => err.into(),
+        }
+    }
+}
+
 /// "45 秒", "3 分鐘", "5 小時": a wait, rounded up, in the unit a person reads best.
 fn wait_zh(wait: std::time::Duration) -> String {
     match wait.as_secs().max(1) {
@@ -397,8 +413,18 @@ pub async fn html_for_browsers<B: MessageBody + 'static>(
     if json_client || !(status.is_client_error() || status.is_server_error()) {
         return Ok(res.map_into_left_body());
     }
-    let message = match res.response().extensions().get::<RenderedError>() {
-        Some(rendered) => rendered.message.clone(),
+    let rendered = res.response().extensions().get::<RenderedError>().cloned();
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if rendered.is_none() && is_html {
+        // A page of ours that answers 4xx on purpose (a form shown again with its error).
+        return Ok(res.map_into_left_body());
+    }
+    let message = match rendered {
+        Some(rendered) => rendered.message,
         None => generic_message(status),
     };
     let page = ErrorPage {

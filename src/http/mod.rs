@@ -4,6 +4,7 @@
 mod admin;
 mod health;
 mod liff;
+mod route_b;
 pub mod staff;
 
 use actix_web::{HttpResponse, web};
@@ -18,6 +19,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .app_data(web::JsonConfig::default().error_handler(|err, _| bad_input(err)))
         .route("/healthz", web::get().to(health::healthz))
         .configure(liff::routes)
+        .configure(route_b::routes)
         .configure(admin::routes)
         .default_service(web::to(not_found));
 }

@@ -13,6 +13,7 @@ mod health;
 mod liff;
 mod line_client;
 mod otp;
+mod route_b;
 mod schema;
 mod settings;
 mod sms_providers;
