@@ -7,6 +7,7 @@ pub mod checklist;
 pub mod id_token;
 pub mod login_throttle;
 pub mod password;
+pub mod shop_settings;
 pub mod signed_link;
 pub mod store_csv;
 pub mod stores;

@@ -2,6 +2,7 @@
 //! Handlers extract, call one service, and render; they hold no SQL and no HTTP client calls.
 
 mod admin;
+pub mod api;
 mod health;
 mod liff;
 pub mod staff;
@@ -19,6 +20,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/healthz", web::get().to(health::healthz))
         .configure(liff::routes)
         .configure(admin::routes)
+        .configure(api::routes)
         .default_service(web::to(not_found));
 }
 
