@@ -9,6 +9,7 @@ pub mod login_throttle;
 pub mod otp_code;
 pub mod password;
 pub mod phone;
+pub mod shop_settings;
 pub mod signed_link;
 pub mod sms_text;
 pub mod store_csv;

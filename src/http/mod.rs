@@ -2,6 +2,7 @@
 //! Handlers extract, call one service, and render; they hold no SQL and no HTTP client calls.
 
 mod admin;
+pub mod api;
 mod health;
 mod liff;
 mod route_b;
@@ -21,6 +22,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(liff::routes)
         .configure(route_b::routes)
         .configure(admin::routes)
+        .configure(api::routes)
         .default_service(web::to(not_found));
 }
 

@@ -1,6 +1,7 @@
 //! Use cases. Transactions live here; handlers and the CLI call one function each.
 
 pub mod accounts;
+pub mod api_tokens;
 pub mod audit;
 pub mod binding;
 pub mod liff;

@@ -4,7 +4,9 @@
 
 use sea_orm::EntityTrait;
 use store_assistant::db::entities::enums::StaffRole;
-use store_assistant::db::entities::{staff_accounts, stores};
+use store_assistant::db::entities::{
+    api_tokens, checklist_items, shop_settings, staff_accounts, stores,
+};
 
 use crate::helpers::{TestApp, spawn_app};
 
@@ -51,6 +53,7 @@ struct World {
     group_b: i32,
     empty_group: i32,
     clerk_b: i32,
+    token_b: i32,
 }
 
 async fn world(app: &TestApp) -> World {
@@ -65,12 +68,24 @@ async fn world(app: &TestApp) -> World {
     )
     .await
     .unwrap();
+    app.complete_checklist(false).await;
+    let token_b = store_assistant::services::api_tokens::create(
+        &app.db,
+        &store_assistant::services::audit::Actor::cli(),
+        "B 店腳本",
+        clerk_b,
+    )
+    .await
+    .unwrap()
+    .row
+    .id;
     World {
         store_a,
         store_b,
         group_b: app.group_id("南區").await.unwrap(),
         empty_group: empty.id,
         clerk_b,
+        token_b,
     }
 }
 
@@ -79,6 +94,7 @@ async fn world(app: &TestApp) -> World {
 fn routes(w: &World) -> Vec<Route> {
     use Access::*;
     let (a, b, gb, ge, cb) = (w.store_a, w.store_b, w.group_b, w.empty_group, w.clerk_b);
+    let tb = w.token_b;
     vec![
         get("/admin", Anyone),
         get("/admin/stores", Anyone),
@@ -92,6 +108,8 @@ fn routes(w: &World) -> Vec<Route> {
         get("/admin/audit", HqOnly),
         get(format!("/admin/audit?store_id={b}"), HqOnly),
         get("/admin/password", Anyone),
+        get("/admin/setup", HqOnly),
+        get("/admin/api-tokens", HqOnly),
         post(
             "/admin/stores",
             &[("code", "N01"), ("name", "新店"), ("group_id", "")],
@@ -148,6 +166,38 @@ fn routes(w: &World) -> Vec<Route> {
         ),
         post(format!("/admin/accounts/{cb}/deactivate"), &[], OtherStore),
         post(format!("/admin/accounts/{cb}/reactivate"), &[], OtherStore),
+        post(
+            "/admin/setup/items/quick_login",
+            &[("value", "yes")],
+            HqOnly,
+        ),
+        post(
+            "/admin/setup/items/certified_provider",
+            &[("value", "no")],
+            HqOnly,
+        ),
+        post("/admin/setup/check", &[], HqOnly),
+        post(
+            "/admin/setup/settings",
+            &[
+                ("shop_name", "我的品牌"),
+                ("welcome_message", "歡迎加入！"),
+                (
+                    "sms_template",
+                    "【{shop}】驗證碼 {code}，{minutes} 分鐘內有效",
+                ),
+                ("sms_daily_budget", "300"),
+            ],
+            HqOnly,
+        ),
+        post("/admin/setup/activate", &[], HqOnly),
+        post("/admin/setup/deactivate", &[], HqOnly),
+        post(
+            "/admin/api-tokens",
+            &[("name", "腳本"), ("staff_id", &cb.to_string())],
+            HqOnly,
+        ),
+        post(format!("/admin/api-tokens/{tb}/revoke"), &[], HqOnly),
     ]
 }
 
@@ -200,6 +250,7 @@ async fn store_staff_reach_only_their_own_store_and_no_hq_route() {
     let clerk = app.store_staff(w.store_a).await;
     let stores_before = stores::Entity::find().all(&app.db).await.unwrap();
     let accounts_before = staff_accounts::Entity::find().all(&app.db).await.unwrap();
+    let setup_before = setup_rows(&app).await;
     for route in routes(&w) {
         let (status, body) = send(&clerk, &route, true).await;
         let what = format!("{} {} → {status}", route.method, route.path);
@@ -226,6 +277,22 @@ async fn store_staff_reach_only_their_own_store_and_no_hq_route() {
         staff_accounts::Entity::find().all(&app.db).await.unwrap(),
         accounts_before
     );
+    assert_eq!(setup_rows(&app).await, setup_before);
+}
+
+/// The setup state store staff must not change: checklist, settings, tokens.
+async fn setup_rows(
+    app: &TestApp,
+) -> (
+    Vec<checklist_items::Model>,
+    Vec<shop_settings::Model>,
+    Vec<api_tokens::Model>,
+) {
+    (
+        checklist_items::Entity::find().all(&app.db).await.unwrap(),
+        shop_settings::Entity::find().all(&app.db).await.unwrap(),
+        api_tokens::Entity::find().all(&app.db).await.unwrap(),
+    )
 }
 
 #[tokio::test]
