@@ -11,6 +11,7 @@ use anyhow::Context;
 use sea_orm::DatabaseConnection;
 
 use crate::config::Settings;
+use crate::line::LineClient;
 use crate::{db, error, http, services, telemetry};
 
 /// Everything a request handler may use. Cheap to clone; built once, outside the worker closures.
@@ -18,6 +19,7 @@ use crate::{db, error, http, services, telemetry};
 pub struct AppState {
     pub settings: Arc<Settings>,
     pub db: DatabaseConnection,
+    pub line: LineClient,
 }
 
 pub struct Application {
@@ -61,6 +63,7 @@ impl Application {
             let _ = settings.public_base_url.set_port(Some(port));
         }
         let state = AppState {
+            line: LineClient::new(&settings.line),
             settings: Arc::new(settings),
             db,
         };

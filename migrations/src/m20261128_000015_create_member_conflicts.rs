@@ -47,6 +47,18 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // The same pair of members is one conflict, however often the shopper retries.
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_member_conflicts_pair")
+                    .table(MemberConflicts::Table)
+                    .col(MemberConflicts::LineMemberId)
+                    .col(MemberConflicts::PhoneMemberId)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
         manager
             .create_index(
                 Index::create()

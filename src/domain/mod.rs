@@ -1,6 +1,8 @@
 //! Pure types and rules of the product: no web, no database, no network. Unit-tested beside the code.
 
+pub mod attribution;
 pub mod checklist;
+pub mod names;
 pub mod password;
 pub mod tokens;
 pub mod username;

@@ -1,4 +1,7 @@
-//! Everything that speaks LINE: the webhook signature, the webhook event types, and (in `client`)
-//! the Messaging API and LINE Login client. Nothing here knows actix or the database.
+//! Everything that speaks LINE: the API client, the webhook signature and the webhook event types.
+//! Only this module (and `sms`) knows reqwest; nothing here knows actix or the database.
 
+pub mod client;
 pub mod signature;
+
+pub use client::{LineApiError, LineClient, OutgoingMessage};

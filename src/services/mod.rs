@@ -1,4 +1,5 @@
 //! Use cases. Transactions live here; handlers and the CLI call one function each.
 
 pub mod accounts;
+pub mod binding;
 pub mod setup;

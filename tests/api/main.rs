@@ -2,6 +2,8 @@
 
 mod helpers;
 
+mod binding;
 mod health;
+mod line_client;
 mod schema;
 mod settings;

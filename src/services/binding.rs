@@ -1,0 +1,462 @@
+//! Registering a member and binding the referrer: the heart of both routes.
+//!
+//! [`bind`] runs in one transaction: find or create the member by the verified identity, link a
+//! LINE user id to a phone member when the journey carries one (a clash between two existing
+//! members is recorded as a conflict, never merged), decide the binding with the attribution policy,
+//! and record the attempt, the funnel step and the audit entry. Duplicates are ruled out by the
+//! unique indexes (`members.line_user_id`, `members.phone_e164`, `bindings.member_id`,
+//! `member_conflicts` pair) with INSERT … ON CONFLICT DO NOTHING, not by looking first.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    DbErr, EntityTrait, QueryFilter, Set, TransactionTrait, TryInsertResult,
+};
+
+use crate::db::entities::enums::{AttemptOutcome, ConflictStatus, FunnelStage, Route};
+use crate::db::entities::{
+    audit_log, binding_attempts, bindings, funnel_events, journeys, member_conflicts, members,
+    store_groups, stores,
+};
+use crate::domain::attribution::{
+    AttributionDecision, AttributionPolicy, FirstBindingWins, Referrer,
+};
+
+/// Who the shopper proved to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Identity {
+    /// Route A: the user id LINE vouched for when verifying the ID token.
+    Line {
+        user_id: String,
+        display_name: Option<String>,
+    },
+    /// Route B (or route A with the phone step): a phone verified by SMS code, and the LINE user
+    /// id the journey established through the OA chat, if any.
+    Phone {
+        phone_e164: String,
+        line_user_id: Option<String>,
+    },
+}
+
+impl Identity {
+    fn route(&self) -> Route {
+        match self {
+            Identity::Line { .. } => Route::Liff,
+            Identity::Phone { .. } => Route::Phone,
+        }
+    }
+}
+
+/// The store a member is bound to, as the member reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoundStore {
+    pub store_id: i32,
+    pub store_name: String,
+    pub group_name: Option<String>,
+}
+
+impl BoundStore {
+    /// "北區｜台北信義店", or the store name alone when it is in no group.
+    pub fn display_name(&self) -> String {
+        crate::domain::names::binding_display_name(self.group_name.as_deref(), &self.store_name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BindOutcome {
+    /// A new binding to the journey's store.
+    Bound,
+    /// Already bound to this journey's store (a double tap, a second tab): nothing changed.
+    AlreadyBoundHere,
+    /// Already bound to another store: nothing changed; the attempt is recorded.
+    AlreadyBoundElsewhere,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BindResult {
+    pub member_id: i32,
+    pub outcome: BindOutcome,
+    /// Where the member is bound now (the journey's store, or the earlier one).
+    pub bound_to: BoundStore,
+    /// The LINE user id and the phone belong to two different members; HQ will see it.
+    pub conflict_recorded: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BindError {
+    #[error("no such journey")]
+    JourneyNotFound,
+    #[error("the journey has expired")]
+    JourneyExpired,
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+/// The version of the personal-data notice the shopper agreed to (shown on the binding pages).
+pub const CONSENT_VERSION: &str = "2026-11";
+
+/// Registers (or finds) the member and binds the journey's referrer, in one transaction.
+pub async fn bind(
+    db: &DatabaseConnection,
+    journey_id: &str,
+    identity: Identity,
+) -> Result<BindResult, BindError> {
+    bind_with_policy(db, journey_id, identity, &FirstBindingWins, Utc::now()).await
+}
+
+pub async fn bind_with_policy(
+    db: &DatabaseConnection,
+    journey_id: &str,
+    identity: Identity,
+    policy: &dyn AttributionPolicy,
+    now: DateTime<Utc>,
+) -> Result<BindResult, BindError> {
+    let txn = db.begin().await?;
+    let journey = journeys::Entity::find_by_id(journey_id.to_owned())
+        .one(&txn)
+        .await?
+        .ok_or(BindError::JourneyNotFound)?;
+    let offered = Referrer {
+        store_id: journey.store_id,
+        clerk_id: journey.clerk_id,
+    };
+    if journey.expires_at <= now {
+        record_attempt(&txn, None, &journey, AttemptOutcome::Expired, None, now).await?;
+        txn.commit().await?;
+        return Err(BindError::JourneyExpired);
+    }
+
+    let route = identity.route();
+    let (member, conflict_recorded) = match &identity {
+        Identity::Line {
+            user_id,
+            display_name,
+        } => (
+            member_by_line_user_id(&txn, user_id, display_name.as_deref(), now).await?,
+            false,
+        ),
+        Identity::Phone {
+            phone_e164,
+            line_user_id,
+        } => {
+            let member = member_by_phone(&txn, phone_e164, now).await?;
+            let conflict = match line_user_id {
+                Some(line_user_id) => {
+                    link_line_user_id(&txn, &member, line_user_id, journey_id, now).await?
+                }
+                None => false,
+            };
+            (member, conflict)
+        }
+    };
+
+    let existing = bindings::Entity::find()
+        .filter(bindings::Column::MemberId.eq(member.id))
+        .one(&txn)
+        .await?;
+    let mut decision = policy.decide(existing.as_ref().map(referrer_of), offered);
+    if decision == AttributionDecision::Bind {
+        let inserted = bindings::Entity::insert(bindings::ActiveModel {
+            id: NotSet,
+            member_id: Set(member.id),
+            store_id: Set(offered.store_id),
+            clerk_id: Set(offered.clerk_id),
+            route: Set(route),
+            journey_id: Set(Some(journey.id.clone())),
+            bound_at: Set(now),
+            updated_at: Set(now),
+        })
+        .on_conflict_do_nothing_on([bindings::Column::MemberId])
+        .exec_without_returning(&txn)
+        .await?;
+        if matches!(
+            inserted,
+            TryInsertResult::Conflicted | TryInsertResult::Empty
+        ) {
+            // Another request bound this member between our look and our insert: decide again.
+            let winner = bindings::Entity::find()
+                .filter(bindings::Column::MemberId.eq(member.id))
+                .one(&txn)
+                .await?;
+            decision = policy.decide(winner.as_ref().map(referrer_of), offered);
+        }
+    }
+
+    let (outcome, attempt, bound_store_id) = match decision {
+        AttributionDecision::Bind => (BindOutcome::Bound, AttemptOutcome::Bound, offered.store_id),
+        AttributionDecision::AlreadyBoundHere => (
+            BindOutcome::AlreadyBoundHere,
+            AttemptOutcome::AlreadyBound,
+            offered.store_id,
+        ),
+        AttributionDecision::AlreadyBoundElsewhere { store_id } => (
+            BindOutcome::AlreadyBoundElsewhere,
+            AttemptOutcome::AlreadyBound,
+            store_id,
+        ),
+    };
+    let attempt = if conflict_recorded {
+        AttemptOutcome::Conflict
+    } else {
+        attempt
+    };
+    record_attempt(
+        &txn,
+        Some(member.id),
+        &journey,
+        attempt,
+        (outcome != BindOutcome::Bound).then_some(bound_store_id),
+        now,
+    )
+    .await?;
+
+    match outcome {
+        BindOutcome::Bound => {
+            record_funnel(&txn, &journey, FunnelStage::Bound, now).await?;
+            record_binding_audit(&txn, member.id, offered, route, &journey.id, now).await?;
+        }
+        BindOutcome::AlreadyBoundElsewhere => {
+            record_funnel(&txn, &journey, FunnelStage::AlreadyBound, now).await?;
+        }
+        BindOutcome::AlreadyBoundHere => {}
+    }
+    journeys::Entity::update_many()
+        .col_expr(journeys::Column::CompletedAt, Expr::value(now))
+        .col_expr(journeys::Column::MemberId, Expr::value(member.id))
+        .filter(journeys::Column::Id.eq(journey.id.clone()))
+        .filter(journeys::Column::CompletedAt.is_null())
+        .exec(&txn)
+        .await?;
+
+    let bound_to = bound_store(&txn, bound_store_id).await?;
+    txn.commit().await?;
+    Ok(BindResult {
+        member_id: member.id,
+        outcome,
+        bound_to,
+        conflict_recorded,
+    })
+}
+
+fn referrer_of(binding: &bindings::Model) -> Referrer {
+    Referrer {
+        store_id: binding.store_id,
+        clerk_id: binding.clerk_id,
+    }
+}
+
+fn new_member(route: Route, now: DateTime<Utc>) -> members::ActiveModel {
+    members::ActiveModel {
+        id: NotSet,
+        line_user_id: Set(None),
+        phone_e164: Set(None),
+        display_name: Set(None),
+        registered_via: Set(route),
+        phone_verified_at: Set(None),
+        line_linked_at: Set(None),
+        consent_at: Set(Some(now)),
+        consent_version: Set(Some(CONSENT_VERSION.to_owned())),
+        erased_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+}
+
+async fn member_by_line_user_id(
+    txn: &DatabaseTransaction,
+    user_id: &str,
+    display_name: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<members::Model, DbErr> {
+    let mut member = new_member(Route::Liff, now);
+    member.line_user_id = Set(Some(user_id.to_owned()));
+    member.line_linked_at = Set(Some(now));
+    member.display_name = Set(display_name.map(str::to_owned));
+    members::Entity::insert(member)
+        .on_conflict_do_nothing_on([members::Column::LineUserId])
+        .exec_without_returning(txn)
+        .await?;
+    members::Entity::find()
+        .filter(members::Column::LineUserId.eq(user_id))
+        .one(txn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("member by LINE user id".to_owned()))
+}
+
+async fn member_by_phone(
+    txn: &DatabaseTransaction,
+    phone_e164: &str,
+    now: DateTime<Utc>,
+) -> Result<members::Model, DbErr> {
+    let mut member = new_member(Route::Phone, now);
+    member.phone_e164 = Set(Some(phone_e164.to_owned()));
+    member.phone_verified_at = Set(Some(now));
+    members::Entity::insert(member)
+        .on_conflict_do_nothing_on([members::Column::PhoneE164])
+        .exec_without_returning(txn)
+        .await?;
+    // An existing member (e.g. from route A, or bound by phone before) gets the phone verified now.
+    members::Entity::update_many()
+        .col_expr(members::Column::PhoneVerifiedAt, Expr::value(now))
+        .col_expr(members::Column::UpdatedAt, Expr::value(now))
+        .filter(members::Column::PhoneE164.eq(phone_e164))
+        .filter(members::Column::PhoneVerifiedAt.is_null())
+        .exec(txn)
+        .await?;
+    members::Entity::find()
+        .filter(members::Column::PhoneE164.eq(phone_e164))
+        .one(txn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("member by phone".to_owned()))
+}
+
+/// Links the LINE user id to the phone member. Returns whether a conflict was recorded: the id
+/// already belongs to another member (never merged silently — HQ decides).
+async fn link_line_user_id(
+    txn: &DatabaseTransaction,
+    phone_member: &members::Model,
+    line_user_id: &str,
+    journey_id: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let owner = members::Entity::find()
+        .filter(members::Column::LineUserId.eq(line_user_id))
+        .one(txn)
+        .await?;
+    match owner {
+        Some(owner) if owner.id == phone_member.id => Ok(false),
+        Some(owner) => {
+            member_conflicts::Entity::insert(member_conflicts::ActiveModel {
+                id: NotSet,
+                line_user_id: Set(line_user_id.to_owned()),
+                phone_e164: Set(phone_member.phone_e164.clone().unwrap_or_default()),
+                line_member_id: Set(owner.id),
+                phone_member_id: Set(phone_member.id),
+                journey_id: Set(Some(journey_id.to_owned())),
+                status: Set(ConflictStatus::Open),
+                created_at: Set(now),
+                resolved_at: Set(None),
+                resolved_by_staff_id: Set(None),
+                resolution_note: Set(None),
+            })
+            .on_conflict_do_nothing_on([
+                member_conflicts::Column::LineMemberId,
+                member_conflicts::Column::PhoneMemberId,
+            ])
+            .exec_without_returning(txn)
+            .await?;
+            tracing::warn!(
+                line_member = owner.id,
+                phone_member = phone_member.id,
+                "a LINE user id and a phone belong to two members; conflict recorded for HQ"
+            );
+            Ok(true)
+        }
+        None => {
+            // Only a member without a LINE id takes this one; one already linked to another LINE
+            // account keeps it (the shopper verified the phone from a second LINE account).
+            let linked = members::Entity::update_many()
+                .col_expr(members::Column::LineUserId, Expr::value(line_user_id))
+                .col_expr(members::Column::LineLinkedAt, Expr::value(now))
+                .col_expr(members::Column::UpdatedAt, Expr::value(now))
+                .filter(members::Column::Id.eq(phone_member.id))
+                .filter(members::Column::LineUserId.is_null())
+                .exec(txn)
+                .await?;
+            if linked.rows_affected == 0 {
+                tracing::warn!(
+                    member = phone_member.id,
+                    "phone member is linked to another LINE account; LINE id not changed"
+                );
+            }
+            Ok(false)
+        }
+    }
+}
+
+async fn record_attempt(
+    txn: &impl ConnectionTrait,
+    member_id: Option<i32>,
+    journey: &journeys::Model,
+    outcome: AttemptOutcome,
+    bound_store_id: Option<i32>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    binding_attempts::Entity::insert(binding_attempts::ActiveModel {
+        id: NotSet,
+        member_id: Set(member_id),
+        journey_id: Set(Some(journey.id.clone())),
+        store_id: Set(journey.store_id),
+        clerk_id: Set(journey.clerk_id),
+        outcome: Set(outcome),
+        bound_store_id: Set(bound_store_id),
+        attempted_at: Set(now),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}
+
+async fn record_funnel(
+    txn: &impl ConnectionTrait,
+    journey: &journeys::Model,
+    stage: FunnelStage,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    funnel_events::Entity::insert(funnel_events::ActiveModel {
+        id: NotSet,
+        store_id: Set(journey.store_id),
+        clerk_id: Set(journey.clerk_id),
+        stage: Set(stage),
+        journey_id: Set(Some(journey.id.clone())),
+        occurred_at: Set(now),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}
+
+async fn record_binding_audit(
+    txn: &impl ConnectionTrait,
+    member_id: i32,
+    referrer: Referrer,
+    route: Route,
+    journey_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    audit_log::Entity::insert(audit_log::ActiveModel {
+        id: NotSet,
+        occurred_at: Set(now),
+        actor_staff_id: Set(None),
+        actor_label: Set("shopper".to_owned()),
+        action: Set("binding.created".to_owned()),
+        entity_type: Set("member".to_owned()),
+        entity_id: Set(Some(member_id.to_string())),
+        store_id: Set(Some(referrer.store_id)),
+        before_json: Set(None),
+        after_json: Set(Some(serde_json::json!({
+            "store_id": referrer.store_id,
+            "clerk_id": referrer.clerk_id,
+            "route": route,
+            "journey_id": journey_id,
+        }))),
+        reason: Set(None),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}
+
+async fn bound_store(txn: &impl ConnectionTrait, store_id: i32) -> Result<BoundStore, DbErr> {
+    let (store, group) = stores::Entity::find_by_id(store_id)
+        .find_also_related(store_groups::Entity)
+        .one(txn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("store {store_id}")))?;
+    Ok(BoundStore {
+        store_id,
+        store_name: store.name,
+        group_name: group.map(|g| g.name),
+    })
+}
