@@ -2,6 +2,7 @@
 //! Only this module (and `sms`) knows reqwest; nothing here knows actix or the database.
 
 pub mod client;
+pub mod events;
 pub mod signature;
 
 pub use client::{LineApiError, LineClient, OutgoingMessage};
