@@ -12,6 +12,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::config::Settings;
 use crate::line::LineClient;
+use crate::metrics::Metrics;
 use crate::{db, error, http, services, telemetry};
 
 /// Everything a request handler may use. Cheap to clone; built once, outside the worker closures.
@@ -20,6 +21,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub db: DatabaseConnection,
     pub line: LineClient,
+    pub metrics: Arc<Metrics>,
 }
 
 pub struct Application {
@@ -66,6 +68,7 @@ impl Application {
             line: LineClient::new(&settings.line),
             settings: Arc::new(settings),
             db,
+            metrics: Arc::new(Metrics::default()),
         };
         let server = run(listener, state.clone())?;
         Ok(Self {

@@ -2,6 +2,8 @@
 //! Handlers extract, call one service, and render; they hold no SQL and no HTTP client calls.
 
 mod health;
+mod metrics;
+mod webhook;
 
 use actix_web::web;
 
@@ -13,6 +15,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .app_data(web::PathConfig::default().error_handler(|err, _| bad_input(err)))
         .app_data(web::JsonConfig::default().error_handler(|err, _| bad_input(err)))
         .route("/healthz", web::get().to(health::healthz))
+        .route("/metrics", web::get().to(metrics::metrics))
+        .route("/line/webhook", web::post().to(webhook::receive))
         .default_service(web::to(not_found));
 }
 

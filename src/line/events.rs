@@ -17,6 +17,30 @@ use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
+/// Every event type this code knows (webhook.yml's discriminator mapping, plus `messageEdited`).
+pub const KNOWN_EVENT_TYPES: [&str; 20] = [
+    "message",
+    "unsend",
+    "follow",
+    "unfollow",
+    "join",
+    "leave",
+    "memberJoined",
+    "memberLeft",
+    "postback",
+    "videoPlayComplete",
+    "beacon",
+    "accountLink",
+    "membership",
+    "module",
+    "activated",
+    "deactivated",
+    "botSuspended",
+    "botResumed",
+    "delivery",
+    "messageEdited",
+];
+
 /// The webhook request body (`CallbackRequest`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct WebhookBody {

@@ -3,3 +3,4 @@
 pub mod accounts;
 pub mod binding;
 pub mod setup;
+pub mod webhook;

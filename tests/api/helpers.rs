@@ -102,4 +102,30 @@ impl TestApp {
             .await
             .expect("request sent")
     }
+
+    /// Posts a webhook body signed with the test channel secret, as LINE would.
+    #[allow(dead_code)]
+    pub async fn post_webhook(&self, body: impl Into<Vec<u8>>) -> reqwest::Response {
+        let body = body.into();
+        let signature = store_assistant::line::signature::sign(CHANNEL_SECRET.as_bytes(), &body);
+        self.post_webhook_raw(body, Some(&signature)).await
+    }
+
+    /// Posts a webhook body with the given `X-Line-Signature` (or none).
+    #[allow(dead_code)]
+    pub async fn post_webhook_raw(
+        &self,
+        body: impl Into<Vec<u8>>,
+        signature: Option<&str>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(self.url("/line/webhook"))
+            .header("content-type", "application/json")
+            .body(body.into());
+        if let Some(signature) = signature {
+            request = request.header("x-line-signature", signature);
+        }
+        request.send().await.expect("request sent")
+    }
 }

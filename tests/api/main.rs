@@ -7,3 +7,4 @@ mod health;
 mod line_client;
 mod schema;
 mod settings;
+mod webhook;
