@@ -9,10 +9,12 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
+use tokio::sync::Notify;
 
 use crate::config::Settings;
 use crate::line::LineClient;
 use crate::metrics::Metrics;
+use crate::services::webhook_worker::{WebhookWorker, WorkerConfig};
 use crate::{db, error, http, services, telemetry};
 
 /// Everything a request handler may use. Cheap to clone; built once, outside the worker closures.
@@ -22,17 +24,30 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub line: LineClient,
     pub metrics: Arc<Metrics>,
+    /// Wakes the webhook worker as soon as new events are stored.
+    pub webhook_wake: Arc<Notify>,
+}
+
+/// What tests (and later features) may swap when building the application.
+#[derive(Clone, Default)]
+pub struct BuildOptions {
+    pub webhook_worker: WorkerConfig,
 }
 
 pub struct Application {
     port: u16,
     server: Server,
+    worker: WebhookWorker,
     pub state: AppState,
 }
 
 impl Application {
     /// Connects and migrates the database, creates the first HQ login if there is none, and binds.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with(settings, BuildOptions::default()).await
+    }
+
+    pub async fn build_with(settings: Settings, options: BuildOptions) -> anyhow::Result<Self> {
         let db = db::connect(&settings).await?;
         db::migrate(&db).await?;
         if let Some(initial) = services::accounts::ensure_initial_hq(&db)
@@ -69,11 +84,14 @@ impl Application {
             settings: Arc::new(settings),
             db,
             metrics: Arc::new(Metrics::default()),
+            webhook_wake: Arc::new(Notify::new()),
         };
         let server = run(listener, state.clone())?;
+        let worker = WebhookWorker::spawn(state.clone(), options.webhook_worker);
         Ok(Self {
             port,
             server,
+            worker,
             state,
         })
     }
@@ -82,9 +100,12 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGINT/SIGTERM; in-flight requests get up to 10 s to finish.
+    /// Serves until SIGINT/SIGTERM; in-flight requests get up to 10 s to finish, then the webhook
+    /// worker finishes the events it is handling.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.worker.stop().await;
+        served
     }
 }
 

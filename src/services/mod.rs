@@ -4,3 +4,4 @@ pub mod accounts;
 pub mod binding;
 pub mod setup;
 pub mod webhook;
+pub mod webhook_worker;

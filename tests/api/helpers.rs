@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use store_assistant::config::Settings;
-use store_assistant::startup::Application;
+use store_assistant::startup::{Application, BuildOptions};
 use wiremock::MockServer;
 
 pub const CHANNEL_SECRET: &str = "test_secret";
@@ -21,6 +21,9 @@ pub struct TestApp {
     #[allow(dead_code)]
     pub line_api: MockServer,
     pub client: reqwest::Client,
+    /// This app's database, so a second application can be started on it.
+    #[allow(dead_code)]
+    pub database_url: String,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -29,6 +32,14 @@ pub async fn spawn_app() -> TestApp {
 
 /// Like [`spawn_app`], with a chance to change the settings variables first.
 pub async fn spawn_app_with(customise: impl FnOnce(&mut HashMap<String, String>)) -> TestApp {
+    spawn_app_with_options(customise, BuildOptions::default()).await
+}
+
+/// Like [`spawn_app_with`], also choosing the build options (hooks, worker timing).
+pub async fn spawn_app_with_options(
+    customise: impl FnOnce(&mut HashMap<String, String>),
+    options: BuildOptions,
+) -> TestApp {
     let line_api = MockServer::start().await;
     let mut vars: HashMap<String, String> = [
         ("LISTEN_ADDR", "127.0.0.1:0".to_owned()),
@@ -49,7 +60,8 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut HashMap<String, String>)
     .collect();
     customise(&mut vars);
     let settings = Settings::from_vars(&vars, false).expect("test settings are valid");
-    let app = Application::build(settings)
+    let database_url = settings.database_url.clone();
+    let app = Application::build_with(settings, options)
         .await
         .expect("the application builds");
     let port = app.port();
@@ -63,6 +75,7 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut HashMap<String, String>)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap(),
+        database_url,
     }
 }
 
