@@ -14,6 +14,7 @@ use tokio::sync::Notify;
 use crate::config::Settings;
 use crate::line::LineClient;
 use crate::metrics::Metrics;
+use crate::services::webhook::{BindingCodeHandler, NoBindingCodes};
 use crate::services::webhook_worker::{WebhookWorker, WorkerConfig};
 use crate::{db, error, http, services, telemetry};
 
@@ -26,12 +27,24 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Wakes the webhook worker as soon as new events are stored.
     pub webhook_wake: Arc<Notify>,
+    /// Texts users send the OA are offered here (route B's binding codes).
+    pub binding_codes: Arc<dyn BindingCodeHandler>,
 }
 
 /// What tests (and later features) may swap when building the application.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct BuildOptions {
     pub webhook_worker: WorkerConfig,
+    pub binding_codes: Arc<dyn BindingCodeHandler>,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        Self {
+            webhook_worker: WorkerConfig::default(),
+            binding_codes: Arc::new(NoBindingCodes),
+        }
+    }
 }
 
 pub struct Application {
@@ -85,6 +98,7 @@ impl Application {
             db,
             metrics: Arc::new(Metrics::default()),
             webhook_wake: Arc::new(Notify::new()),
+            binding_codes: options.binding_codes,
         };
         let server = run(listener, state.clone())?;
         let worker = WebhookWorker::spawn(state.clone(), options.webhook_worker);

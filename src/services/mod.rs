@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod binding;
+pub mod followers;
 pub mod setup;
 pub mod webhook;
 pub mod webhook_worker;

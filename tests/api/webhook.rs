@@ -1,15 +1,20 @@
 //! `POST /line/webhook` against a fake LINE API: signature, parsing, storage, processing.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
-use store_assistant::db::entities::webhook_events;
+use store_assistant::db::entities::{line_followers, shop_settings, webhook_events};
+use store_assistant::line::OutgoingMessage;
 use store_assistant::line::signature::sign;
+use store_assistant::services::webhook::{BindingCodeHandler, IncomingText, push_retry_key};
 use store_assistant::services::webhook_worker::WorkerConfig;
-use store_assistant::startup::BuildOptions;
+use store_assistant::startup::{AppState, BuildOptions};
+use wiremock::matchers::{body_json, header, method, path};
+use wiremock::{Match, Mock, Request, ResponseTemplate};
 
 use crate::helpers::{CHANNEL_SECRET, TestApp, spawn_app, spawn_app_with, spawn_app_with_options};
 
@@ -281,4 +286,375 @@ async fn pending_events_are_finished_after_a_restart() {
     let rows = wait_until_processed(&second, 3).await;
     let attempts: Vec<i32> = rows.iter().map(|row| row.attempts).collect();
     assert_eq!(attempts, [1, 2, 1]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// What events do
+
+const WELCOME: &str = "歡迎光臨！傳送門市頁面上的綁定碼即可完成會員綁定。";
+
+/// The reply request must be a `ReplyMessageRequest` of messaging-api.yml: `replyToken` and 1–5
+/// `messages` (each with a `type`; text messages with a `text`), nothing else but
+/// `notificationDisabled`.
+struct IsReplyMessageRequest;
+
+impl Match for IsReplyMessageRequest {
+    fn matches(&self, request: &Request) -> bool {
+        let Ok(body) = serde_json::from_slice::<serde_json::Value>(&request.body) else {
+            return false;
+        };
+        let Some(object) = body.as_object() else {
+            return false;
+        };
+        let known_keys = object
+            .keys()
+            .all(|key| ["replyToken", "messages", "notificationDisabled"].contains(&key.as_str()));
+        let messages_ok = object["messages"].as_array().is_some_and(|messages| {
+            (1..=5).contains(&messages.len())
+                && messages
+                    .iter()
+                    .all(|message| match message["type"].as_str() {
+                        Some("text") => message["text"].is_string(),
+                        Some(_) => true,
+                        None => false,
+                    })
+        });
+        known_keys && object.get("replyToken").is_some_and(|t| t.is_string()) && messages_ok
+    }
+}
+
+async fn set_welcome_message(app: &TestApp, text: &str) {
+    shop_settings::Entity::update_many()
+        .col_expr(shop_settings::Column::WelcomeMessage, Expr::value(text))
+        .exec(&app.db)
+        .await
+        .unwrap();
+}
+
+async fn mount_reply_ok(app: &TestApp) {
+    Mock::given(method("POST"))
+        .and(path("/v2/bot/message/reply"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"sentMessages": [{"id": "1"}]})),
+        )
+        .mount(&app.line_api)
+        .await;
+}
+
+async fn follower(app: &TestApp, user_id: &str) -> Option<line_followers::Model> {
+    line_followers::Entity::find_by_id(user_id.to_owned())
+        .one(&app.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn follow_records_the_friend_and_sends_exactly_one_welcome_reply() {
+    let app = spawn_app().await;
+    set_welcome_message(&app, WELCOME).await;
+    Mock::given(method("POST"))
+        .and(path("/v2/bot/message/reply"))
+        .and(header("authorization", "Bearer test-channel-access-token"))
+        .and(IsReplyMessageRequest)
+        .and(body_json(json!({
+            "replyToken": "rt-follow",
+            "messages": [{"type": "text", "text": WELCOME}]
+        })))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"sentMessages": [{"id": "1"}]})),
+        )
+        .expect(1)
+        .mount(&app.line_api)
+        .await;
+
+    let event = follow_event("01HFOLLOW", "Ufollow", "rt-follow");
+    assert_eq!(
+        app.post_webhook(body_of(vec![event]))
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+    let rows = wait_until_processed(&app, 1).await;
+    assert_eq!(rows[0].outcome.as_deref(), Some("welcomed"));
+
+    let friend = follower(&app, "Ufollow")
+        .await
+        .expect("the follower is recorded");
+    assert!(friend.is_friend);
+    assert_eq!(
+        friend.first_followed_at.timestamp_millis(),
+        1_700_000_000_000
+    );
+    assert_eq!(friend.last_unblocked_at, None);
+    assert_eq!(friend.unfollowed_at, None);
+
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(metrics.contains("store_assistant_webhook_events_received_total{type=\"follow\"} 1"));
+    assert!(
+        metrics.contains("store_assistant_webhook_events_handled_total{outcome=\"processed\"} 1")
+    );
+}
+
+#[tokio::test]
+async fn ten_concurrent_deliveries_of_one_event_send_one_reply() {
+    let app = spawn_app().await;
+    Mock::given(method("POST"))
+        .and(path("/v2/bot/message/reply"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"sentMessages": [{"id": "1"}]})),
+        )
+        .expect(1)
+        .mount(&app.line_api)
+        .await;
+    let body = body_of(vec![follow_event("01HTEN", "Uten", "rt-ten")]);
+    let deliveries = (0..10).map(|_| app.post_webhook(body.clone()));
+    for response in futures_util::future::join_all(deliveries).await {
+        assert_eq!(response.status().as_u16(), 200);
+    }
+    let rows = wait_until_processed(&app, 1).await;
+    assert_eq!(rows[0].attempts, 1);
+}
+
+#[tokio::test]
+async fn two_server_instances_process_a_shared_event_once() {
+    let first = spawn_app().await;
+    Mock::given(method("POST"))
+        .and(path("/v2/bot/message/reply"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"sentMessages": [{"id": "1"}]})),
+        )
+        .expect(1)
+        .mount(&first.line_api)
+        .await;
+    let (database_url, line_url) = (first.database_url.clone(), first.line_api.uri());
+    let second = spawn_app_with(|vars| {
+        vars.insert("DATABASE_URL".into(), database_url);
+        vars.insert("LINE_API_BASE_URL".into(), line_url);
+    })
+    .await;
+    let body = body_of(vec![follow_event("01HTWO", "Utwo", "rt-two")]);
+    let deliveries = (0..10).map(|i| {
+        let app = if i % 2 == 0 { &first } else { &second };
+        app.post_webhook(body.clone())
+    });
+    for response in futures_util::future::join_all(deliveries).await {
+        assert_eq!(response.status().as_u16(), 200);
+    }
+    wait_until_processed(&first, 1).await;
+}
+
+#[tokio::test]
+async fn unfollow_marks_the_follower_blocked_and_unblock_makes_a_friend_again() {
+    let app = spawn_app().await;
+    mount_reply_ok(&app).await;
+    let user = "Ublock";
+    let at = |ms: i64| json!(ms);
+    let mut follow = follow_event("01HB1", user, "rt-1");
+    follow["timestamp"] = at(1_000_000);
+    app.post_webhook(body_of(vec![follow])).await;
+    wait_until_processed(&app, 1).await;
+
+    let unfollow = json!({
+        "type": "unfollow", "mode": "active", "timestamp": 2_000_000,
+        "source": {"type": "user", "userId": user},
+        "webhookEventId": "01HB2", "deliveryContext": {"isRedelivery": false}
+    });
+    app.post_webhook(body_of(vec![unfollow])).await;
+    let rows = wait_until_processed(&app, 2).await;
+    assert_eq!(rows[1].outcome.as_deref(), Some("unfollow_recorded"));
+    let blocked = follower(&app, user).await.unwrap();
+    assert!(!blocked.is_friend);
+    assert_eq!(blocked.unfollowed_at.unwrap().timestamp_millis(), 2_000_000);
+
+    let mut unblock = follow_event("01HB3", user, "rt-3");
+    unblock["timestamp"] = at(3_000_000);
+    unblock["follow"]["isUnblocked"] = json!(true);
+    app.post_webhook(body_of(vec![unblock])).await;
+    wait_until_processed(&app, 3).await;
+    let friend = follower(&app, user).await.unwrap();
+    assert!(friend.is_friend);
+    assert_eq!(friend.first_followed_at.timestamp_millis(), 1_000_000);
+    assert_eq!(friend.last_followed_at.timestamp_millis(), 3_000_000);
+    assert_eq!(
+        friend.last_unblocked_at.unwrap().timestamp_millis(),
+        3_000_000
+    );
+    assert_eq!(friend.unfollowed_at.unwrap().timestamp_millis(), 2_000_000);
+}
+
+#[tokio::test]
+async fn a_late_follow_does_not_undo_a_later_block() {
+    let app = spawn_app().await;
+    mount_reply_ok(&app).await;
+    let user = "Ulate";
+    let unfollow = json!({
+        "type": "unfollow", "mode": "active", "timestamp": 2_000_000,
+        "source": {"type": "user", "userId": user},
+        "webhookEventId": "01HL2", "deliveryContext": {"isRedelivery": false}
+    });
+    app.post_webhook(body_of(vec![unfollow])).await;
+    wait_until_processed(&app, 1).await;
+    // The follow that came before the block is delivered late (a redelivery).
+    let mut follow = follow_event("01HL1", user, "rt-late");
+    follow["timestamp"] = json!(1_000_000);
+    follow["deliveryContext"]["isRedelivery"] = json!(true);
+    app.post_webhook(body_of(vec![follow])).await;
+    wait_until_processed(&app, 2).await;
+    let row = follower(&app, user).await.unwrap();
+    assert!(!row.is_friend);
+    assert_eq!(row.first_followed_at.timestamp_millis(), 1_000_000);
+}
+
+#[tokio::test]
+async fn expired_reply_token_falls_back_to_one_push_with_a_retry_key() {
+    let app = spawn_app().await;
+    set_welcome_message(&app, WELCOME).await;
+    Mock::given(method("POST"))
+        .and(path("/v2/bot/message/reply"))
+        .respond_with(
+            ResponseTemplate::new(400).set_body_json(json!({"message": "Invalid reply token"})),
+        )
+        .expect(1)
+        .mount(&app.line_api)
+        .await;
+    let retry_key = push_retry_key("01HEXPIRED").hyphenated().to_string();
+    Mock::given(method("POST"))
+        .and(path("/v2/bot/message/push"))
+        .and(header("authorization", "Bearer test-channel-access-token"))
+        .and(header("x-line-retry-key", retry_key.as_str()))
+        .and(body_json(
+            json!({"to": "Uexpired", "messages": [{"type": "text", "text": WELCOME}]}),
+        ))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"sentMessages": [{"id": "2"}]})),
+        )
+        .expect(1)
+        .mount(&app.line_api)
+        .await;
+    let mut event = follow_event("01HEXPIRED", "Uexpired", "rt-expired");
+    event["deliveryContext"]["isRedelivery"] = json!(true);
+    app.post_webhook(body_of(vec![event])).await;
+    let rows = wait_until_processed(&app, 1).await;
+    assert_eq!(rows[0].outcome.as_deref(), Some("welcomed_by_push"));
+}
+
+#[tokio::test]
+async fn failing_line_api_is_retried_with_backoff_then_marked_failed() {
+    let options = BuildOptions {
+        webhook_worker: WorkerConfig {
+            max_attempts: 2,
+            first_backoff: Duration::from_millis(10),
+            ..WorkerConfig::default()
+        },
+        ..BuildOptions::default()
+    };
+    let app = spawn_app_with_options(|_| {}, options).await;
+    // The client tries 3 times per attempt; the worker makes 2 attempts.
+    Mock::given(method("POST"))
+        .and(path("/v2/bot/message/reply"))
+        .respond_with(
+            ResponseTemplate::new(500).set_body_json(json!({"message": "Internal error"})),
+        )
+        .expect(6)
+        .mount(&app.line_api)
+        .await;
+    app.post_webhook(body_of(vec![follow_event("01HFAIL", "Ufail", "rt-fail")]))
+        .await;
+    let rows = wait_until_processed(&app, 1).await;
+    assert_eq!(rows[0].outcome.as_deref(), Some("failed"));
+    assert_eq!(rows[0].attempts, 2);
+    assert!(
+        rows[0]
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("Internal error"),
+        "{:?}",
+        rows[0].last_error
+    );
+    // The follower is recorded even though the welcome could not be sent.
+    assert!(follower(&app, "Ufail").await.unwrap().is_friend);
+}
+
+/// A fake of route B's binding service: `CODE-…` texts are binding codes.
+#[derive(Default)]
+struct FakeBindingCodes {
+    offered: Mutex<Vec<IncomingText>>,
+}
+
+#[async_trait::async_trait]
+impl BindingCodeHandler for FakeBindingCodes {
+    async fn handle(
+        &self,
+        _state: &AppState,
+        message: &IncomingText,
+    ) -> anyhow::Result<Option<Vec<OutgoingMessage>>> {
+        self.offered.lock().unwrap().push(message.clone());
+        Ok(message.text.starts_with("CODE-").then(|| {
+            vec![OutgoingMessage::text(format!(
+                "收到綁定碼 {}",
+                message.text
+            ))]
+        }))
+    }
+}
+
+fn text_event(event_id: &str, source: serde_json::Value, text: &str) -> serde_json::Value {
+    json!({
+        "type": "message", "mode": "active", "timestamp": 1_700_000_000_000_i64,
+        "source": source, "webhookEventId": event_id,
+        "deliveryContext": {"isRedelivery": false}, "replyToken": format!("rt-{event_id}"),
+        "message": {"id": "1", "type": "text", "text": text, "quoteToken": "q"}
+    })
+}
+
+#[tokio::test]
+async fn texts_from_users_are_offered_to_the_binding_code_handler() {
+    let handler = Arc::new(FakeBindingCodes::default());
+    let options = BuildOptions {
+        binding_codes: handler.clone(),
+        ..BuildOptions::default()
+    };
+    let app = spawn_app_with_options(|_| {}, options).await;
+    Mock::given(method("POST"))
+        .and(path("/v2/bot/message/reply"))
+        .and(IsReplyMessageRequest)
+        .and(body_json(json!({
+            "replyToken": "rt-01HCODE",
+            "messages": [{"type": "text", "text": "收到綁定碼 CODE-AB12"}]
+        })))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"sentMessages": [{"id": "1"}]})),
+        )
+        .expect(1)
+        .mount(&app.line_api)
+        .await;
+    let user = json!({"type": "user", "userId": "Ucode"});
+    let group = json!({"type": "group", "groupId": "Cgroup", "userId": "Ucode"});
+    let events = vec![
+        text_event("01HCODE", user.clone(), "CODE-AB12"),
+        text_event("01HCHAT", user, "你好"),
+        // Texts in a group chat are not binding codes.
+        text_event("01HGROUP", group, "CODE-GROUP"),
+    ];
+    app.post_webhook(body_of(events)).await;
+    let rows = wait_until_processed(&app, 3).await;
+    let outcomes: Vec<_> = rows
+        .iter()
+        .map(|row| row.outcome.as_deref().unwrap())
+        .collect();
+    assert_eq!(
+        outcomes,
+        ["binding_code_answered", "message_ignored", "acknowledged"]
+    );
+
+    let mut offered = handler.offered.lock().unwrap().clone();
+    offered.sort_by(|a, b| a.webhook_event_id.cmp(&b.webhook_event_id));
+    assert_eq!(offered.len(), 2);
+    assert_eq!(offered[1].webhook_event_id, "01HCODE");
+    assert_eq!(offered[1].line_user_id, "Ucode");
+    assert_eq!(offered[1].text, "CODE-AB12");
+    assert_eq!(offered[1].reply_token.as_deref(), Some("rt-01HCODE"));
+    assert_eq!(offered[1].sent_at.timestamp_millis(), 1_700_000_000_000);
 }
