@@ -120,6 +120,76 @@ impl From<DbErr> for AppError {
     }
 }
 
+// --- Service errors: each maps to a status and a message here, and nowhere else. ---
+
+fn journey_not_found() -> AppError {
+    AppError::not_found(
+        "找不到這次的綁定流程，請重新掃描門市的 QR code。",
+        "This binding link is unknown; please scan the store's QR code again.",
+    )
+}
+
+fn journey_expired() -> AppError {
+    AppError::Gone(Message::new(
+        "這個連結已過期，請向門市人員索取 QR code 再掃描一次。",
+        "This link has expired; please ask the staff for the QR code and scan it again.",
+    ))
+}
+
+impl From<crate::services::binding::BindError> for AppError {
+    fn from(err: crate::services::binding::BindError) -> Self {
+        use crate::services::binding::BindError;
+        match err {
+            BindError::JourneyNotFound => journey_not_found(),
+            BindError::JourneyExpired => journey_expired(),
+            BindError::Database(db) => db.into(),
+        }
+    }
+}
+
+impl From<crate::services::liff::JourneyLookupError> for AppError {
+    fn from(err: crate::services::liff::JourneyLookupError) -> Self {
+        use crate::services::liff::JourneyLookupError;
+        match err {
+            JourneyLookupError::NotFound => journey_not_found(),
+            JourneyLookupError::Expired => journey_expired(),
+            JourneyLookupError::Database(db) => db.into(),
+        }
+    }
+}
+
+impl From<crate::services::liff::LiffBindError> for AppError {
+    fn from(err: crate::services::liff::LiffBindError) -> Self {
+        use crate::services::liff::LiffBindError;
+        match err {
+            LiffBindError::ConsentMissing => AppError::bad_request(
+                "請先閱讀並勾選同意個人資料告知事項。",
+                "Please read and accept the personal-data notice first.",
+            ),
+            LiffBindError::Journey(err) => err.into(),
+            LiffBindError::InvalidToken(reason) => {
+                tracing::info!(%reason, "LINE refused an ID token");
+                AppError::Unauthorized(Message::new(
+                    "LINE 身分驗證失敗，請關閉頁面後重新掃描 QR code。",
+                    "LINE could not confirm who you are; close this page and scan the QR code again.",
+                ))
+            }
+            LiffBindError::NotFriend { .. } => AppError::conflict(
+                "請先加入官方帳號好友，再按「重試」。",
+                "Please add the Official Account as a friend, then tap Retry.",
+            ),
+            LiffBindError::LineUnavailable(err) => {
+                tracing::warn!(error = %err, "LINE unavailable during LIFF binding");
+                AppError::unavailable(
+                    "目前無法連線到 LINE，請稍後按「重試」。",
+                    "LINE cannot be reached right now; please tap Retry in a moment.",
+                )
+            }
+            LiffBindError::Bind(err) => err.into(),
+        }
+    }
+}
+
 /// Kept in the response so [`html_for_browsers`] can render the same message as a page.
 #[derive(Debug, Clone)]
 struct RenderedError {

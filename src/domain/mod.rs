@@ -2,6 +2,7 @@
 
 pub mod attribution;
 pub mod checklist;
+pub mod id_token;
 pub mod names;
 pub mod password;
 pub mod tokens;

@@ -2,10 +2,12 @@
 //! Handlers extract, call one service, and render; they hold no SQL and no HTTP client calls.
 
 mod health;
+mod liff;
 mod metrics;
 mod webhook;
 
-use actix_web::web;
+use actix_web::{HttpResponse, web};
+use askama::Template;
 
 use crate::error::AppError;
 
@@ -17,6 +19,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/healthz", web::get().to(health::healthz))
         .route("/metrics", web::get().to(metrics::metrics))
         .route("/line/webhook", web::post().to(webhook::receive))
+        .configure(liff::routes)
         .default_service(web::to(not_found));
 }
 
@@ -34,4 +37,14 @@ async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
         "找不到這個頁面，請確認網址是否正確。",
         "This page does not exist; please check the address.",
     ))
+}
+
+/// Renders a page; a template failure is an unexpected error, not a half-written page.
+pub(crate) fn render(page: &impl Template) -> Result<HttpResponse, AppError> {
+    let html = page
+        .render()
+        .map_err(|err| AppError::Unexpected(anyhow::Error::new(err).context("rendering a page")))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html))
 }

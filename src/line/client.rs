@@ -286,20 +286,23 @@ impl LineClient {
 
     /// `POST /oauth2/v2.1/verify` (LINE Login): LINE checks signature, expiry, audience and nonce.
     /// The answer is checked again here, so a fake or misconfigured endpoint cannot widen trust.
+    ///
+    /// `nonce`: the nonce the token must carry; `None` for tokens minted without one (LIFF SDK
+    /// logins, whose authorization request this server does not make).
     pub async fn verify_id_token(
         &self,
         id_token: &str,
-        nonce: &str,
+        nonce: Option<&str>,
     ) -> Result<IdTokenClaims, LineApiError> {
         let client_id = self
             .login_channel_id
             .as_deref()
             .ok_or(LineApiError::NotConfigured("LINE_LOGIN_CHANNEL_ID"))?;
-        let request = self.http.post(self.url("/oauth2/v2.1/verify")).form(&[
-            ("id_token", id_token),
-            ("client_id", client_id),
-            ("nonce", nonce),
-        ]);
+        let mut form = vec![("id_token", id_token), ("client_id", client_id)];
+        if let Some(nonce) = nonce {
+            form.push(("nonce", nonce));
+        }
+        let request = self.http.post(self.url("/oauth2/v2.1/verify")).form(&form);
         let claims: IdTokenClaims = self.send_json(request).await?;
         let refused = |why: &str| LineApiError::Api {
             status: 400,
@@ -309,7 +312,7 @@ impl LineClient {
         if claims.aud != client_id {
             return Err(refused("ID token audience does not match the channel"));
         }
-        if claims.nonce.as_deref() != Some(nonce) {
+        if nonce.is_some() && claims.nonce.as_deref() != nonce {
             return Err(refused("ID token nonce does not match"));
         }
         if claims.exp <= chrono::Utc::now().timestamp() {

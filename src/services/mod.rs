@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod binding;
 pub mod followers;
+pub mod liff;
 pub mod setup;
 pub mod webhook;
 pub mod webhook_worker;

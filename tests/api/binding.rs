@@ -1,81 +1,24 @@
 //! The binding service: one member and one binding however often and however concurrently the
 //! shopper submits; first binding wins; conflicts recorded, never merged.
 
-use chrono::{Duration, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use chrono::Duration;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use store_assistant::db::entities::enums::{AttemptOutcome, ConflictStatus, FunnelStage, Route};
 use store_assistant::db::entities::{
     audit_log, binding_attempts, bindings, funnel_events, journeys, member_conflicts, members,
-    qr_tokens, store_groups, stores,
 };
 use store_assistant::services::binding::{self, BindError, BindOutcome, Identity};
 
 use crate::helpers::{TestApp, spawn_app};
 
-/// A store (optionally in a group) with its QR token, and a fresh journey from it.
 async fn store_with_journey(app: &TestApp, code: &str, group: Option<&str>) -> (i32, String) {
-    let now = Utc::now();
-    let group_id = match group {
-        Some(name) => Some(
-            store_groups::ActiveModel {
-                name: Set(name.to_owned()),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-            .insert(&app.db)
-            .await
-            .unwrap()
-            .id,
-        ),
-        None => None,
-    };
-    let store = stores::ActiveModel {
-        code: Set(code.to_owned()),
-        name: Set(format!("{code} 店")),
-        group_id: Set(group_id),
-        active: Set(true),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&app.db)
-    .await
-    .unwrap();
-    let journey = journey_for(app, store.id, Duration::hours(72)).await;
-    (store.id, journey)
+    let store_id = app.seed_store(code, group).await;
+    let journey = app.seed_journey(store_id, Duration::hours(72)).await;
+    (store_id, journey.id)
 }
 
 async fn journey_for(app: &TestApp, store_id: i32, valid_for: Duration) -> String {
-    let now = Utc::now();
-    let token = qr_tokens::ActiveModel {
-        token: Set(store_assistant::domain::tokens::random_token(16)),
-        store_id: Set(store_id),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&app.db)
-    .await
-    .unwrap();
-    let id = store_assistant::domain::tokens::random_token(16);
-    journeys::ActiveModel {
-        id: Set(id.clone()),
-        qr_token_id: Set(token.id),
-        store_id: Set(store_id),
-        clerk_id: Set(None),
-        route: Set(Route::Liff),
-        nonce: Set("nonce".to_owned()),
-        binding_code: Set(None),
-        line_user_id: Set(None),
-        member_id: Set(None),
-        created_at: Set(now - Duration::minutes(1)),
-        expires_at: Set(now + valid_for),
-        completed_at: Set(None),
-    }
-    .insert(&app.db)
-    .await
-    .unwrap();
-    id
+    app.seed_journey(store_id, valid_for).await.id
 }
 
 fn line(user_id: &str) -> Identity {

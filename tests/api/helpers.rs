@@ -142,3 +142,111 @@ impl TestApp {
         request.send().await.expect("request sent")
     }
 }
+
+// --- Seeding: rows the flows start from, written straight to the test database. ---
+
+pub struct SeededJourney {
+    pub id: String,
+    pub nonce: String,
+}
+
+impl TestApp {
+    /// A store (in a group of that name, created if needed); returns its id.
+    pub async fn seed_store(&self, code: &str, group: Option<&str>) -> i32 {
+        use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+        use store_assistant::db::entities::{store_groups, stores};
+        let now = chrono::Utc::now();
+        let group_id = match group {
+            None => None,
+            Some(name) => Some(
+                match store_groups::Entity::find()
+                    .filter(store_groups::Column::Name.eq(name))
+                    .one(&self.db)
+                    .await
+                    .unwrap()
+                {
+                    Some(existing) => existing.id,
+                    None => {
+                        store_groups::ActiveModel {
+                            name: Set(name.to_owned()),
+                            created_at: Set(now),
+                            updated_at: Set(now),
+                            ..Default::default()
+                        }
+                        .insert(&self.db)
+                        .await
+                        .unwrap()
+                        .id
+                    }
+                },
+            ),
+        };
+        stores::ActiveModel {
+            code: Set(code.to_owned()),
+            name: Set(format!("{code} 店")),
+            group_id: Set(group_id),
+            active: Set(true),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await
+        .unwrap()
+        .id
+    }
+
+    /// Renames a store (names with markup, for escaping tests).
+    pub async fn rename_store(&self, store_id: i32, name: &str) {
+        use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+        use store_assistant::db::entities::stores;
+        let store = stores::Entity::find_by_id(store_id)
+            .one(&self.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut store: stores::ActiveModel = store.into();
+        store.name = Set(name.to_owned());
+        store.update(&self.db).await.unwrap();
+    }
+
+    /// A journey of the store (with its own QR token), valid for `valid_for` from now.
+    pub async fn seed_journey(&self, store_id: i32, valid_for: chrono::Duration) -> SeededJourney {
+        use sea_orm::{ActiveModelTrait, Set};
+        use store_assistant::db::entities::enums::Route;
+        use store_assistant::db::entities::{journeys, qr_tokens};
+        use store_assistant::domain::tokens::random_token;
+        let now = chrono::Utc::now();
+        let token = qr_tokens::ActiveModel {
+            token: Set(random_token(16)),
+            store_id: Set(store_id),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await
+        .unwrap();
+        let journey = SeededJourney {
+            id: random_token(16),
+            nonce: random_token(16),
+        };
+        journeys::ActiveModel {
+            id: Set(journey.id.clone()),
+            qr_token_id: Set(token.id),
+            store_id: Set(store_id),
+            clerk_id: Set(None),
+            route: Set(Route::Liff),
+            nonce: Set(journey.nonce.clone()),
+            binding_code: Set(None),
+            line_user_id: Set(None),
+            member_id: Set(None),
+            created_at: Set(now - chrono::Duration::minutes(1)),
+            expires_at: Set(now + valid_for),
+            completed_at: Set(None),
+        }
+        .insert(&self.db)
+        .await
+        .unwrap();
+        journey
+    }
+}

@@ -193,11 +193,11 @@ async fn id_token_verification_posts_the_form_and_checks_the_answer() {
         .mount(&line)
         .await;
     let client = client_for(&line.uri());
-    let claims = client.verify_id_token("tok-1", "n-1").await.unwrap();
+    let claims = client.verify_id_token("tok-1", Some("n-1")).await.unwrap();
     assert_eq!(claims.sub, "U1234");
 
     // Whatever the endpoint says, a nonce other than the journey's is refused.
-    let other_nonce = client.verify_id_token("tok-1", "n-2").await;
+    let other_nonce = client.verify_id_token("tok-1", Some("n-2")).await;
     assert!(other_nonce.is_err());
 }
 
@@ -213,7 +213,7 @@ async fn id_token_refusals_from_line_keep_their_description() {
         .mount(&line)
         .await;
     let err = client_for(&line.uri())
-        .verify_id_token("t", "n")
+        .verify_id_token("t", Some("n"))
         .await
         .unwrap_err();
     assert!(err.to_string().contains("IdToken expired."), "{err}");

@@ -3,7 +3,9 @@
 mod helpers;
 
 mod binding;
+mod browser;
 mod health;
+mod liff;
 mod line_client;
 mod schema;
 mod settings;

@@ -1,0 +1,120 @@
+//! Route A: the LIFF page (`/liff`), its journey look-up and the bind call (`/api/liff/...`).
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use crate::http::render;
+use crate::services::binding::BindOutcome;
+use crate::services::{liff, setup};
+use crate::startup::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/liff", web::get().to(liff_page))
+        .route("/privacy", web::get().to(privacy_page))
+        .route("/api/liff/journeys/{journey}", web::get().to(journey))
+        .route("/api/liff/bind", web::post().to(bind));
+}
+
+#[derive(Template)]
+#[template(path = "public/liff.html")]
+struct LiffPage {
+    demo: bool,
+    shop_name: String,
+    liff_id: String,
+    sdk_url: String,
+    add_friend_url: Option<String>,
+}
+
+/// The LIFF endpoint. The journey comes in the query (or `liff.state`) and is read by the page.
+async fn liff_page(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let Some(liff_id) = state.settings.line.liff_id.clone() else {
+        return Err(AppError::unavailable(
+            "LINE 一站式綁定尚未設定（缺少 LIFF_ID），請洽門市人員。",
+            "LIFF binding is not set up (LIFF_ID is missing); please ask the staff.",
+        ));
+    };
+    let settings = setup::shop_settings(&state.db).await?;
+    render(&LiffPage {
+        demo: state.settings.demo,
+        shop_name: settings.shop_name,
+        liff_id,
+        sdk_url: state.settings.line.liff_sdk_url.to_string(),
+        add_friend_url: liff::add_friend_url(&state),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "public/privacy.html")]
+struct PrivacyPage {
+    demo: bool,
+    shop_name: String,
+}
+
+/// The full personal-data notice the binding pages link to.
+async fn privacy_page(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let settings = setup::shop_settings(&state.db).await?;
+    render(&PrivacyPage {
+        demo: state.settings.demo,
+        shop_name: settings.shop_name,
+    })
+}
+
+async fn journey(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<web::Json<liff::JourneySummary>, AppError> {
+    Ok(web::Json(liff::journey_summary(&state.db, &path).await?))
+}
+
+#[derive(Deserialize)]
+struct BindRequest {
+    journey: String,
+    id_token: String,
+    #[serde(default)]
+    access_token: Option<String>,
+    #[serde(default)]
+    consent: bool,
+}
+
+#[derive(Serialize)]
+struct BindResponse {
+    outcome: &'static str,
+    binding_name: String,
+    message: String,
+}
+
+/// Verifies the shopper with LINE and binds; the user id comes from LINE, never from the body.
+async fn bind(
+    state: web::Data<AppState>,
+    body: web::Json<BindRequest>,
+) -> Result<web::Json<BindResponse>, AppError> {
+    let body = body.into_inner();
+    let result = liff::bind(
+        &state,
+        liff::LiffBindRequest {
+            journey_id: body.journey,
+            id_token: body.id_token,
+            access_token: body.access_token,
+            consent: body.consent,
+        },
+    )
+    .await?;
+    let binding_name = result.bound_to.display_name();
+    let (outcome, message) = match result.outcome {
+        BindOutcome::Bound => ("bound", format!("您已綁定：{binding_name}")),
+        BindOutcome::AlreadyBoundHere => {
+            ("already_bound_here", format!("您已綁定：{binding_name}"))
+        }
+        BindOutcome::AlreadyBoundElsewhere => (
+            "already_bound_elsewhere",
+            format!("您已是會員，已綁定：{binding_name}"),
+        ),
+    };
+    Ok(web::Json(BindResponse {
+        outcome,
+        binding_name,
+        message,
+    }))
+}
