@@ -1,5 +1,6 @@
 //! `POST /line/webhook` against a fake LINE API: signature, parsing, storage, processing.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -13,6 +14,8 @@ use store_assistant::line::signature::sign;
 use store_assistant::services::webhook::{BindingCodeHandler, IncomingText, push_retry_key};
 use store_assistant::services::webhook_worker::WorkerConfig;
 use store_assistant::startup::{AppState, BuildOptions};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::Notify;
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Match, Mock, Request, ResponseTemplate};
 
@@ -657,4 +660,283 @@ async fn texts_from_users_are_offered_to_the_binding_code_handler() {
     assert_eq!(offered[1].text, "CODE-AB12");
     assert_eq!(offered[1].reply_token.as_deref(), Some("rt-01HCODE"));
     assert_eq!(offered[1].sent_at.timestamp_millis(), 1_700_000_000_000);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Every kind of body LINE sends
+
+const LEGACY_FIXTURE: &str = include_str!("../fixtures/line-webhook-sdk-legacy.json");
+
+#[tokio::test]
+async fn legacy_sdk_fixture_is_accepted_and_every_event_stored() {
+    let app = spawn_app().await;
+    mount_reply_ok(&app).await;
+    // Verbatim, all 27 events share one webhookEventId: they are one event to us.
+    assert_eq!(
+        app.post_webhook(LEGACY_FIXTURE).await.status().as_u16(),
+        200
+    );
+    wait_until_processed(&app, 1).await;
+
+    // With distinct ids (as LINE sends them), every event is stored with its type.
+    let mut body: serde_json::Value = serde_json::from_str(LEGACY_FIXTURE).unwrap();
+    let events = body["events"].as_array_mut().unwrap();
+    for (i, event) in events.iter_mut().enumerate() {
+        event["webhookEventId"] = json!(format!("01HFIXTURE{i:02}"));
+    }
+    let expected_types: Vec<String> = events
+        .iter()
+        .map(|e| e["type"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        app.post_webhook(body.to_string()).await.status().as_u16(),
+        200
+    );
+    let rows = wait_until_processed(&app, 1 + expected_types.len()).await;
+    let stored_types: Vec<String> = rows[1..].iter().map(|r| r.event_type.clone()).collect();
+    assert_eq!(stored_types, expected_types);
+    assert!(rows.iter().all(|r| r.outcome.as_deref() != Some("failed")));
+    let unknown = rows.iter().find(|r| r.event_type == "undefined").unwrap();
+    assert_eq!(unknown.outcome.as_deref(), Some("unknown_type"));
+    assert!(unknown.is_redelivery);
+}
+
+/// One event of every type in webhook.yml (plus `messageEdited` and a type LINE may add later),
+/// shaped as the spec describes them.
+fn one_of_every_type() -> Vec<serde_json::Value> {
+    let user = json!({"type": "user", "userId": "Uevery"});
+    let group = json!({"type": "group", "groupId": "Cevery", "userId": "Uevery"});
+    let cases = [
+        (
+            "message",
+            group.clone(),
+            json!({"replyToken": "rt", "message": {"id": "1", "type": "text", "text": "hi", "quoteToken": "q"}}),
+        ),
+        (
+            "unsend",
+            group.clone(),
+            json!({"unsend": {"messageId": "1"}}),
+        ),
+        (
+            "follow",
+            user.clone(),
+            json!({"replyToken": "rt-every", "follow": {"isUnblocked": false}}),
+        ),
+        ("unfollow", user.clone(), json!({})),
+        ("join", group.clone(), json!({"replyToken": "rt"})),
+        ("leave", group.clone(), json!({})),
+        (
+            "memberJoined",
+            group.clone(),
+            json!({"replyToken": "rt", "joined": {"members": [{"type": "user", "userId": "U2"}]}}),
+        ),
+        (
+            "memberLeft",
+            group.clone(),
+            json!({"left": {"members": [{"type": "user", "userId": "U2"}]}}),
+        ),
+        (
+            "postback",
+            user.clone(),
+            json!({"replyToken": "rt", "postback": {"data": "a=1", "params": {"datetime": "2026-01-01T10:00"}}}),
+        ),
+        (
+            "videoPlayComplete",
+            user.clone(),
+            json!({"replyToken": "rt", "videoPlayComplete": {"trackingId": "t"}}),
+        ),
+        (
+            "beacon",
+            user.clone(),
+            json!({"replyToken": "rt", "beacon": {"hwid": "d41d8cd98f", "type": "enter"}}),
+        ),
+        (
+            "accountLink",
+            user.clone(),
+            json!({"replyToken": "rt", "link": {"result": "ok", "nonce": "n"}}),
+        ),
+        (
+            "membership",
+            user.clone(),
+            json!({"replyToken": "rt", "membership": {"type": "joined", "membershipId": 3}}),
+        ),
+        (
+            "module",
+            user.clone(),
+            json!({"module": {"type": "attached", "botId": "U3", "scopes": ["message:send"]}}),
+        ),
+        (
+            "activated",
+            user.clone(),
+            json!({"chatControl": {"expireAt": 1_700_000_000_000_i64}}),
+        ),
+        ("deactivated", user.clone(), json!({})),
+        ("botSuspended", user.clone(), json!({})),
+        ("botResumed", user.clone(), json!({})),
+        (
+            "delivery",
+            user.clone(),
+            json!({"delivery": {"data": "hashed-phone"}}),
+        ),
+        (
+            "messageEdited",
+            group.clone(),
+            json!({"message": {"id": "1", "type": "text", "text": "edited"}}),
+        ),
+        (
+            "somethingLineAddsLater",
+            user.clone(),
+            json!({"surprise": {"nested": [1, 2, 3]}}),
+        ),
+    ];
+    cases
+        .into_iter()
+        .enumerate()
+        .map(|(i, (event_type, source, extra))| {
+            let mut event = json!({
+                "type": event_type, "mode": "active", "timestamp": 1_700_000_000_000_i64 + i as i64,
+                "source": source, "webhookEventId": format!("01HEVERY{i:02}"),
+                "deliveryContext": {"isRedelivery": false}
+            });
+            for (key, value) in extra.as_object().unwrap() {
+                event[key] = value.clone();
+            }
+            event
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_event_type_of_the_spec_and_an_unknown_one_are_stored_and_acknowledged() {
+    let app = spawn_app().await;
+    Mock::given(method("POST"))
+        .and(path("/v2/bot/message/reply"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"sentMessages": [{"id": "1"}]})),
+        )
+        .expect(1) // only the follow is answered
+        .mount(&app.line_api)
+        .await;
+    let events = one_of_every_type();
+    let response = app.post_webhook(body_of(events.clone())).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let rows = wait_until_processed(&app, events.len()).await;
+    for (row, event) in rows.iter().zip(&events) {
+        assert_eq!(row.event_type, event["type"].as_str().unwrap());
+        let expected = match row.event_type.as_str() {
+            "follow" => "welcomed",
+            "unfollow" => "unfollow_recorded",
+            "somethingLineAddsLater" => "unknown_type",
+            _ => "acknowledged",
+        };
+        assert_eq!(row.outcome.as_deref(), Some(expected), "{}", row.event_type);
+    }
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains("store_assistant_webhook_events_received_total{type=\"memberJoined\"} 1")
+    );
+    assert!(metrics.contains("store_assistant_webhook_events_received_total{type=\"unknown\"} 1"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Never slow
+
+/// A fake LINE reply endpoint that answers only when the test opens the gate.
+struct GatedLineApi {
+    url: String,
+    received: Arc<AtomicUsize>,
+    answered: Arc<AtomicUsize>,
+    gate: Arc<Notify>,
+}
+
+async fn gated_line_api() -> GatedLineApi {
+    let received = Arc::new(AtomicUsize::new(0));
+    let answered = Arc::new(AtomicUsize::new(0));
+    let gate = Arc::new(Notify::new());
+    let (r, a, g) = (received.clone(), answered.clone(), gate.clone());
+    let server = actix_web::HttpServer::new(move || {
+        let (r, a, g) = (r.clone(), a.clone(), g.clone());
+        actix_web::App::new().route(
+            "/v2/bot/message/reply",
+            actix_web::web::post().to(move || {
+                let (r, a, g) = (r.clone(), a.clone(), g.clone());
+                async move {
+                    r.fetch_add(1, Ordering::SeqCst);
+                    g.notified().await;
+                    a.fetch_add(1, Ordering::SeqCst);
+                    actix_web::HttpResponse::Ok().json(json!({"sentMessages": [{"id": "1"}]}))
+                }
+            }),
+        )
+    })
+    .workers(1)
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let url = format!("http://{}", server.addrs()[0]);
+    tokio::spawn(server.run());
+    GatedLineApi {
+        url,
+        received,
+        answered,
+        gate,
+    }
+}
+
+#[tokio::test]
+async fn webhook_is_acknowledged_while_line_has_not_answered() {
+    let line = gated_line_api().await;
+    let line_url = line.url.clone();
+    let app = spawn_app_with(|vars| {
+        vars.insert("LINE_API_BASE_URL".into(), line_url);
+    })
+    .await;
+    let body = body_of(vec![follow_event("01HSLOW", "Uslow", "rt-slow")]);
+
+    let response = app.post_webhook(body).await;
+    // The 200 is here, and LINE has not answered anything: the gate is still closed.
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(line.answered.load(Ordering::SeqCst), 0);
+
+    // The worker is waiting on LINE meanwhile; once LINE answers, the event is done.
+    for _ in 0..500 {
+        if line.received.load(Ordering::SeqCst) == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(line.received.load(Ordering::SeqCst), 1);
+    assert!(stored_events(&app).await[0].processed_at.is_none());
+    line.gate.notify_one();
+    let rows = wait_until_processed(&app, 1).await;
+    assert_eq!(rows[0].outcome.as_deref(), Some("welcomed"));
+    assert_eq!(line.answered.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn oversized_chunked_body_is_413_without_reading_on() {
+    let app = spawn_app().await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = "POST /line/webhook HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+                Transfer-Encoding: chunked\r\nX-Line-Signature: c2lnbmF0dXJl\r\n\r\n";
+    stream.write_all(head.as_bytes()).await.unwrap();
+    // 17 chunks of 64 KiB: one byte-chunk past 1 MiB. No Content-Length, so only counting while
+    // reading can catch it; the final empty chunk is never sent.
+    let chunk = vec![b' '; 64 * 1024];
+    for _ in 0..17 {
+        stream
+            .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+            .await
+            .unwrap();
+        stream.write_all(&chunk).await.unwrap();
+        stream.write_all(b"\r\n").await.unwrap();
+    }
+    let mut response = vec![0u8; 4096];
+    let read = tokio::time::timeout(Duration::from_secs(30), stream.read(&mut response))
+        .await
+        .expect("the server answers without waiting for the rest of the body")
+        .unwrap();
+    let response = String::from_utf8_lossy(&response[..read]);
+    assert!(response.starts_with("HTTP/1.1 413"), "{response}");
+    assert!(stored_events(&app).await.is_empty());
 }
