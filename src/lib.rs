@@ -10,6 +10,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod line;
+pub mod metrics;
 pub mod services;
 pub mod sms;
 pub mod startup;

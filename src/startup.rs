@@ -9,9 +9,14 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
+use tokio::sync::Notify;
 
 use crate::config::{Settings, SmsSettings};
 use crate::line::LineClient;
+use crate::metrics::Metrics;
+use crate::services::route_b::RouteBBindingCodes;
+use crate::services::webhook::BindingCodeHandler;
+use crate::services::webhook_worker::{WebhookWorker, WorkerConfig};
 use crate::sms::SmsProvider;
 use crate::{db, error, http, services, telemetry};
 
@@ -22,17 +27,43 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub line: LineClient,
     pub sms: SmsProvider,
+    pub metrics: Arc<Metrics>,
+    /// Wakes the webhook worker as soon as new events are stored.
+    pub webhook_wake: Arc<Notify>,
+    /// Texts users send the OA are offered here (route B's binding codes).
+    pub binding_codes: Arc<dyn BindingCodeHandler>,
+}
+
+/// What tests (and later features) may swap when building the application.
+#[derive(Clone)]
+pub struct BuildOptions {
+    pub webhook_worker: WorkerConfig,
+    pub binding_codes: Arc<dyn BindingCodeHandler>,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        Self {
+            webhook_worker: WorkerConfig::default(),
+            binding_codes: Arc::new(RouteBBindingCodes),
+        }
+    }
 }
 
 pub struct Application {
     port: u16,
     server: Server,
+    worker: WebhookWorker,
     pub state: AppState,
 }
 
 impl Application {
     /// Connects and migrates the database, creates the first HQ login if there is none, and binds.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with(settings, BuildOptions::default()).await
+    }
+
+    pub async fn build_with(settings: Settings, options: BuildOptions) -> anyhow::Result<Self> {
         let db = db::connect(&settings).await?;
         db::migrate(&db).await?;
         if let Some(initial) = services::accounts::ensure_initial_hq(&db)
@@ -74,11 +105,16 @@ impl Application {
             sms: SmsProvider::from_settings(&settings.sms),
             settings: Arc::new(settings),
             db,
+            metrics: Arc::new(Metrics::default()),
+            webhook_wake: Arc::new(Notify::new()),
+            binding_codes: options.binding_codes,
         };
         let server = run(listener, state.clone())?;
+        let worker = WebhookWorker::spawn(state.clone(), options.webhook_worker);
         Ok(Self {
             port,
             server,
+            worker,
             state,
         })
     }
@@ -87,9 +123,12 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGINT/SIGTERM; in-flight requests get up to 10 s to finish.
+    /// Serves until SIGINT/SIGTERM; in-flight requests get up to 10 s to finish, then the webhook
+    /// worker finishes the events it is handling.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.worker.stop().await;
+        served
     }
 }
 

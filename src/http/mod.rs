@@ -5,8 +5,10 @@ mod admin;
 pub mod api;
 mod health;
 mod liff;
+mod metrics;
 mod route_b;
 pub mod staff;
+mod webhook;
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -19,6 +21,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .app_data(web::PathConfig::default().error_handler(|err, _| bad_input(err)))
         .app_data(web::JsonConfig::default().error_handler(|err, _| bad_input(err)))
         .route("/healthz", web::get().to(health::healthz))
+        .route("/metrics", web::get().to(metrics::metrics))
+        .route("/line/webhook", web::post().to(webhook::receive))
         .configure(liff::routes)
         .configure(route_b::routes)
         .configure(admin::routes)

@@ -18,6 +18,7 @@ use crate::line::OutgoingMessage;
 use crate::services::binding::{self, BindError, BindResult, Identity};
 use crate::services::liff::{JourneyLookupError, JourneySummary, journey_summary};
 use crate::services::otp::{self, CodeRequest, CodeSent, OtpError};
+use crate::services::webhook::{BindingCodeHandler, IncomingText};
 use crate::startup::AppState;
 
 /// How long the phone-page button in the chat stays usable.
@@ -261,4 +262,18 @@ async fn record_stage(
     .exec_without_returning(&state.db)
     .await?;
     Ok(())
+}
+
+/// Route B's answer to texts sent to the OA: binding codes get the phone-page button.
+pub struct RouteBBindingCodes;
+
+#[async_trait::async_trait]
+impl BindingCodeHandler for RouteBBindingCodes {
+    async fn handle(
+        &self,
+        state: &AppState,
+        message: &IncomingText,
+    ) -> anyhow::Result<Option<Vec<OutgoingMessage>>> {
+        Ok(handle_chat_message(state, &message.line_user_id, &message.text).await?)
+    }
 }

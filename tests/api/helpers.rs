@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use store_assistant::config::Settings;
-use store_assistant::startup::{AppState, Application};
+use store_assistant::startup::{AppState, Application, BuildOptions};
 use wiremock::MockServer;
 
 pub const CHANNEL_SECRET: &str = "test_secret";
@@ -16,7 +16,7 @@ pub const LIFF_ID: &str = "1234567890-AbCdEfGh";
 
 pub struct TestApp {
     pub address: String,
-    /// The database this app uses (for running the binary against it).
+    /// The database this app uses: for running the binary or a second application against it.
     #[allow(dead_code)]
     pub database_url: String,
     pub db: DatabaseConnection,
@@ -34,6 +34,14 @@ pub async fn spawn_app() -> TestApp {
 
 /// Like [`spawn_app`], with a chance to change the settings variables first.
 pub async fn spawn_app_with(customise: impl FnOnce(&mut HashMap<String, String>)) -> TestApp {
+    spawn_app_with_options(customise, BuildOptions::default()).await
+}
+
+/// Like [`spawn_app_with`], also choosing the build options (hooks, worker timing).
+pub async fn spawn_app_with_options(
+    customise: impl FnOnce(&mut HashMap<String, String>),
+    options: BuildOptions,
+) -> TestApp {
     let line_api = MockServer::start().await;
     let mut vars: HashMap<String, String> = [
         ("LISTEN_ADDR", "127.0.0.1:0".to_owned()),
@@ -53,9 +61,9 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut HashMap<String, String>)
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
     customise(&mut vars);
-    let database_url = vars["DATABASE_URL"].clone();
     let settings = Settings::from_vars(&vars, false).expect("test settings are valid");
-    let app = Application::build(settings)
+    let database_url = settings.database_url.clone();
+    let app = Application::build_with(settings, options)
         .await
         .expect("the application builds");
     let port = app.port();
@@ -110,6 +118,32 @@ impl TestApp {
             .send()
             .await
             .expect("request sent")
+    }
+
+    /// Posts a webhook body signed with the test channel secret, as LINE would.
+    #[allow(dead_code)]
+    pub async fn post_webhook(&self, body: impl Into<Vec<u8>>) -> reqwest::Response {
+        let body = body.into();
+        let signature = store_assistant::line::signature::sign(CHANNEL_SECRET.as_bytes(), &body);
+        self.post_webhook_raw(body, Some(&signature)).await
+    }
+
+    /// Posts a webhook body with the given `X-Line-Signature` (or none).
+    #[allow(dead_code)]
+    pub async fn post_webhook_raw(
+        &self,
+        body: impl Into<Vec<u8>>,
+        signature: Option<&str>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(self.url("/line/webhook"))
+            .header("content-type", "application/json")
+            .body(body.into());
+        if let Some(signature) = signature {
+            request = request.header("x-line-signature", signature);
+        }
+        request.send().await.expect("request sent")
     }
 }
 

@@ -19,3 +19,4 @@ mod route_b;
 mod schema;
 mod settings;
 mod sms_providers;
+mod webhook;

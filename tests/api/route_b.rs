@@ -360,3 +360,56 @@ async fn fifty_concurrent_verifications_of_the_same_phone_give_one_member_and_on
     assert_eq!(members::Entity::find().count(&app.db).await.unwrap(), 1);
     assert_eq!(bindings::Entity::find().count(&app.db).await.unwrap(), 1);
 }
+
+#[tokio::test]
+async fn the_prefilled_code_sent_through_a_signed_webhook_gets_the_phone_button_as_reply() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, ResponseTemplate};
+    let app = spawn_app().await;
+    let journey = journey_with_code(&app, "K7P3QX").await;
+    Mock::given(method("POST"))
+        .and(path("/v2/bot/message/reply"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({"sentMessages": []})),
+        )
+        .expect(1)
+        .mount(&app.line_api)
+        .await;
+    let body = serde_json::json!({
+        "destination": "Ubot",
+        "events": [{
+            "type": "message", "mode": "active", "timestamp": 1_700_000_000_000_i64,
+            "webhookEventId": "01HROUTEB0000000000000000", "deliveryContext": {"isRedelivery": false},
+            "replyToken": "reply-token-1",
+            "source": {"type": "user", "userId": "U-webhook"},
+            "message": {"type": "text", "id": "1", "quoteToken": "q", "text": "綁定碼 K7P3QX"}
+        }]
+    });
+    assert_eq!(app.post_webhook(body.to_string()).await.status(), 200);
+
+    let mut waited = 0;
+    let reply = loop {
+        waited += 1;
+        assert!(waited < 300, "the OA never replied");
+        let requests = app.line_api.received_requests().await.unwrap_or_default();
+        if let Some(reply) = requests
+            .iter()
+            .find(|r| r.url.path() == "/v2/bot/message/reply")
+        {
+            break reply.body_json::<serde_json::Value>().unwrap();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(reply["replyToken"], "reply-token-1");
+    let uri = reply["messages"][0]["template"]["actions"][0]["uri"]
+        .as_str()
+        .unwrap();
+    assert!(uri.starts_with(&app.url("/p/")), "{uri}");
+    let row = journeys::Entity::find_by_id(journey.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.line_user_id.as_deref(), Some("U-webhook"));
+    assert_eq!(app.client.get(uri).send().await.unwrap().status(), 200);
+}

@@ -1,0 +1,203 @@
+//! The background worker that handles stored webhook events (see `services::webhook`).
+//!
+//! One loop per process claims pending rows in batches and handles each in its own task, at most
+//! `max_in_flight` at once, so one slow LINE call does not hold up the rest. It wakes at once when
+//! the webhook stores something (a `Notify`) and polls every `poll_interval` anyway, so rows left
+//! by a crash or by another instance are picked up. A failure that may pass (LINE busy, database
+//! hiccup) is retried with exponential backoff up to `max_attempts`; then the row is marked failed.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use tokio::sync::{Notify, Semaphore, watch};
+use tokio::task::JoinSet;
+
+use crate::db::entities::webhook_events;
+use crate::metrics::Outcome;
+use crate::services::webhook;
+use crate::startup::AppState;
+
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// `false`: this process only receives; another instance (or a later start) handles events.
+    pub enabled: bool,
+    /// Rows claimed per query.
+    pub batch_size: u64,
+    /// Events handled at the same time.
+    pub max_in_flight: usize,
+    /// How long a claim holds; longer than the slowest handling (LINE calls time out after 10 s
+    /// and are tried 3 times), or another instance could take the row while it is still handled.
+    pub lease: Duration,
+    pub poll_interval: Duration,
+    /// Claims per event, the first included, before it is marked failed.
+    pub max_attempts: i32,
+    pub first_backoff: Duration,
+    pub max_backoff: Duration,
+    /// How long a graceful stop waits for events being handled.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            batch_size: 100,
+            max_in_flight: 32,
+            lease: Duration::from_secs(120),
+            poll_interval: Duration::from_secs(1),
+            max_attempts: 8,
+            first_backoff: Duration::from_secs(5),
+            max_backoff: Duration::from_secs(30 * 60),
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+impl WorkerConfig {
+    /// Wait before the next try after `attempts` tries: first_backoff, doubling, capped.
+    pub fn backoff(&self, attempts: i32) -> Duration {
+        let doublings = attempts.saturating_sub(1).clamp(0, 20) as u32;
+        self.first_backoff
+            .saturating_mul(2u32.saturating_pow(doublings))
+            .min(self.max_backoff)
+    }
+}
+
+/// The running worker; [`WebhookWorker::stop`] ends it gracefully.
+pub struct WebhookWorker {
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl WebhookWorker {
+    pub fn spawn(state: AppState, config: WorkerConfig) -> Self {
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(run(state, config, stopped));
+        Self { stop, task }
+    }
+
+    /// Stops claiming, and waits (up to the grace period) for events being handled. Events not
+    /// finished keep their lease and are claimed again after it runs out.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+async fn run(state: AppState, config: WorkerConfig, mut stopped: watch::Receiver<bool>) {
+    if !config.enabled {
+        return;
+    }
+    let wake: Arc<Notify> = state.webhook_wake.clone();
+    let slots = Arc::new(Semaphore::new(config.max_in_flight));
+    let mut tasks = JoinSet::new();
+    loop {
+        while tasks.try_join_next().is_some() {}
+        loop {
+            let free = slots.available_permits();
+            if free == 0 {
+                break;
+            }
+            let now = Utc::now();
+            let lease_until = now + config.lease;
+            let limit = config.batch_size.min(free as u64);
+            let rows = match webhook::claim_pending(&state.db, limit, now, lease_until).await {
+                Ok(rows) => rows,
+                Err(err) => {
+                    tracing::error!(error = %err, "webhook worker: claiming pending events failed");
+                    break;
+                }
+            };
+            let claimed = rows.len() as u64;
+            for row in rows {
+                let Ok(permit) = slots.clone().acquire_owned().await else {
+                    return;
+                };
+                let state = state.clone();
+                let config = config.clone();
+                let wake = wake.clone();
+                tasks.spawn(async move {
+                    handle_claimed(&state, &config, row).await;
+                    drop(permit);
+                    // A slot is free again: there may be more pending rows than slots.
+                    wake.notify_one();
+                });
+            }
+            if claimed < limit {
+                break;
+            }
+        }
+        tokio::select! {
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(config.poll_interval) => {}
+            _ = stopped.changed() => break,
+        }
+    }
+    let drain = async { while tasks.join_next().await.is_some() {} };
+    if tokio::time::timeout(config.shutdown_grace, drain)
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "webhook worker: stopped with events still being handled; they will be retried"
+        );
+    }
+}
+
+async fn handle_claimed(state: &AppState, config: &WorkerConfig, row: webhook_events::Model) {
+    let started = Instant::now();
+    let result = if row.attempts > config.max_attempts {
+        // Claimed again and again without an outcome: handling it crashes or hangs the process.
+        Err(webhook::HandleError::permanent(format!(
+            "gave up after {} attempts without an outcome",
+            row.attempts - 1
+        )))
+    } else {
+        webhook::handle_event(state, &row).await
+    };
+    let now = Utc::now();
+    let (outcome, recorded) = match result {
+        Ok(outcome) => {
+            tracing::debug!(id = row.id, event_type = %row.event_type, outcome, "webhook event handled");
+            (
+                Outcome::Processed,
+                webhook::mark_processed(&state.db, row.id, outcome, None, now).await,
+            )
+        }
+        Err(err) if err.retryable && row.attempts < config.max_attempts => {
+            let retry_at = now + config.backoff(row.attempts);
+            tracing::warn!(id = row.id, event_type = %row.event_type, attempts = row.attempts, error = %err, %retry_at, "webhook event failed; will retry");
+            (
+                Outcome::Retried,
+                webhook::mark_for_retry(&state.db, row.id, &err.message, retry_at).await,
+            )
+        }
+        Err(err) => {
+            tracing::error!(id = row.id, event_type = %row.event_type, attempts = row.attempts, error = %err, "webhook event failed for good");
+            (
+                Outcome::Failed,
+                webhook::mark_processed(&state.db, row.id, "failed", Some(&err.message), now).await,
+            )
+        }
+    };
+    if let Err(err) = recorded {
+        // The lease runs out and the row is claimed again: handling is idempotent.
+        tracing::error!(id = row.id, error = %err, "webhook worker: recording the outcome failed");
+    }
+    state.metrics.event_handled(outcome, started.elapsed());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        let config = WorkerConfig::default();
+        assert_eq!(config.backoff(1), Duration::from_secs(5));
+        assert_eq!(config.backoff(2), Duration::from_secs(10));
+        assert_eq!(config.backoff(4), Duration::from_secs(40));
+        assert_eq!(config.backoff(100), Duration::from_secs(30 * 60));
+    }
+}
