@@ -4,6 +4,8 @@ pub mod accounts;
 pub mod audit;
 pub mod binding;
 pub mod liff;
+pub mod members;
+pub mod reports;
 pub mod route_b;
 pub mod sessions;
 pub mod setup;
