@@ -289,8 +289,9 @@ pub async fn list(
     })
 }
 
-/// The same filtered list as CSV (all pages), phones as the actor may see them. No BOM: the
-/// handler adds it for spreadsheets.
+/// The same filtered list as CSV (all pages), phones as the actor may see them: E.164 for HQ,
+/// masked for store staff. Display names that a spreadsheet would run as a formula are defused.
+/// No BOM: the handler adds it for spreadsheets.
 pub async fn export_csv(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -322,6 +323,12 @@ pub async fn export_csv(
         ],
     )?;
     for row in rows {
+        // HQ's file carries the stored E.164 form (what a CRM imports unambiguously); store
+        // staff's carries the masked form, as on their pages.
+        let phone = match phones {
+            PhoneView::Full => row.phone_e164.clone(),
+            PhoneView::Masked => row.phone_e164.as_deref().map(mask_phone),
+        };
         let item = row.into_item(phones);
         let id = item.id.to_string();
         let name = spreadsheet_safe(&item.name);
@@ -333,7 +340,7 @@ pub async fn export_csv(
             &[
                 &id,
                 &name,
-                item.phone.as_deref().unwrap_or_default(),
+                phone.as_deref().unwrap_or_default(),
                 if item.line_linked { "yes" } else { "no" },
                 item.store_code.as_deref().unwrap_or_default(),
                 &store_name,
