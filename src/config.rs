@@ -50,6 +50,26 @@ pub struct Settings {
     pub secret_key_generated: bool,
     /// No LINE credentials: the built-in LINE emulator stands in for the LINE Platform.
     pub demo: bool,
+    /// What one SMS costs, for the reports' cost estimate (`SMS_PRICE_TWD`).
+    pub sms_price: SmsPrice,
+}
+
+/// The price of one SMS (one cost unit of the provider) in hundredths of a New Taiwan dollar, so
+/// estimates are exact sums, never floating-point drift.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SmsPrice {
+    pub hundredths_twd: u32,
+}
+
+impl SmsPrice {
+    pub const DEFAULT: SmsPrice = SmsPrice {
+        hundredths_twd: 100,
+    };
+
+    /// `units` messages (cost units) at this price, in hundredths of a dollar.
+    pub fn cost_hundredths(&self, units: u64) -> u64 {
+        units * u64::from(self.hundredths_twd)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -138,6 +158,7 @@ pub const KNOWN_SETTINGS: &[&str] = &[
     "TWILIO_API_BASE_URL",
     "SECRET_KEY",
     "DEMO",
+    "SMS_PRICE_TWD",
 ];
 
 pub const DEFAULT_LISTEN_ADDR: &str = "127.0.0.1:8080";
@@ -221,6 +242,10 @@ impl Settings {
 
         let demo = decide_demo(&line, force_demo || parse_bool("DEMO", get("DEMO"))?)?;
         let sms = parse_sms(&get)?;
+        let sms_price = match get("SMS_PRICE_TWD") {
+            Some(text) => parse_sms_price(&text)?,
+            None => SmsPrice::DEFAULT,
+        };
 
         let (secret_key, secret_key_generated) = match get("SECRET_KEY") {
             Some(key) if key.len() >= 32 => (Secret::new(key), false),
@@ -243,6 +268,7 @@ impl Settings {
             secret_key,
             secret_key_generated,
             demo,
+            sms_price,
         })
     }
 
@@ -346,6 +372,35 @@ fn parse_liff_id(text: &str) -> Result<String, SettingsError> {
             ),
         ))
     }
+}
+
+/// `0.85`, `1`, `1.5`: dollars with at most two decimals, at most 100 per message.
+fn parse_sms_price(text: &str) -> Result<SmsPrice, SettingsError> {
+    let refuse = || {
+        SettingsError::new(
+            "SMS_PRICE_TWD",
+            format!(
+                "{text:?} is not a price per SMS; use New Taiwan dollars with at most two decimals, for example 0.85"
+            ),
+        )
+    };
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    if whole.is_empty()
+        || whole.len() > 3
+        || fraction.len() > 2
+        || !digits(whole)
+        || !digits(fraction)
+    {
+        return Err(refuse());
+    }
+    let whole: u32 = whole.parse().map_err(|_| refuse())?;
+    let fraction: u32 = format!("{fraction:0<2}").parse().map_err(|_| refuse())?;
+    let hundredths_twd = whole * 100 + fraction;
+    if hundredths_twd > 100 * 100 {
+        return Err(refuse());
+    }
+    Ok(SmsPrice { hundredths_twd })
 }
 
 /// Demo mode only when no LINE credential is set; real credentials and demo never mix.
@@ -483,6 +538,24 @@ mod tests {
         let text = format!("{:?}", Settings::from_vars(&v, false).unwrap());
         assert!(!text.contains("super-secret-value"));
         assert!(!text.contains("token-value"));
+    }
+
+    #[test]
+    fn sms_price_is_dollars_with_two_decimals() {
+        let price = |text: &str| {
+            Settings::from_vars(&vars(&[("SMS_PRICE_TWD", text)]), false)
+                .map(|s| s.sms_price.hundredths_twd)
+        };
+        assert_eq!(
+            Settings::from_vars(&vars(&[]), false).unwrap().sms_price,
+            SmsPrice::DEFAULT
+        );
+        assert_eq!(price("0.85"), Ok(85));
+        assert_eq!(price("1.5"), Ok(150));
+        assert_eq!(price("2"), Ok(200));
+        for bad in ["-1", "1.234", "abc", "1,5", ".5", "101"] {
+            assert_eq!(price(bad).unwrap_err().name, "SMS_PRICE_TWD", "{bad}");
+        }
     }
 
     #[test]

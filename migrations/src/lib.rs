@@ -27,6 +27,8 @@ mod m20261128_000018_create_webhook_events;
 mod m20261128_000019_create_otp_challenges;
 mod m20261128_000020_create_sms_messages;
 mod m20261128_000021_create_audit_log;
+mod m20261130_001001_create_binding_change_members;
+mod m20261130_001002_index_member_pages;
 
 pub struct Migrator;
 
@@ -55,6 +57,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000019_create_otp_challenges::Migration),
             Box::new(m20261128_000020_create_sms_messages::Migration),
             Box::new(m20261128_000021_create_audit_log::Migration),
+            Box::new(m20261130_001001_create_binding_change_members::Migration),
+            Box::new(m20261130_001002_index_member_pages::Migration),
         ]
     }
 }

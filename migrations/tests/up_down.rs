@@ -30,6 +30,7 @@ const TABLES: &[&str] = &[
     "otp_challenges",
     "sms_messages",
     "audit_log",
+    "binding_change_members",
 ];
 
 async fn assert_tables(db: &DatabaseConnection, present: bool) {

@@ -123,6 +123,41 @@ pub async fn record(
     Ok(())
 }
 
+/// Writes one audit row per change, in batches (a bulk reassignment writes one per member).
+pub async fn record_many(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    changes: Vec<Change>,
+) -> Result<(), sea_orm::DbErr> {
+    // 11 columns a row: 400 rows stay far below SQLite's and PostgreSQL's parameter limits.
+    const BATCH: usize = 400;
+    let now = Utc::now();
+    let mut changes = changes.into_iter().peekable();
+    while changes.peek().is_some() {
+        let rows: Vec<audit_log::ActiveModel> = changes
+            .by_ref()
+            .take(BATCH)
+            .map(|change| audit_log::ActiveModel {
+                occurred_at: Set(now),
+                actor_staff_id: Set(actor.staff_id),
+                actor_label: Set(actor.label.clone()),
+                action: Set(change.action.to_owned()),
+                entity_type: Set(change.entity_type.to_owned()),
+                entity_id: Set(change.entity_id),
+                store_id: Set(change.store_id),
+                before_json: Set(change.before),
+                after_json: Set(change.after),
+                reason: Set(change.reason),
+                ..Default::default()
+            })
+            .collect();
+        audit_log::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
 pub const PAGE_SIZE: u64 = 50;
 
 /// One page of the log, newest first.

@@ -2,13 +2,15 @@
 //! staff reach only their own store and no HQ-only route, HQ reaches everything, and a POST
 //! without the session's CSRF token is refused.
 
-use sea_orm::EntityTrait;
+use sea_orm::{EntityTrait, QueryOrder};
 use store_assistant::db::entities::enums::StaffRole;
 use store_assistant::db::entities::{
-    api_tokens, checklist_items, shop_settings, staff_accounts, stores,
+    api_tokens, bindings, checklist_items, member_conflicts, members, shop_settings,
+    staff_accounts, stores,
 };
 
 use crate::helpers::{TestApp, spawn_app};
+use crate::member_fixtures;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Access {
@@ -54,6 +56,10 @@ struct World {
     empty_group: i32,
     clerk_b: i32,
     token_b: i32,
+    member_a: i32,
+    member_b: i32,
+    /// Two conflicts between members of store A (one to merge, one to keep apart).
+    conflicts: [i32; 2],
 }
 
 async fn world(app: &TestApp) -> World {
@@ -79,6 +85,22 @@ async fn world(app: &TestApp) -> World {
     .unwrap()
     .row
     .id;
+    let member_a = member_fixtures::line_member(app, store_a, None, "U-a", "信義會員").await;
+    let member_b = member_fixtures::line_member(app, store_b, None, "U-b", "巨蛋會員").await;
+    for i in 0..2 {
+        let line = format!("U-conflict-{i}");
+        member_fixtures::line_member(app, store_a, None, &line, "衝突會員").await;
+        let phone = format!("+88691234567{i}");
+        member_fixtures::phone_member(app, store_a, None, &phone, Some(&line)).await;
+    }
+    let conflicts: Vec<i32> = member_conflicts::Entity::find()
+        .order_by_asc(member_conflicts::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
     World {
         store_a,
         store_b,
@@ -86,6 +108,9 @@ async fn world(app: &TestApp) -> World {
         empty_group: empty.id,
         clerk_b,
         token_b,
+        member_a,
+        member_b,
+        conflicts: [conflicts[0], conflicts[1]],
     }
 }
 
@@ -95,6 +120,7 @@ fn routes(w: &World) -> Vec<Route> {
     use Access::*;
     let (a, b, gb, ge, cb) = (w.store_a, w.store_b, w.group_b, w.empty_group, w.clerk_b);
     let tb = w.token_b;
+    let (ma, mb, [c1, c2]) = (w.member_a, w.member_b, w.conflicts);
     vec![
         get("/admin", Anyone),
         get("/admin/stores", Anyone),
@@ -110,6 +136,25 @@ fn routes(w: &World) -> Vec<Route> {
         get("/admin/password", Anyone),
         get("/admin/setup", HqOnly),
         get("/admin/api-tokens", HqOnly),
+        get("/admin/members", Anyone),
+        get(format!("/admin/members?store_id={b}&q=0912345678"), Anyone),
+        get("/admin/members/export.csv", Anyone),
+        get(format!("/admin/members/{ma}"), OwnStore),
+        get(format!("/admin/members/{mb}"), OtherStore),
+        get(format!("/admin/members/{mb}/export.json"), HqOnly),
+        get("/admin/members/reassign", HqOnly),
+        get(
+            format!("/admin/members/reassign?kind=store&from_id={b}&to_id={a}&reason=x"),
+            HqOnly,
+        ),
+        get("/admin/binding-changes", HqOnly),
+        get("/admin/conflicts", HqOnly),
+        get(format!("/admin/conflicts/{c1}"), HqOnly),
+        get("/admin/reports", Anyone),
+        get(
+            format!("/admin/reports?from=2026-11-01&to=2026-11-30&by=clerk&store_id={b}"),
+            Anyone,
+        ),
         post(
             "/admin/stores",
             &[("code", "N01"), ("name", "新店"), ("group_id", "")],
@@ -198,6 +243,35 @@ fn routes(w: &World) -> Vec<Route> {
             HqOnly,
         ),
         post(format!("/admin/api-tokens/{tb}/revoke"), &[], HqOnly),
+        post(
+            format!("/admin/members/{mb}/rebind"),
+            &[("store_id", &a.to_string()), ("reason", "會員要求")],
+            OtherStore,
+        ),
+        // The rebinding just above is the first binding change of this world: #1.
+        post("/admin/binding-changes/1/undo", &[], HqOnly),
+        post(
+            "/admin/members/reassign",
+            &[
+                ("kind", "store"),
+                ("from_id", &b.to_string()),
+                ("to_id", &a.to_string()),
+                ("reason", "門市合併"),
+                ("expected_count", "1"),
+            ],
+            HqOnly,
+        ),
+        post(format!("/admin/conflicts/{c1}/merge"), &[], HqOnly),
+        post(
+            format!("/admin/conflicts/{c2}/keep-apart"),
+            &[("note", "不同人")],
+            HqOnly,
+        ),
+        post(
+            format!("/admin/members/{ma}/erase"),
+            &[("reason", "會員要求刪除")],
+            HqOnly,
+        ),
     ]
 }
 
@@ -251,6 +325,21 @@ async fn store_staff_reach_only_their_own_store_and_no_hq_route() {
     let stores_before = stores::Entity::find().all(&app.db).await.unwrap();
     let accounts_before = staff_accounts::Entity::find().all(&app.db).await.unwrap();
     let setup_before = setup_rows(&app).await;
+    let members_before = members::Entity::find()
+        .order_by_asc(members::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap();
+    let bindings_before = bindings::Entity::find()
+        .order_by_asc(bindings::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap();
+    let conflicts_before = member_conflicts::Entity::find()
+        .order_by_asc(member_conflicts::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap();
     for route in routes(&w) {
         let (status, body) = send(&clerk, &route, true).await;
         let what = format!("{} {} → {status}", route.method, route.path);
@@ -261,7 +350,11 @@ async fn store_staff_reach_only_their_own_store_and_no_hq_route() {
         }
         if route.access == Access::OtherStore || route.access == Access::HqOnly {
             assert!(!body.contains("高雄巨蛋店"), "{what}: leaks store B's name");
+            assert!(!body.contains("巨蛋會員"), "{what}: leaks store B's member");
         }
+        // No page a store's staff can reach names store B or its members.
+        assert!(!body.contains("高雄巨蛋店"), "{what}: leaks store B's name");
+        assert!(!body.contains("巨蛋會員"), "{what}: leaks store B's member");
     }
     // The store list shows only their store.
     let list = clerk.get("/admin/stores").await.text().await.unwrap();
@@ -278,6 +371,30 @@ async fn store_staff_reach_only_their_own_store_and_no_hq_route() {
         accounts_before
     );
     assert_eq!(setup_rows(&app).await, setup_before);
+    assert_eq!(
+        members::Entity::find()
+            .order_by_asc(members::Column::Id)
+            .all(&app.db)
+            .await
+            .unwrap(),
+        members_before
+    );
+    assert_eq!(
+        bindings::Entity::find()
+            .order_by_asc(bindings::Column::Id)
+            .all(&app.db)
+            .await
+            .unwrap(),
+        bindings_before
+    );
+    assert_eq!(
+        member_conflicts::Entity::find()
+            .order_by_asc(member_conflicts::Column::Id)
+            .all(&app.db)
+            .await
+            .unwrap(),
+        conflicts_before
+    );
 }
 
 /// The setup state store staff must not change: checklist, settings, tokens.

@@ -5,6 +5,7 @@ pub mod prelude;
 pub mod api_tokens;
 pub mod audit_log;
 pub mod binding_attempts;
+pub mod binding_change_members;
 pub mod binding_changes;
 pub mod bindings;
 pub mod checklist_items;

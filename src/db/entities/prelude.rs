@@ -4,6 +4,7 @@
 pub use super::api_tokens::Entity as ApiTokens;
 pub use super::audit_log::Entity as AuditLog;
 pub use super::binding_attempts::Entity as BindingAttempts;
+pub use super::binding_change_members::Entity as BindingChangeMembers;
 pub use super::binding_changes::Entity as BindingChanges;
 pub use super::bindings::Entity as Bindings;
 pub use super::checklist_items::Entity as ChecklistItems;

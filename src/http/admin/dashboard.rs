@@ -1,4 +1,5 @@
-//! `/admin`: HQ sees the counts; store staff see their store's card.
+//! `/admin`: HQ sees the counts; store staff see their store's card; both see the last 30 days'
+//! funnel (their own store's for store staff) as a server-rendered SVG chart.
 
 use actix_web::HttpResponse;
 use actix_web::web::Data;
@@ -7,6 +8,7 @@ use askama::Template;
 use super::{Nav, demo, render};
 use crate::error::AppError;
 use crate::http::staff::CurrentStaff;
+use crate::services::reports::{self, DashboardFunnel};
 use crate::services::stores::{self, Counts, StoreView};
 use crate::startup::AppState;
 
@@ -17,6 +19,10 @@ pub struct DashboardPage {
     nav: Nav,
     counts: Option<Counts>,
     store: Option<StoreView>,
+    /// The last 30 days' funnel in the viewer's scope.
+    funnel: DashboardFunnel,
+    /// The chart's accessible title (names the store for store staff; escaped by the template).
+    chart_title: String,
 }
 
 pub async fn show(state: Data<AppState>, staff: CurrentStaff) -> Result<HttpResponse, AppError> {
@@ -28,10 +34,17 @@ pub async fn show(state: Data<AppState>, staff: CurrentStaff) -> Result<HttpResp
             Some(stores::get_store(&state.db, &actor, store_id).await?.store),
         ),
     };
+    let funnel = reports::dashboard(&state.db, &actor).await?;
+    let chart_title = match &store {
+        Some(store) => format!("{} 最近 30 天的綁定漏斗 (funnel, last 30 days)", store.name),
+        None => "全部門市最近 30 天的綁定漏斗 (funnel, all stores, last 30 days)".to_owned(),
+    };
     render(&DashboardPage {
         demo: demo(&state),
         nav: Nav::new(&staff, "dashboard"),
         counts,
         store,
+        funnel,
+        chart_title,
     })
 }

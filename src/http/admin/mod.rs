@@ -1,4 +1,5 @@
-//! The staff admin under `/admin`: sign-in, dashboard, stores, groups, accounts, audit log.
+//! The staff admin under `/admin`: sign-in, dashboard, stores, groups, accounts, audit log,
+//! members (list, rebinding, reassignment, conflicts, personal data) and reports.
 //! Pages are askama templates under `templates/admin/`. Every handler takes [`CurrentStaff`] (or
 //! [`CsrfForm`] for POSTs) and passes `staff.actor()` to a service, which checks the scope.
 
@@ -6,8 +7,11 @@ mod accounts;
 mod api_tokens;
 mod audit;
 mod auth;
+mod conflicts;
 mod dashboard;
 mod groups;
+mod members;
+mod reports;
 mod setup;
 mod stores;
 
@@ -80,8 +84,34 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(
                 "/api-tokens/{id}/revoke",
                 web::post().to(api_tokens::revoke),
-            ),
+            )
+            .configure(member_routes),
     );
+}
+
+/// Members, binding changes, conflicts and reports.
+fn member_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/members", web::get().to(members::list))
+        .route("/members/export.csv", web::get().to(members::export))
+        .route("/members/reassign", web::get().to(members::reassign_page))
+        .route("/members/reassign", web::post().to(members::reassign))
+        .route("/members/{id}", web::get().to(members::show))
+        .route("/members/{id}/rebind", web::post().to(members::rebind))
+        .route(
+            "/members/{id}/export.json",
+            web::get().to(members::export_personal_data),
+        )
+        .route("/members/{id}/erase", web::post().to(members::erase))
+        .route("/binding-changes", web::get().to(members::changes))
+        .route("/binding-changes/{id}/undo", web::post().to(members::undo))
+        .route("/conflicts", web::get().to(conflicts::list))
+        .route("/conflicts/{id}", web::get().to(conflicts::show))
+        .route("/conflicts/{id}/merge", web::post().to(conflicts::merge))
+        .route(
+            "/conflicts/{id}/keep-apart",
+            web::post().to(conflicts::keep_apart),
+        )
+        .route("/reports", web::get().to(reports::show));
 }
 
 /// What the admin layout needs on every page: who is signed in, the nav, the logout form.
@@ -90,7 +120,7 @@ pub struct Nav {
     pub is_hq: bool,
     pub csrf_token: String,
     /// Which nav item is current: `dashboard`, `stores`, `groups`, `accounts`, `audit`, `setup`,
-    /// `api-tokens`, `password`.
+    /// `api-tokens`, `password`, `members`, `changes`, `conflicts`, `reports`.
     pub section: &'static str,
 }
 

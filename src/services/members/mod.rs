@@ -1,0 +1,635 @@
+//! Members in the admin: the list (filters, search, pages), its CSV export and a member's page.
+//! HQ's changes live beside: [`rebinding`] (rebind, bulk reassignment, undo), [`conflicts`]
+//! (LINE id and phone owned by two members) and [`personal_data`] (export and erasure).
+//!
+//! The scope is enforced here, not in templates: store staff get their own store's members only,
+//! another store's member is "not found", and phones leave this module already masked for them.
+
+pub mod conflicts;
+mod directory;
+pub mod personal_data;
+pub mod rebinding;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{ExprTrait, Func, LikeExpr, NullOrdering};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
+};
+
+use crate::db::entities::enums::{AttemptOutcome, ConflictStatus, Route, StaffRole};
+use crate::db::entities::{
+    audit_log, binding_attempts, bindings, member_conflicts, members, staff_accounts, stores,
+};
+use crate::domain::access::Scope;
+use crate::domain::members::{
+    ERASED_LABEL, PhoneFragment, SearchTerm, local_phone, mask_phone, spreadsheet_safe,
+};
+use crate::domain::taipei_time::{self, DayBounds};
+use crate::error::AppError;
+use crate::services::audit::Actor;
+
+pub(crate) use directory::Directory;
+
+pub const PAGE_SIZE: u64 = 50;
+
+/// How much of a phone number the actor may see: HQ the whole number, store staff the ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhoneView {
+    Full,
+    Masked,
+}
+
+impl PhoneView {
+    pub fn of(scope: Scope) -> Self {
+        if scope.is_hq() {
+            PhoneView::Full
+        } else {
+            PhoneView::Masked
+        }
+    }
+
+    pub fn show(self, e164: &str) -> String {
+        match self {
+            PhoneView::Full => local_phone(e164),
+            PhoneView::Masked => mask_phone(e164),
+        }
+    }
+}
+
+/// The list's filters; every one optional. The actor's scope is added on top, never replaced.
+#[derive(Debug, Clone, Default)]
+pub struct MemberFilter {
+    pub store_id: Option<i32>,
+    pub group_id: Option<i32>,
+    pub clerk_id: Option<i32>,
+    pub route: Option<Route>,
+    /// Bound between these Taipei days (both included).
+    pub bound: DayBounds,
+    pub search: Option<SearchTerm>,
+}
+
+/// One member as the list and the CSV show it.
+#[derive(Debug, Clone)]
+pub struct MemberListItem {
+    pub id: i32,
+    /// The display name, or [`ERASED_LABEL`] for an erased member.
+    pub name: String,
+    pub erased: bool,
+    /// Full (HQ) or masked (store staff); `None` without a phone.
+    pub phone: Option<String>,
+    pub line_linked: bool,
+    pub store_code: Option<String>,
+    pub store_name: Option<String>,
+    pub group_name: Option<String>,
+    pub clerk: Option<String>,
+    pub route: Option<Route>,
+    /// Taipei time, `2026-11-28 14:03:00`.
+    pub bound_at: Option<String>,
+}
+
+pub struct MemberPage {
+    pub items: Vec<MemberListItem>,
+    pub page: u64,
+    pub pages: u64,
+    pub total: u64,
+    pub phones: PhoneView,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct MemberRow {
+    member_id: i32,
+    member_name: Option<String>,
+    phone_e164: Option<String>,
+    line_user_id: Option<String>,
+    erased_at: Option<DateTime<Utc>>,
+    store_code: Option<String>,
+    store_name: Option<String>,
+    group_name: Option<String>,
+    clerk_name: Option<String>,
+    clerk_username: Option<String>,
+    route: Option<Route>,
+    bound_at: Option<DateTime<Utc>>,
+}
+
+impl MemberRow {
+    fn into_item(self, phones: PhoneView) -> MemberListItem {
+        let erased = self.erased_at.is_some();
+        MemberListItem {
+            id: self.member_id,
+            name: member_label(erased, self.member_name.as_deref()),
+            erased,
+            phone: self.phone_e164.as_deref().map(|p| phones.show(p)),
+            line_linked: self.line_user_id.is_some(),
+            store_code: self.store_code,
+            store_name: self.store_name,
+            group_name: self.group_name,
+            clerk: clerk_label(self.clerk_name.as_deref(), self.clerk_username.as_deref()),
+            route: self.route,
+            bound_at: self.bound_at.map(taipei_time::format),
+        }
+    }
+}
+
+/// How a member is named on every page.
+pub fn member_label(erased: bool, display_name: Option<&str>) -> String {
+    match (
+        erased,
+        display_name.map(str::trim).filter(|n| !n.is_empty()),
+    ) {
+        (true, _) => ERASED_LABEL.to_owned(),
+        (false, Some(name)) => name.to_owned(),
+        (false, None) => "（未提供名稱）".to_owned(),
+    }
+}
+
+/// A clerk's name as shown: the display name, else the username.
+pub(crate) fn clerk_label(display_name: Option<&str>, username: Option<&str>) -> Option<String> {
+    display_name
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .or(username)
+        .map(str::to_owned)
+}
+
+/// `liff` → "LINE 一站完成", `phone` → "手機驗證".
+pub fn route_label(route: Route) -> &'static str {
+    match route {
+        Route::Liff => "LINE 一站完成 (LIFF)",
+        Route::Phone => "手機驗證 (phone)",
+    }
+}
+
+fn member_not_found() -> AppError {
+    AppError::not_found("找不到這位會員。", "This member does not exist.")
+}
+
+/// `%` and `_` typed by a person are literal characters, not wildcards.
+fn like_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The list's query: members with their binding, store, group and clerk, filtered and scoped.
+fn filtered(actor: &Actor, filter: &MemberFilter) -> Result<Select<members::Entity>, AppError> {
+    let mut query = members::Entity::find()
+        .select_only()
+        .column_as(members::Column::Id, "member_id")
+        .column_as(members::Column::DisplayName, "member_name")
+        .column_as(members::Column::PhoneE164, "phone_e164")
+        .column_as(members::Column::LineUserId, "line_user_id")
+        .column_as(members::Column::ErasedAt, "erased_at")
+        .column_as(stores::Column::Code, "store_code")
+        .column_as(stores::Column::Name, "store_name")
+        .column_as(
+            crate::db::entities::store_groups::Column::Name,
+            "group_name",
+        )
+        .column_as(staff_accounts::Column::DisplayName, "clerk_name")
+        .column_as(staff_accounts::Column::Username, "clerk_username")
+        .column_as(bindings::Column::Route, "route")
+        .column_as(bindings::Column::BoundAt, "bound_at")
+        .join(JoinType::LeftJoin, members::Relation::Binding.def())
+        .join(JoinType::LeftJoin, bindings::Relation::Store.def())
+        .join(JoinType::LeftJoin, stores::Relation::StoreGroup.def())
+        .join(JoinType::LeftJoin, bindings::Relation::Clerk.def());
+    if let Some(own) = actor.scope.store_filter() {
+        query = query.filter(bindings::Column::StoreId.eq(own));
+    }
+    if let Some(store_id) = filter.store_id {
+        query = query.filter(bindings::Column::StoreId.eq(store_id));
+    }
+    if let Some(group_id) = filter.group_id {
+        query = query.filter(stores::Column::GroupId.eq(group_id));
+    }
+    if let Some(clerk_id) = filter.clerk_id {
+        query = query.filter(bindings::Column::ClerkId.eq(clerk_id));
+    }
+    if let Some(route) = filter.route {
+        query = query.filter(bindings::Column::Route.eq(route));
+    }
+    let (from, to) = filter.bound.utc_bounds();
+    if let Some(from) = from {
+        query = query.filter(bindings::Column::BoundAt.gte(from));
+    }
+    if let Some(to) = to {
+        query = query.filter(bindings::Column::BoundAt.lt(to));
+    }
+    match &filter.search {
+        None => {}
+        Some(SearchTerm::FullPhone(e164)) => {
+            query = query.filter(members::Column::PhoneE164.eq(e164.as_str()));
+        }
+        Some(SearchTerm::PartialPhone(fragment)) => {
+            // Store staff see phones masked; matching on part of a number would reveal the hidden
+            // digits one guess at a time. They find a shopper by the whole number.
+            if !actor.scope.is_hq() {
+                return Err(AppError::bad_request(
+                    "請輸入完整的手機號碼（例如 0912345678）或會員名稱來搜尋。",
+                    "Search by the whole mobile number (for example 0912345678) or by name.",
+                ));
+            }
+            let pattern = match fragment {
+                PhoneFragment::Prefix(prefix) => format!("{}%", like_literal(prefix)),
+                PhoneFragment::Anywhere(digits) => format!("%{}%", like_literal(digits)),
+            };
+            query =
+                query.filter(members::Column::PhoneE164.like(LikeExpr::new(pattern).escape('\\')));
+        }
+        Some(SearchTerm::Name(name)) => {
+            let pattern = format!("%{}%", like_literal(&name.to_lowercase()));
+            query = query.filter(
+                Func::lower(sea_orm::sea_query::Expr::col((
+                    members::Entity,
+                    members::Column::DisplayName,
+                )))
+                .like(LikeExpr::new(pattern).escape('\\')),
+            );
+        }
+    }
+    // Newest binding first; members without a binding last; the id settles ties, so pages never
+    // shift between two requests.
+    Ok(query
+        .order_by_with_nulls(bindings::Column::BoundAt, Order::Desc, NullOrdering::Last)
+        .order_by_desc(members::Column::Id))
+}
+
+/// One page (from 1) of the members the actor may see, filtered.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    filter: &MemberFilter,
+    page: u64,
+) -> Result<MemberPage, AppError> {
+    let phones = PhoneView::of(actor.scope);
+    let paginator = filtered(actor, filter)?
+        .into_model::<MemberRow>()
+        .paginate(db, PAGE_SIZE);
+    let counts = paginator.num_items_and_pages().await?;
+    let pages = std::cmp::max(counts.number_of_pages, 1);
+    let page = page.clamp(1, pages);
+    let items = paginator
+        .fetch_page(page - 1)
+        .await?
+        .into_iter()
+        .map(|row| row.into_item(phones))
+        .collect();
+    Ok(MemberPage {
+        items,
+        page,
+        pages,
+        total: counts.number_of_items,
+        phones,
+    })
+}
+
+/// The same filtered list as CSV (all pages), phones as the actor may see them: E.164 for HQ,
+/// masked for store staff. Display names that a spreadsheet would run as a formula are defused.
+/// No BOM: the handler adds it for spreadsheets.
+pub async fn export_csv(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    filter: &MemberFilter,
+) -> Result<String, AppError> {
+    let phones = PhoneView::of(actor.scope);
+    let rows = filtered(actor, filter)?
+        .into_model::<MemberRow>()
+        .all(db)
+        .await?;
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let write = |out: &mut csv::Writer<Vec<u8>>, record: &[&str]| {
+        out.write_record(record)
+            .map_err(|err| AppError::Unexpected(anyhow::Error::new(err).context("writing CSV")))
+    };
+    write(
+        &mut out,
+        &[
+            "member_id",
+            "display_name",
+            "phone",
+            "line_linked",
+            "store_code",
+            "store_name",
+            "group_name",
+            "clerk",
+            "route",
+            "bound_at",
+        ],
+    )?;
+    for row in rows {
+        // HQ's file carries the stored E.164 form (what a CRM imports unambiguously); store
+        // staff's carries the masked form, as on their pages.
+        let phone = match phones {
+            PhoneView::Full => row.phone_e164.clone(),
+            PhoneView::Masked => row.phone_e164.as_deref().map(mask_phone),
+        };
+        let item = row.into_item(phones);
+        let id = item.id.to_string();
+        let name = spreadsheet_safe(&item.name);
+        let store_name = spreadsheet_safe(item.store_name.as_deref().unwrap_or_default());
+        let group_name = spreadsheet_safe(item.group_name.as_deref().unwrap_or_default());
+        let clerk = spreadsheet_safe(item.clerk.as_deref().unwrap_or_default());
+        write(
+            &mut out,
+            &[
+                &id,
+                &name,
+                phone.as_deref().unwrap_or_default(),
+                if item.line_linked { "yes" } else { "no" },
+                item.store_code.as_deref().unwrap_or_default(),
+                &store_name,
+                &group_name,
+                &clerk,
+                match item.route {
+                    Some(Route::Liff) => "liff",
+                    Some(Route::Phone) => "phone",
+                    None => "",
+                },
+                item.bound_at.as_deref().unwrap_or_default(),
+            ],
+        )?;
+    }
+    let bytes = out
+        .into_inner()
+        .map_err(|err| AppError::Unexpected(anyhow::anyhow!("finishing CSV: {err}")))?;
+    String::from_utf8(bytes)
+        .map_err(|err| AppError::Unexpected(anyhow::Error::new(err).context("CSV is not UTF-8")))
+}
+
+/// What the list's filter menus offer the actor: only what their scope reaches.
+pub struct FilterChoices {
+    /// (id, "TP01 台北信義店")
+    pub stores: Vec<(i32, String)>,
+    /// HQ only.
+    pub groups: Vec<(i32, String)>,
+    /// (id, "TP01 · 小美")
+    pub clerks: Vec<(i32, String)>,
+}
+
+pub async fn filter_choices(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+) -> Result<FilterChoices, AppError> {
+    let directory = Directory::load(db).await?;
+    let stores = directory.stores_in(actor.scope);
+    let groups = if actor.scope.is_hq() {
+        directory.groups_sorted()
+    } else {
+        Vec::new()
+    };
+    let clerks = directory.clerks_in(actor.scope);
+    Ok(FilterChoices {
+        stores: stores
+            .into_iter()
+            .map(|s| (s.id, format!("{} {}", s.code, s.name)))
+            .collect(),
+        groups,
+        clerks,
+    })
+}
+
+// ---- A member's page ----
+
+pub struct BindingView {
+    pub store_id: i32,
+    pub store_code: String,
+    /// "北區｜台北信義店", as the member reads it.
+    pub store_label: String,
+    pub clerk: Option<String>,
+    pub clerk_id: Option<i32>,
+    pub route: Route,
+    pub journey_id: Option<String>,
+    pub bound_at: String,
+    pub updated_at: String,
+    /// Changed by HQ since it was made.
+    pub changed: bool,
+}
+
+pub struct AttemptView {
+    pub at: String,
+    pub store: String,
+    pub clerk: Option<String>,
+    pub outcome: &'static str,
+    /// For "already bound": where the member was bound.
+    pub bound_store: Option<String>,
+}
+
+pub struct MemberConflictView {
+    pub id: i32,
+    pub status: ConflictStatus,
+    /// Whether this member holds the LINE id (else the phone) in the conflict.
+    pub as_line_member: bool,
+    pub other_member_id: i32,
+    pub created_at: String,
+}
+
+pub struct AuditEntryView {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    /// Compact JSON; empty for store staff (it names other stores' ids).
+    pub before: String,
+    pub after: String,
+    pub reason: String,
+}
+
+pub struct MemberDetail {
+    pub id: i32,
+    pub name: String,
+    pub erased_at: Option<String>,
+    pub phone: Option<String>,
+    pub phones: PhoneView,
+    pub phone_verified_at: Option<String>,
+    pub line_linked_at: Option<String>,
+    pub line_linked: bool,
+    pub registered_via: Route,
+    pub created_at: String,
+    pub consent_at: Option<String>,
+    pub consent_version: Option<String>,
+    pub binding: Option<BindingView>,
+    pub attempts: Vec<AttemptView>,
+    /// HQ only.
+    pub conflicts: Vec<MemberConflictView>,
+    pub audit: Vec<AuditEntryView>,
+}
+
+impl MemberDetail {
+    pub fn erased(&self) -> bool {
+        self.erased_at.is_some()
+    }
+}
+
+fn outcome_label(outcome: AttemptOutcome) -> &'static str {
+    match outcome {
+        AttemptOutcome::Bound => "綁定成功 bound",
+        AttemptOutcome::AlreadyBound => "已綁定 already bound",
+        AttemptOutcome::Conflict => "身分衝突 conflict",
+        AttemptOutcome::Expired => "連結過期 expired",
+    }
+}
+
+/// Loads a member the actor may see: store staff only members bound to their store.
+pub(crate) async fn visible_member(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    member_id: i32,
+) -> Result<(members::Model, Option<bindings::Model>), AppError> {
+    let (member, binding) = members::Entity::find_by_id(member_id)
+        .find_also_related(bindings::Entity)
+        .one(db)
+        .await?
+        .ok_or_else(member_not_found)?;
+    if let Scope::Store(own) = actor.scope
+        && binding.as_ref().map(|b| b.store_id) != Some(own)
+    {
+        return Err(member_not_found());
+    }
+    Ok((member, binding))
+}
+
+/// A member's page: identity, binding, attempts, conflicts (HQ), consent and audit trail.
+pub async fn get(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    member_id: i32,
+) -> Result<MemberDetail, AppError> {
+    let (member, binding) = visible_member(db, actor, member_id).await?;
+    let directory = Directory::load(db).await?;
+    let phones = PhoneView::of(actor.scope);
+    let hq = actor.scope.is_hq();
+
+    let binding = binding.map(|b| BindingView {
+        store_id: b.store_id,
+        store_code: directory.store_code(b.store_id),
+        store_label: directory.store_label(b.store_id),
+        clerk: b.clerk_id.and_then(|id| directory.clerk(id)),
+        clerk_id: b.clerk_id,
+        route: b.route,
+        journey_id: b.journey_id.clone(),
+        bound_at: taipei_time::format(b.bound_at),
+        updated_at: taipei_time::format(b.updated_at),
+        changed: b.updated_at != b.bound_at,
+    });
+
+    let mut attempts = binding_attempts::Entity::find()
+        .filter(binding_attempts::Column::MemberId.eq(member_id))
+        .order_by_desc(binding_attempts::Column::AttemptedAt)
+        .order_by_desc(binding_attempts::Column::Id);
+    if let Some(own) = actor.scope.store_filter() {
+        // Another store's attempt is that store's business.
+        attempts = attempts.filter(binding_attempts::Column::StoreId.eq(own));
+    }
+    let attempts = attempts
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| AttemptView {
+            at: taipei_time::format(a.attempted_at),
+            store: directory.store_label(a.store_id),
+            clerk: a.clerk_id.and_then(|id| directory.clerk(id)),
+            outcome: outcome_label(a.outcome),
+            bound_store: a
+                .bound_store_id
+                .filter(|_| hq)
+                .map(|id| directory.store_label(id)),
+        })
+        .collect();
+
+    let conflicts = if hq {
+        member_conflicts::Entity::find()
+            .filter(
+                member_conflicts::Column::LineMemberId
+                    .eq(member_id)
+                    .or(member_conflicts::Column::PhoneMemberId.eq(member_id)),
+            )
+            .order_by_desc(member_conflicts::Column::Id)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|c| {
+                let as_line_member = c.line_member_id == member_id;
+                MemberConflictView {
+                    id: c.id,
+                    status: c.status,
+                    as_line_member,
+                    other_member_id: if as_line_member {
+                        c.phone_member_id
+                    } else {
+                        c.line_member_id
+                    },
+                    created_at: taipei_time::format(c.created_at),
+                }
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+
+    let audit = audit_trail(db, member_id)
+        .await?
+        .into_iter()
+        .map(|row| {
+            let json = |value: Option<serde_json::Value>| match (hq, value) {
+                (true, Some(v)) => v.to_string(),
+                _ => String::new(),
+            };
+            AuditEntryView {
+                at: taipei_time::format(row.occurred_at),
+                actor: row.actor_label,
+                action: row.action,
+                before: json(row.before_json),
+                after: json(row.after_json),
+                reason: if hq {
+                    row.reason.unwrap_or_default()
+                } else {
+                    String::new()
+                },
+            }
+        })
+        .collect();
+
+    let erased = member.erased_at.is_some();
+    Ok(MemberDetail {
+        id: member.id,
+        name: member_label(erased, member.display_name.as_deref()),
+        erased_at: member.erased_at.map(taipei_time::format),
+        phone: member.phone_e164.as_deref().map(|p| phones.show(p)),
+        phones,
+        phone_verified_at: member.phone_verified_at.map(taipei_time::format),
+        line_linked_at: member.line_linked_at.map(taipei_time::format),
+        line_linked: member.line_user_id.is_some(),
+        registered_via: member.registered_via,
+        created_at: taipei_time::format(member.created_at),
+        consent_at: member.consent_at.map(taipei_time::format),
+        consent_version: member.consent_version,
+        binding,
+        attempts,
+        conflicts,
+        audit,
+    })
+}
+
+/// Every audit row about the member, oldest first.
+pub(crate) async fn audit_trail(
+    db: &impl ConnectionTrait,
+    member_id: i32,
+) -> Result<Vec<audit_log::Model>, sea_orm::DbErr> {
+    audit_log::Entity::find()
+        .filter(audit_log::Column::EntityType.eq("member"))
+        .filter(audit_log::Column::EntityId.eq(member_id.to_string()))
+        .order_by_asc(audit_log::Column::OccurredAt)
+        .order_by_asc(audit_log::Column::Id)
+        .all(db)
+        .await
+}
+
+/// Store staff accounts (clerks) may be referrers; HQ accounts may not.
+pub(crate) fn is_clerk(account: &staff_accounts::Model) -> bool {
+    account.role == StaffRole::Store && account.store_id.is_some()
+}

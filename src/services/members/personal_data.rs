@@ -1,0 +1,292 @@
+//! A member's personal data under Taiwan's Personal Data Protection Act (個人資料保護法): the
+//! export of everything held about them, and erasure on request. Both are HQ's, both audited.
+//!
+//! Erasure anonymises the member row (LINE id, phone, name and the times they were verified are
+//! cleared, `erased_at` set) and removes the identifiers from the rows that carry them (journeys,
+//! conflicts, SMS log, one-time codes, the follower record). The binding row stays: the store
+//! really brought a member in, so per-store counts and reports stay right. Audit rows never hold
+//! personal data (they name members by id), so they stay as they are.
+
+use chrono::{DateTime, SubsecRound, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, ExprTrait, QueryFilter,
+    QueryOrder, TransactionTrait,
+};
+use serde_json::{Value, json};
+
+use crate::db::entities::{
+    binding_attempts, binding_change_members, binding_changes, bindings, journeys, line_followers,
+    member_conflicts, members, otp_challenges, sms_messages,
+};
+use crate::domain::taipei_time;
+use crate::error::AppError;
+use crate::services::audit::{self, Actor, Change};
+
+use super::rebinding::parse_reason;
+use super::{Directory, audit_trail, member_not_found};
+
+fn iso(instant: DateTime<Utc>) -> String {
+    instant.with_timezone(&taipei_time::offset()).to_rfc3339()
+}
+
+fn iso_opt(instant: Option<DateTime<Utc>>) -> Value {
+    instant.map(iso).map(Value::String).unwrap_or(Value::Null)
+}
+
+/// Everything held about the member, as one JSON document (times in Taiwan time, with offset).
+/// The export itself is audited.
+pub async fn export(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    member_id: i32,
+) -> Result<Value, AppError> {
+    actor.scope.require_hq()?;
+    let txn = db.begin().await?;
+    let (member, binding) = members::Entity::find_by_id(member_id)
+        .find_also_related(bindings::Entity)
+        .one(&txn)
+        .await?
+        .ok_or_else(member_not_found)?;
+    let directory = Directory::load(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        Change::new("member.data_export", "member", member_id)
+            .store(binding.as_ref().map(|b| b.store_id)),
+    )
+    .await?;
+
+    let store = |id: i32| {
+        json!({
+            "store_id": id,
+            "store_code": directory.store_code(id),
+            "store_name": directory.store_name(id),
+            "group_name": directory.group_of(id),
+        })
+    };
+    let clerk = |id: Option<i32>| id.and_then(|id| directory.clerk(id));
+    let binding_json = binding.as_ref().map(|b| {
+        let mut value = store(b.store_id);
+        value["clerk"] = json!(clerk(b.clerk_id));
+        value["route"] = json!(b.route);
+        value["bound_at"] = json!(iso(b.bound_at));
+        value["updated_at"] = json!(iso(b.updated_at));
+        value
+    });
+    let attempts: Vec<Value> = binding_attempts::Entity::find()
+        .filter(binding_attempts::Column::MemberId.eq(member_id))
+        .order_by_asc(binding_attempts::Column::AttemptedAt)
+        .order_by_asc(binding_attempts::Column::Id)
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|a| {
+            let mut value = store(a.store_id);
+            value["clerk"] = json!(clerk(a.clerk_id));
+            value["outcome"] = json!(a.outcome);
+            value["already_bound_store_id"] = json!(a.bound_store_id);
+            value["attempted_at"] = json!(iso(a.attempted_at));
+            value
+        })
+        .collect();
+    let moves = binding_change_members::Entity::find()
+        .filter(binding_change_members::Column::MemberId.eq(member_id))
+        .find_also_related(binding_changes::Entity)
+        .order_by_asc(binding_change_members::Column::Id)
+        .all(&txn)
+        .await?;
+    let changes: Vec<Value> = moves
+        .into_iter()
+        .map(|(item, change)| {
+            json!({
+                "change_id": item.change_id,
+                "kind": change.as_ref().map(|c| c.kind),
+                "performed_at": iso_opt(change.as_ref().map(|c| c.performed_at)),
+                "reason": change.as_ref().map(|c| c.reason.clone()),
+                "from": { "store": store(item.from_store_id), "clerk": clerk(item.from_clerk_id) },
+                "to": { "store": store(item.to_store_id), "clerk": clerk(item.to_clerk_id) },
+            })
+        })
+        .collect();
+    let conflicts: Vec<Value> = member_conflicts::Entity::find()
+        .filter(
+            member_conflicts::Column::LineMemberId
+                .eq(member_id)
+                .or(member_conflicts::Column::PhoneMemberId.eq(member_id)),
+        )
+        .order_by_asc(member_conflicts::Column::Id)
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|c| {
+            json!({
+                "conflict_id": c.id,
+                "line_member_id": c.line_member_id,
+                "phone_member_id": c.phone_member_id,
+                "status": c.status,
+                "created_at": iso(c.created_at),
+                "resolved_at": iso_opt(c.resolved_at),
+            })
+        })
+        .collect();
+    let audit: Vec<Value> = audit_trail(&txn, member_id)
+        .await?
+        .into_iter()
+        .map(|row| {
+            json!({
+                "occurred_at": iso(row.occurred_at),
+                "actor": row.actor_label,
+                "action": row.action,
+                "before": row.before_json,
+                "after": row.after_json,
+                "reason": row.reason,
+            })
+        })
+        .collect();
+    txn.commit().await?;
+
+    Ok(json!({
+        "exported_at": iso(Utc::now()),
+        "member": {
+            "member_id": member.id,
+            "display_name": member.display_name,
+            "phone": member.phone_e164,
+            "line_user_id": member.line_user_id,
+            "registered_via": member.registered_via,
+            "phone_verified_at": iso_opt(member.phone_verified_at),
+            "line_linked_at": iso_opt(member.line_linked_at),
+            "created_at": iso(member.created_at),
+            "erased_at": iso_opt(member.erased_at),
+        },
+        "consent": {
+            "consented_at": iso_opt(member.consent_at),
+            "notice_version": member.consent_version,
+        },
+        "binding": binding_json,
+        "binding_attempts": attempts,
+        "binding_changes": changes,
+        "conflicts": conflicts,
+        "audit_log": audit,
+    }))
+}
+
+/// Clears the member's identity on the member row and the rows that repeat it. Used by erasure
+/// and by a conflict merge (for the member that is merged away).
+pub(crate) async fn anonymise(
+    txn: &impl ConnectionTrait,
+    member_id: i32,
+    at: DateTime<Utc>,
+) -> Result<members::Model, DbErr> {
+    let member = members::Entity::find_by_id(member_id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("member {member_id}")))?;
+    members::Entity::update_many()
+        .col_expr(members::Column::LineUserId, Expr::value(None::<String>))
+        .col_expr(members::Column::PhoneE164, Expr::value(None::<String>))
+        .col_expr(members::Column::DisplayName, Expr::value(None::<String>))
+        .col_expr(
+            members::Column::PhoneVerifiedAt,
+            Expr::value(None::<DateTime<Utc>>),
+        )
+        .col_expr(
+            members::Column::LineLinkedAt,
+            Expr::value(None::<DateTime<Utc>>),
+        )
+        .col_expr(members::Column::ErasedAt, Expr::value(at))
+        .col_expr(members::Column::UpdatedAt, Expr::value(at))
+        .filter(members::Column::Id.eq(member_id))
+        .exec(txn)
+        .await?;
+    journeys::Entity::update_many()
+        .col_expr(journeys::Column::LineUserId, Expr::value(None::<String>))
+        .filter(journeys::Column::MemberId.eq(member_id))
+        .exec(txn)
+        .await?;
+    if let Some(phone) = &member.phone_e164 {
+        // The SMS log keeps its store and cost (for the reports), not the number.
+        sms_messages::Entity::update_many()
+            .col_expr(sms_messages::Column::PhoneE164, Expr::value(""))
+            .filter(sms_messages::Column::PhoneE164.eq(phone.as_str()))
+            .exec(txn)
+            .await?;
+        otp_challenges::Entity::update_many()
+            .col_expr(otp_challenges::Column::PhoneE164, Expr::value(""))
+            .filter(otp_challenges::Column::PhoneE164.eq(phone.as_str()))
+            .exec(txn)
+            .await?;
+    }
+    Ok(member)
+}
+
+/// Erases the member's personal data on their request; the binding stays as an anonymous count.
+pub async fn erase(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    member_id: i32,
+    reason: &str,
+) -> Result<(), AppError> {
+    actor.scope.require_hq()?;
+    let reason = parse_reason(reason)?;
+    let txn = db.begin().await?;
+    let (member, binding) = members::Entity::find_by_id(member_id)
+        .find_also_related(bindings::Entity)
+        .one(&txn)
+        .await?
+        .ok_or_else(member_not_found)?;
+    if member.erased_at.is_some() {
+        return Err(AppError::conflict(
+            "這位會員的個人資料已經刪除了。",
+            "This member's personal data has already been erased.",
+        ));
+    }
+    let at = Utc::now().trunc_subsecs(6);
+    anonymise(&txn, member_id, at).await?;
+    if let Some(line_user_id) = &member.line_user_id {
+        journeys::Entity::update_many()
+            .col_expr(journeys::Column::LineUserId, Expr::value(None::<String>))
+            .filter(journeys::Column::LineUserId.eq(line_user_id.as_str()))
+            .exec(&txn)
+            .await?;
+        otp_challenges::Entity::update_many()
+            .col_expr(
+                otp_challenges::Column::LineUserId,
+                Expr::value(None::<String>),
+            )
+            .filter(otp_challenges::Column::LineUserId.eq(line_user_id.as_str()))
+            .exec(&txn)
+            .await?;
+        line_followers::Entity::delete_by_id(line_user_id.clone())
+            .exec(&txn)
+            .await?;
+        member_conflicts::Entity::update_many()
+            .col_expr(member_conflicts::Column::LineUserId, Expr::value(""))
+            .filter(member_conflicts::Column::LineMemberId.eq(member_id))
+            .exec(&txn)
+            .await?;
+    }
+    if member.phone_e164.is_some() {
+        member_conflicts::Entity::update_many()
+            .col_expr(member_conflicts::Column::PhoneE164, Expr::value(""))
+            .filter(member_conflicts::Column::PhoneMemberId.eq(member_id))
+            .exec(&txn)
+            .await?;
+    }
+    audit::record(
+        &txn,
+        actor,
+        Change::new("member.erase", "member", member_id)
+            .store(binding.as_ref().map(|b| b.store_id))
+            .before(json!({
+                "line_linked": member.line_user_id.is_some(),
+                "phone_verified": member.phone_verified_at.is_some(),
+                "had_display_name": member.display_name.is_some(),
+            }))
+            .after(json!({ "erased_at": at, "binding_kept": binding.is_some() }))
+            .reason(reason.as_str()),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
