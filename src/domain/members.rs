@@ -3,22 +3,19 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::phone::TaiwanMobile;
+
 /// How a member whose personal data was erased (on request, or by a merge) is shown.
 pub const ERASED_LABEL: &str = "已刪除的會員";
 
-/// A phone as staff of a store see it: `+886912345678` → `0912***678`.
+/// A phone as staff of a store see it: `+886912345678` → `0912***678` (see
+/// [`TaiwanMobile::masked`]); anything that is not a Taiwan mobile shows as `***`.
 ///
 /// Store staff recognise a shopper by the ends of the number without holding the whole number.
-// To be unified with `TaiwanMobile::masked()` once the phone type lands; same output.
 pub fn mask_phone(e164: &str) -> String {
-    let local = local_phone(e164);
-    let chars: Vec<char> = local.chars().collect();
-    if chars.len() < 8 {
-        return "***".to_owned();
-    }
-    let head: String = chars[..4].iter().collect();
-    let tail: String = chars[chars.len() - 3..].iter().collect();
-    format!("{head}***{tail}")
+    TaiwanMobile::parse(e164)
+        .map(|phone| phone.masked())
+        .unwrap_or_else(|_| "***".to_owned())
 }
 
 /// A Taiwan number in the local form people write (`0912345678`); other numbers as stored.
