@@ -6,4 +6,5 @@ pub mod followers;
 pub mod liff;
 pub mod setup;
 pub mod webhook;
+pub mod webhook_store;
 pub mod webhook_worker;
