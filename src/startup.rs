@@ -16,6 +16,7 @@ use crate::line::LineClient;
 use crate::metrics::Metrics;
 use crate::services::route_b::RouteBBindingCodes;
 use crate::services::webhook::BindingCodeHandler;
+use crate::services::webhook_store::EventStore;
 use crate::services::webhook_worker::{WebhookWorker, WorkerConfig};
 use crate::sms::SmsProvider;
 use crate::{db, error, http, services, telemetry};
@@ -30,6 +31,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Wakes the webhook worker as soon as new events are stored.
     pub webhook_wake: Arc<Notify>,
+    /// Stores received webhook events (group commit).
+    pub webhook_store: EventStore,
     /// Texts users send the OA are offered here (route B's binding codes).
     pub binding_codes: Arc<dyn BindingCodeHandler>,
 }
@@ -100,13 +103,16 @@ impl Application {
             // LISTEN_ADDR asked for any free port (tests do): links must name the real one.
             let _ = settings.public_base_url.set_port(Some(port));
         }
+        let webhook_wake = Arc::new(Notify::new());
+        let webhook_store = EventStore::spawn(db.clone(), webhook_wake.clone());
         let state = AppState {
             line: LineClient::new(&settings.line),
             sms: SmsProvider::from_settings(&settings.sms),
             settings: Arc::new(settings),
             db,
             metrics: Arc::new(Metrics::default()),
-            webhook_wake: Arc::new(Notify::new()),
+            webhook_store,
+            webhook_wake,
             binding_codes: options.binding_codes,
         };
         let server = run(listener, state.clone())?;

@@ -14,4 +14,5 @@ pub mod sessions;
 pub mod setup;
 pub mod stores;
 pub mod webhook;
+pub mod webhook_store;
 pub mod webhook_worker;

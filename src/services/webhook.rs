@@ -2,7 +2,8 @@
 //!
 //! The request path does as little as possible (LINE wants an answer within 2 s and recommends
 //! processing asynchronously): verify the signature on the raw bytes, parse, store every event in
-//! `webhook_events` in one transaction, answer. The unique `webhook_event_id` with
+//! `webhook_events` (one transaction per request, or per group of concurrent requests: see
+//! `webhook_store`), answer. The unique `webhook_event_id` with
 //! INSERT … ON CONFLICT DO NOTHING makes a redelivery, or the same body posted ten times at once,
 //! one row. The worker (`webhook_worker`) then claims pending rows — a lease in `claimed_until`,
 //! taken with `FOR UPDATE SKIP LOCKED` on PostgreSQL so several server instances never take the
@@ -21,6 +22,7 @@ use crate::db::entities::webhook_events;
 use crate::error::{AppError, Message};
 use crate::line::events::{EventKind, WebhookBody, WebhookEvent};
 use crate::line::{LineApiError, OutgoingMessage, signature};
+use crate::services::webhook_worker::{Verdict, VerdictKind};
 use crate::services::{followers, setup};
 use crate::startup::AppState;
 
@@ -65,39 +67,43 @@ pub async fn receive(
     for event in &body.events {
         state.metrics.event_received(&event.common.event_type);
     }
-    let stored = store_events(&state.db, &body.events, Utc::now()).await?;
-    if stored > 0 {
-        state.webhook_wake.notify_one();
-    }
+    // Durable before the 200: the writer answers once the transaction holding these has committed.
+    state.webhook_store.store(&body.events, Utc::now()).await?;
     Ok(Receipt {
         events: body.events.len(),
     })
 }
 
-/// Stores the events of one body in one transaction; events already stored (same
-/// `webhookEventId`) are skipped by the unique index. Returns how many rows are new.
-pub async fn store_events(
+/// Stores rows in one transaction, in statements of at most `ROWS_PER_STATEMENT` (SQLite limits
+/// the parameters of one statement); rows already stored (same `webhook_event_id`) are skipped by
+/// the unique index. Returns how many rows are new.
+pub async fn store_rows(
     db: &DatabaseConnection,
-    events: &[WebhookEvent],
-    received_at: DateTime<Utc>,
+    rows: Vec<webhook_events::ActiveModel>,
 ) -> Result<u64, DbErr> {
-    if events.is_empty() {
+    const ROWS_PER_STATEMENT: usize = 500;
+    if rows.is_empty() {
         return Ok(0);
     }
-    let rows = events.iter().map(|event| new_row(event, received_at));
     let txn = db.begin().await?;
-    let inserted = webhook_events::Entity::insert_many(rows)
-        .on_conflict_do_nothing_on([webhook_events::Column::WebhookEventId])
-        .exec_without_returning(&txn)
-        .await?;
+    let mut stored = 0;
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let inserted = webhook_events::Entity::insert_many(chunk.iter().cloned())
+            .on_conflict_do_nothing_on([webhook_events::Column::WebhookEventId])
+            .exec_without_returning(&txn)
+            .await?;
+        if let TryInsertResult::Inserted(rows) = inserted {
+            stored += rows;
+        }
+    }
     txn.commit().await?;
-    Ok(match inserted {
-        TryInsertResult::Inserted(rows) => rows,
-        TryInsertResult::Conflicted | TryInsertResult::Empty => 0,
-    })
+    Ok(stored)
 }
 
-fn new_row(event: &WebhookEvent, received_at: DateTime<Utc>) -> webhook_events::ActiveModel {
+pub(crate) fn new_row(
+    event: &WebhookEvent,
+    received_at: DateTime<Utc>,
+) -> webhook_events::ActiveModel {
     webhook_events::ActiveModel {
         id: NotSet,
         webhook_event_id: Set(event.event_id()),
@@ -175,46 +181,36 @@ pub async fn claim_pending(
     }
 }
 
-/// Records the final outcome of a claimed row (unless it already has one).
-pub async fn mark_processed(
+/// Records what became of claimed rows, in one transaction. A row that already has an outcome
+/// (another instance finished it after this one's lease ran out) keeps it.
+pub async fn record_verdicts(
     db: &DatabaseConnection,
-    id: i64,
-    outcome: &str,
-    error: Option<&str>,
+    verdicts: &[Verdict],
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     use webhook_events::Column;
-    webhook_events::Entity::update_many()
-        .col_expr(Column::ProcessedAt, Expr::value(now))
-        .col_expr(Column::Outcome, Expr::value(outcome))
-        .col_expr(Column::LastError, Expr::value(error.map(str::to_owned)))
-        .col_expr(
-            Column::ClaimedUntil,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
-        .filter(Column::Id.eq(id))
-        .filter(Column::ProcessedAt.is_null())
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
-/// Leaves a failed row pending, not to be claimed again before `retry_at`.
-pub async fn mark_for_retry(
-    db: &DatabaseConnection,
-    id: i64,
-    error: &str,
-    retry_at: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    use webhook_events::Column;
-    webhook_events::Entity::update_many()
-        .col_expr(Column::ClaimedUntil, Expr::value(retry_at))
-        .col_expr(Column::LastError, Expr::value(error))
-        .filter(Column::Id.eq(id))
-        .filter(Column::ProcessedAt.is_null())
-        .exec(db)
-        .await?;
-    Ok(())
+    let txn = db.begin().await?;
+    for verdict in verdicts {
+        let update = webhook_events::Entity::update_many()
+            .filter(Column::Id.eq(verdict.id))
+            .filter(Column::ProcessedAt.is_null());
+        let update = match &verdict.result {
+            VerdictKind::Done { outcome, error } => update
+                .col_expr(Column::ProcessedAt, Expr::value(now))
+                .col_expr(Column::Outcome, Expr::value(*outcome))
+                .col_expr(Column::LastError, Expr::value(error.clone()))
+                .col_expr(
+                    Column::ClaimedUntil,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                ),
+            // Not to be claimed again before `at`.
+            VerdictKind::Retry { error, at } => update
+                .col_expr(Column::ClaimedUntil, Expr::value(*at))
+                .col_expr(Column::LastError, Expr::value(error.as_str())),
+        };
+        update.exec(&txn).await?;
+    }
+    txn.commit().await
 }
 
 /// Why handling an event failed, and whether trying again later can help.

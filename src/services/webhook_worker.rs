@@ -1,7 +1,8 @@
 //! The background worker that handles stored webhook events (see `services::webhook`).
 //!
 //! One loop per process claims pending rows in batches and handles each in its own task, at most
-//! `max_in_flight` at once, so one slow LINE call does not hold up the rest. It wakes at once when
+//! `max_in_flight` at once, so one slow LINE call does not hold up the rest; the outcomes of the
+//! events that finished meanwhile are recorded together in one transaction. It wakes at once when
 //! the webhook stores something (a `Notify`) and polls every `poll_interval` anyway, so rows left
 //! by a crash or by another instance are picked up. A failure that may pass (LINE busy, database
 //! hiccup) is retried with exponential backoff up to `max_attempts`; then the row is marked failed.
@@ -10,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use tokio::sync::{Notify, Semaphore, watch};
+use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 
 use crate::db::entities::webhook_events;
@@ -90,19 +91,24 @@ async fn run(state: AppState, config: WorkerConfig, mut stopped: watch::Receiver
         return;
     }
     let wake: Arc<Notify> = state.webhook_wake.clone();
-    let slots = Arc::new(Semaphore::new(config.max_in_flight));
-    let mut tasks = JoinSet::new();
+    let mut tasks: JoinSet<Verdict> = JoinSet::new();
+    let mut finished: Vec<Verdict> = Vec::new();
+    let slots = config.max_in_flight.max(1);
     loop {
-        while tasks.try_join_next().is_some() {}
-        loop {
-            let free = slots.available_permits();
-            if free == 0 {
-                break;
-            }
+        // Outcomes of finished events are recorded together: one transaction, not one each.
+        while let Some(done) = tasks.try_join_next() {
+            finished.extend(joined(done));
+        }
+        if !finished.is_empty() {
+            record(&state, std::mem::take(&mut finished)).await;
+        }
+        // Claim when half the slots are free (or all), so claims come in batches, not one by one.
+        while slots - tasks.len() >= (slots / 2).max(1) || tasks.is_empty() {
+            let free = (slots - tasks.len()) as u64;
+            let limit = config.batch_size.min(free);
             let now = Utc::now();
-            let lease_until = now + config.lease;
-            let limit = config.batch_size.min(free as u64);
-            let rows = match webhook::claim_pending(&state.db, limit, now, lease_until).await {
+            let rows = match webhook::claim_pending(&state.db, limit, now, now + config.lease).await
+            {
                 Ok(rows) => rows,
                 Err(err) => {
                     tracing::error!(error = %err, "webhook worker: claiming pending events failed");
@@ -111,30 +117,25 @@ async fn run(state: AppState, config: WorkerConfig, mut stopped: watch::Receiver
             };
             let claimed = rows.len() as u64;
             for row in rows {
-                let Ok(permit) = slots.clone().acquire_owned().await else {
-                    return;
-                };
-                let state = state.clone();
-                let config = config.clone();
-                let wake = wake.clone();
-                tasks.spawn(async move {
-                    handle_claimed(&state, &config, row).await;
-                    drop(permit);
-                    // A slot is free again: there may be more pending rows than slots.
-                    wake.notify_one();
-                });
+                let (state, config) = (state.clone(), config.clone());
+                tasks.spawn(async move { handle_claimed(&state, &config, row).await });
             }
             if claimed < limit {
                 break;
             }
         }
         tokio::select! {
+            Some(done) = tasks.join_next(), if !tasks.is_empty() => finished.extend(joined(done)),
             _ = wake.notified() => {}
             _ = tokio::time::sleep(config.poll_interval) => {}
             _ = stopped.changed() => break,
         }
     }
-    let drain = async { while tasks.join_next().await.is_some() {} };
+    let drain = async {
+        while let Some(done) = tasks.join_next().await {
+            finished.extend(joined(done));
+        }
+    };
     if tokio::time::timeout(config.shutdown_grace, drain)
         .await
         .is_err()
@@ -143,9 +144,54 @@ async fn run(state: AppState, config: WorkerConfig, mut stopped: watch::Receiver
             "webhook worker: stopped with events still being handled; they will be retried"
         );
     }
+    record(&state, finished).await;
 }
 
-async fn handle_claimed(state: &AppState, config: &WorkerConfig, row: webhook_events::Model) {
+/// What became of one claimed event, to be recorded.
+pub struct Verdict {
+    pub id: i64,
+    pub result: VerdictKind,
+}
+
+pub enum VerdictKind {
+    /// Final: the outcome, and the error when it failed.
+    Done {
+        outcome: &'static str,
+        error: Option<String>,
+    },
+    /// Pending again, not before `at`.
+    Retry {
+        error: String,
+        at: chrono::DateTime<Utc>,
+    },
+}
+
+fn joined(done: Result<Verdict, tokio::task::JoinError>) -> Option<Verdict> {
+    match done {
+        Ok(verdict) => Some(verdict),
+        Err(err) => {
+            // A panic while handling: the row keeps its lease and is claimed again after it.
+            tracing::error!(error = %err, "webhook worker: handling an event panicked");
+            None
+        }
+    }
+}
+
+async fn record(state: &AppState, verdicts: Vec<Verdict>) {
+    if verdicts.is_empty() {
+        return;
+    }
+    if let Err(err) = webhook::record_verdicts(&state.db, &verdicts, Utc::now()).await {
+        // The leases run out and the rows are claimed again: handling is idempotent.
+        tracing::error!(error = %err, events = verdicts.len(), "webhook worker: recording outcomes failed");
+    }
+}
+
+async fn handle_claimed(
+    state: &AppState,
+    config: &WorkerConfig,
+    row: webhook_events::Model,
+) -> Verdict {
     let started = Instant::now();
     let result = if row.attempts > config.max_attempts {
         // Claimed again and again without an outcome: handling it crashes or hangs the process.
@@ -156,36 +202,41 @@ async fn handle_claimed(state: &AppState, config: &WorkerConfig, row: webhook_ev
     } else {
         webhook::handle_event(state, &row).await
     };
-    let now = Utc::now();
-    let (outcome, recorded) = match result {
+    let (metric, result) = match result {
         Ok(outcome) => {
             tracing::debug!(id = row.id, event_type = %row.event_type, outcome, "webhook event handled");
             (
                 Outcome::Processed,
-                webhook::mark_processed(&state.db, row.id, outcome, None, now).await,
+                VerdictKind::Done {
+                    outcome,
+                    error: None,
+                },
             )
         }
         Err(err) if err.retryable && row.attempts < config.max_attempts => {
-            let retry_at = now + config.backoff(row.attempts);
-            tracing::warn!(id = row.id, event_type = %row.event_type, attempts = row.attempts, error = %err, %retry_at, "webhook event failed; will retry");
+            let at = Utc::now() + config.backoff(row.attempts);
+            tracing::warn!(id = row.id, event_type = %row.event_type, attempts = row.attempts, error = %err, retry_at = %at, "webhook event failed; will retry");
             (
                 Outcome::Retried,
-                webhook::mark_for_retry(&state.db, row.id, &err.message, retry_at).await,
+                VerdictKind::Retry {
+                    error: err.message,
+                    at,
+                },
             )
         }
         Err(err) => {
             tracing::error!(id = row.id, event_type = %row.event_type, attempts = row.attempts, error = %err, "webhook event failed for good");
             (
                 Outcome::Failed,
-                webhook::mark_processed(&state.db, row.id, "failed", Some(&err.message), now).await,
+                VerdictKind::Done {
+                    outcome: "failed",
+                    error: Some(err.message),
+                },
             )
         }
     };
-    if let Err(err) = recorded {
-        // The lease runs out and the row is claimed again: handling is idempotent.
-        tracing::error!(id = row.id, error = %err, "webhook worker: recording the outcome failed");
-    }
-    state.metrics.event_handled(outcome, started.elapsed());
+    state.metrics.event_handled(metric, started.elapsed());
+    Verdict { id: row.id, result }
 }
 
 #[cfg(test)]
