@@ -210,6 +210,137 @@ impl From<crate::domain::access::AccessDenied> for AppError {
     }
 }
 
+/// A phone number the shopper typed that is not a Taiwan mobile: 400 with an example of a valid one.
+impl From<crate::domain::phone::PhoneError> for AppError {
+    fn from(err: crate::domain::phone::PhoneError) -> Self {
+        AppError::bad_request(err.message_zh(), err.message_en())
+    }
+}
+
+/// Refusals of the SMS code steps: each says what to do and, for limits, when to try again.
+impl From<crate::services::otp::OtpError> for AppError {
+    fn from(err: crate::services::otp::OtpError) -> Self {
+        use crate::services::otp::OtpError;
+        let too_many =
+            |retry_after: std::time::Duration, zh: String, en: String| AppError::TooManyRequests {
+                message: Message::new(zh, en),
+                retry_after_secs: retry_after.as_secs().max(1),
+            };
+        match err {
+            // The admin-facing reason is logged by the service; the shopper is sent to the staff.
+            OtpError::SmsTemplateDisabled => AppError::unavailable(
+                "簡訊驗證暫停服務，請洽門市人員。",
+                "SMS verification is paused; please ask the store staff.",
+            ),
+            OtpError::ResendTooSoon { retry_after } => too_many(
+                retry_after,
+                format!("請於 {}後再重新傳送驗證碼。", wait_zh(retry_after)),
+                format!(
+                    "Please wait {} before asking for a new code.",
+                    wait_en(retry_after)
+                ),
+            ),
+            OtpError::TooManyCodes { retry_after, .. } => too_many(
+                retry_after,
+                format!(
+                    "驗證碼傳送次數已達上限，請於 {}後再試。",
+                    wait_zh(retry_after)
+                ),
+                format!(
+                    "Too many codes were requested; please try again in {}.",
+                    wait_en(retry_after)
+                ),
+            ),
+            OtpError::DailyBudgetReached { retry_after } => too_many(
+                retry_after,
+                format!(
+                    "今日簡訊驗證已達發送上限，請於 {}後再試，或洽門市人員。",
+                    wait_zh(retry_after)
+                ),
+                format!(
+                    "Today's SMS limit has been reached; please try again in {} or ask the store staff.",
+                    wait_en(retry_after)
+                ),
+            ),
+            OtpError::SmsNotSent(_) => AppError::unavailable(
+                "簡訊暫時無法送出，請稍後再試。",
+                "The SMS could not be sent right now; please try again shortly.",
+            ),
+            OtpError::MalformedCode => AppError::bad_request(
+                "請輸入簡訊中的 6 位數字驗證碼。",
+                "Enter the 6-digit code from the SMS.",
+            ),
+            OtpError::NoCode => AppError::bad_request(
+                "請先傳送驗證碼到您的手機。",
+                "Please ask for a code to be sent to your phone first.",
+            ),
+            OtpError::Expired => AppError::Gone(Message::new(
+                "驗證碼已過期，請重新傳送驗證碼。",
+                "The code has expired; please ask for a new one.",
+            )),
+            OtpError::WrongCode { tries_left } => AppError::bad_request(
+                format!("驗證碼不正確，還可以再試 {tries_left} 次。"),
+                format!("Wrong code; {tries_left} tries left."),
+            ),
+            OtpError::TooManyTries { retry_after } if retry_after.is_zero() => too_many(
+                retry_after,
+                "錯誤次數過多，請重新傳送驗證碼。".to_owned(),
+                "Too many wrong tries; please ask for a new code.".to_owned(),
+            ),
+            OtpError::TooManyTries { retry_after } => too_many(
+                retry_after,
+                format!(
+                    "錯誤次數過多，請於 {}後重新傳送驗證碼。",
+                    wait_zh(retry_after)
+                ),
+                format!(
+                    "Too many wrong tries; please ask for a new code in {}.",
+                    wait_en(retry_after)
+                ),
+            ),
+            OtpError::AlreadyUsed => AppError::conflict(
+                "這組驗證碼已使用過，請重新傳送驗證碼。",
+                "This code was already used; please ask for a new one.",
+            ),
+            OtpError::Database(err) => err.into(),
+        }
+    }
+}
+
+impl From<crate::services::route_b::RouteBError> for AppError {
+    fn from(err: crate::services::route_b::RouteBError) -> Self {
+        use crate::services::route_b::RouteBError;
+        match err {
+            RouteBError::Journey(err) => err.into(),
+            RouteBError::Otp(err) => err.into(),
+            RouteBError::CodeForAnotherJourney => AppError::bad_request(
+                "這個驗證碼不是在此頁面要求的，請按「重新傳送驗證碼」。",
+                "This code was not requested on this page; please tap Resend.",
+            ),
+            RouteBError::Bind(err) => err.into(),
+            RouteBError::Database(err) => err.into(),
+        }
+    }
+}
+
+/// "45 秒", "3 分鐘", "5 小時": a wait, rounded up, in the unit a person reads best.
+fn wait_zh(wait: std::time::Duration) -> String {
+    match wait.as_secs().max(1) {
+        secs @ ..=90 => format!("{secs} 秒"),
+        secs @ ..=7200 => format!("{} 分鐘", secs.div_ceil(60)),
+        secs => format!("{} 小時", secs.div_ceil(3600)),
+    }
+}
+
+fn wait_en(wait: std::time::Duration) -> String {
+    match wait.as_secs().max(1) {
+        1 => "1 second".to_owned(),
+        secs @ ..=90 => format!("{secs} seconds"),
+        secs @ ..=7200 => format!("{} minutes", secs.div_ceil(60)),
+        secs => format!("{} hours", secs.div_ceil(3600)),
+    }
+}
+
 /// Kept in the response so [`html_for_browsers`] can render the same message as a page.
 #[derive(Debug, Clone)]
 struct RenderedError {
@@ -282,8 +413,18 @@ pub async fn html_for_browsers<B: MessageBody + 'static>(
     if json_client || !(status.is_client_error() || status.is_server_error()) {
         return Ok(res.map_into_left_body());
     }
-    let message = match res.response().extensions().get::<RenderedError>() {
-        Some(rendered) => rendered.message.clone(),
+    let rendered = res.response().extensions().get::<RenderedError>().cloned();
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if rendered.is_none() && is_html {
+        // A page of ours that answers 4xx on purpose (a form shown again with its error).
+        return Ok(res.map_into_left_body());
+    }
+    let message = match rendered {
+        Some(rendered) => rendered.message,
         None => generic_message(status),
     };
     let page = ErrorPage {
@@ -346,6 +487,32 @@ mod tests {
         assert!(!message.zh.contains("hunter2"));
         assert!(!message.en.contains("hunter2"));
         assert_eq!(err.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn otp_refusals_say_when_to_try_again() {
+        use crate::services::otp::OtpError;
+        use std::time::Duration;
+        let err = AppError::from(OtpError::ResendTooSoon {
+            retry_after: Duration::from_secs(45),
+        });
+        assert_eq!(err.status_code(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(
+            err.message().zh.contains("請於 45 秒後再重新傳送"),
+            "{:?}",
+            err.message()
+        );
+        let err = AppError::from(OtpError::DailyBudgetReached {
+            retry_after: Duration::from_secs(5 * 3600 + 1),
+        });
+        assert!(err.message().zh.contains("6 小時"), "{:?}", err.message());
+        let err = AppError::from(OtpError::TooManyCodes {
+            limit: crate::services::otp::CodeLimit::PhonePerHour,
+            retry_after: Duration::from_secs(601),
+        });
+        assert!(err.message().zh.contains("11 分鐘"), "{:?}", err.message());
+        let err = AppError::from(OtpError::SmsTemplateDisabled);
+        assert_eq!(err.message().zh, "簡訊驗證暫停服務，請洽門市人員。");
     }
 
     #[test]

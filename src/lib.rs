@@ -11,5 +11,6 @@ pub mod error;
 pub mod http;
 pub mod line;
 pub mod services;
+pub mod sms;
 pub mod startup;
 pub mod telemetry;

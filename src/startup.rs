@@ -10,8 +10,9 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
 
-use crate::config::Settings;
+use crate::config::{Settings, SmsSettings};
 use crate::line::LineClient;
+use crate::sms::SmsProvider;
 use crate::{db, error, http, services, telemetry};
 
 /// Everything a request handler may use. Cheap to clone; built once, outside the worker closures.
@@ -20,6 +21,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub db: DatabaseConnection,
     pub line: LineClient,
+    pub sms: SmsProvider,
 }
 
 pub struct Application {
@@ -48,6 +50,11 @@ impl Application {
                 "DEMO MODE: no LINE credentials are set; a built-in LINE emulator stands in for LINE"
             );
         }
+        if !settings.demo && matches!(settings.sms, SmsSettings::Log) {
+            tracing::warn!(
+                "SMS_PROVIDER=log outside demo mode: verification codes are NOT sent to shoppers, only written to the log; set SMS_PROVIDER to mitake, every8d or twilio with its credentials"
+            );
+        }
         if settings.secret_key_generated {
             tracing::warn!(
                 "SECRET_KEY is not set: a random key is used for this run, so signed links stop working after a restart; set SECRET_KEY"
@@ -64,6 +71,7 @@ impl Application {
         }
         let state = AppState {
             line: LineClient::new(&settings.line),
+            sms: SmsProvider::from_settings(&settings.sms),
             settings: Arc::new(settings),
             db,
         };

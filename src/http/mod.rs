@@ -2,8 +2,10 @@
 //! Handlers extract, call one service, and render; they hold no SQL and no HTTP client calls.
 
 mod admin;
+pub mod api;
 mod health;
 mod liff;
+mod route_b;
 pub mod staff;
 
 use actix_web::{HttpResponse, web};
@@ -18,7 +20,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .app_data(web::JsonConfig::default().error_handler(|err, _| bad_input(err)))
         .route("/healthz", web::get().to(health::healthz))
         .configure(liff::routes)
+        .configure(route_b::routes)
         .configure(admin::routes)
+        .configure(api::routes)
         .default_service(web::to(not_found));
 }
 

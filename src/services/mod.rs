@@ -1,10 +1,12 @@
 //! Use cases. Transactions live here; handlers and the CLI call one function each.
 
 pub mod accounts;
+pub mod api_tokens;
 pub mod audit;
 pub mod binding;
 pub mod liff;
 pub mod members;
+pub mod otp;
 pub mod reports;
 pub mod route_b;
 pub mod sessions;

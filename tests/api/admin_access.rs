@@ -4,7 +4,10 @@
 
 use sea_orm::{EntityTrait, QueryOrder};
 use store_assistant::db::entities::enums::StaffRole;
-use store_assistant::db::entities::{bindings, member_conflicts, members, staff_accounts, stores};
+use store_assistant::db::entities::{
+    api_tokens, bindings, checklist_items, member_conflicts, members, shop_settings,
+    staff_accounts, stores,
+};
 
 use crate::helpers::{TestApp, spawn_app};
 use crate::member_fixtures;
@@ -56,6 +59,7 @@ struct World {
     member_b: i32,
     /// Two conflicts between members of store A (one to merge, one to keep apart).
     conflicts: [i32; 2],
+    token_b: i32,
 }
 
 async fn world(app: &TestApp) -> World {
@@ -86,6 +90,17 @@ async fn world(app: &TestApp) -> World {
         .into_iter()
         .map(|c| c.id)
         .collect();
+    app.complete_checklist(false).await;
+    let token_b = store_assistant::services::api_tokens::create(
+        &app.db,
+        &store_assistant::services::audit::Actor::cli(),
+        "B 店腳本",
+        clerk_b,
+    )
+    .await
+    .unwrap()
+    .row
+    .id;
     World {
         store_a,
         store_b,
@@ -95,6 +110,7 @@ async fn world(app: &TestApp) -> World {
         member_a,
         member_b,
         conflicts: [conflicts[0], conflicts[1]],
+        token_b,
     }
 }
 
@@ -104,6 +120,7 @@ fn routes(w: &World) -> Vec<Route> {
     use Access::*;
     let (a, b, gb, ge, cb) = (w.store_a, w.store_b, w.group_b, w.empty_group, w.clerk_b);
     let (ma, mb, [c1, c2]) = (w.member_a, w.member_b, w.conflicts);
+    let tb = w.token_b;
     vec![
         get("/admin", Anyone),
         get("/admin/stores", Anyone),
@@ -136,6 +153,8 @@ fn routes(w: &World) -> Vec<Route> {
             format!("/admin/reports?from=2026-11-01&to=2026-11-30&by=clerk&store_id={b}"),
             Anyone,
         ),
+        get("/admin/setup", HqOnly),
+        get("/admin/api-tokens", HqOnly),
         post(
             "/admin/stores",
             &[("code", "N01"), ("name", "新店"), ("group_id", "")],
@@ -192,6 +211,38 @@ fn routes(w: &World) -> Vec<Route> {
         ),
         post(format!("/admin/accounts/{cb}/deactivate"), &[], OtherStore),
         post(format!("/admin/accounts/{cb}/reactivate"), &[], OtherStore),
+        post(
+            "/admin/setup/items/quick_login",
+            &[("value", "yes")],
+            HqOnly,
+        ),
+        post(
+            "/admin/setup/items/certified_provider",
+            &[("value", "no")],
+            HqOnly,
+        ),
+        post("/admin/setup/check", &[], HqOnly),
+        post(
+            "/admin/setup/settings",
+            &[
+                ("shop_name", "我的品牌"),
+                ("welcome_message", "歡迎加入！"),
+                (
+                    "sms_template",
+                    "【{shop}】驗證碼 {code}，{minutes} 分鐘內有效",
+                ),
+                ("sms_daily_budget", "300"),
+            ],
+            HqOnly,
+        ),
+        post("/admin/setup/activate", &[], HqOnly),
+        post("/admin/setup/deactivate", &[], HqOnly),
+        post(
+            "/admin/api-tokens",
+            &[("name", "腳本"), ("staff_id", &cb.to_string())],
+            HqOnly,
+        ),
+        post(format!("/admin/api-tokens/{tb}/revoke"), &[], HqOnly),
         post(
             format!("/admin/members/{mb}/rebind"),
             &[("store_id", &a.to_string()), ("reason", "會員要求")],
@@ -288,6 +339,7 @@ async fn store_staff_reach_only_their_own_store_and_no_hq_route() {
         .all(&app.db)
         .await
         .unwrap();
+    let setup_before = setup_rows(&app).await;
     for route in routes(&w) {
         let (status, body) = send(&clerk, &route, true).await;
         let what = format!("{} {} → {status}", route.method, route.path);
@@ -342,6 +394,22 @@ async fn store_staff_reach_only_their_own_store_and_no_hq_route() {
             .unwrap(),
         conflicts_before
     );
+    assert_eq!(setup_rows(&app).await, setup_before);
+}
+
+/// The setup state store staff must not change: checklist, settings, tokens.
+async fn setup_rows(
+    app: &TestApp,
+) -> (
+    Vec<checklist_items::Model>,
+    Vec<shop_settings::Model>,
+    Vec<api_tokens::Model>,
+) {
+    (
+        checklist_items::Entity::find().all(&app.db).await.unwrap(),
+        shop_settings::Entity::find().all(&app.db).await.unwrap(),
+        api_tokens::Entity::find().all(&app.db).await.unwrap(),
+    )
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use store_assistant::config::Settings;
-use store_assistant::startup::Application;
+use store_assistant::startup::{AppState, Application};
 use wiremock::MockServer;
 
 pub const CHANNEL_SECRET: &str = "test_secret";
@@ -24,6 +24,8 @@ pub struct TestApp {
     #[allow(dead_code)]
     pub line_api: MockServer,
     pub client: reqwest::Client,
+    /// The running app's state (settings, SMS provider and its outbox) for calling services directly.
+    pub state: AppState,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -58,6 +60,7 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut HashMap<String, String>)
         .expect("the application builds");
     let port = app.port();
     let db = app.state.db.clone();
+    let state = app.state.clone();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
@@ -68,6 +71,7 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut HashMap<String, String>)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap(),
+        state,
     }
 }
 
@@ -419,5 +423,148 @@ impl TestApp {
             .await
             .unwrap()
             .map(|g| g.id)
+    }
+}
+
+// ---- Setup and the JSON API ----
+
+use store_assistant::services::{api_tokens, setup};
+
+/// Calls `/api/v1` as one kind of caller: a session (with or without its CSRF header), a bearer
+/// token, or nobody.
+#[allow(dead_code)]
+#[derive(Clone)]
+pub struct ApiCaller {
+    pub label: String,
+    session: Option<String>,
+    csrf: Option<String>,
+    pub token: Option<String>,
+    address: String,
+    client: reqwest::Client,
+}
+
+#[allow(dead_code)]
+impl ApiCaller {
+    /// Sends `method path` with an optional JSON body; `path` is relative to `/api/v1`.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> reqwest::Response {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a valid method");
+        let mut request = self
+            .client
+            .request(method, format!("{}/api/v1{path}", self.address));
+        if let Some(session) = &self.session {
+            request = request.header(reqwest::header::COOKIE, format!("sa_session={session}"));
+        }
+        if let Some(csrf) = &self.csrf {
+            request = request.header("x-csrf-token", csrf);
+        }
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.send("GET", path, None).await
+    }
+
+    /// Sends and returns the status and the JSON body (`null` when the body is empty).
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let response = self.send(method, path, body.as_ref()).await;
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        let json = if text.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_str(&text)
+                .unwrap_or_else(|_| panic!("{method} {path} → {status}: not JSON: {text}"))
+        };
+        (status, json)
+    }
+
+    /// The same caller without its CSRF header.
+    pub fn without_csrf(&self) -> Self {
+        Self {
+            csrf: None,
+            label: format!("{} without CSRF", self.label),
+            ..self.clone()
+        }
+    }
+}
+
+#[allow(dead_code)]
+impl StaffClient {
+    /// This browser's session calling the API, with its CSRF token in `X-CSRF-Token`.
+    pub fn api(&self) -> ApiCaller {
+        ApiCaller {
+            label: format!("{} (session)", self.username),
+            session: Some(self.session.clone()),
+            csrf: Some(self.csrf.clone()),
+            token: None,
+            address: self.address.clone(),
+            client: self.client.clone(),
+        }
+    }
+}
+
+#[allow(dead_code)]
+impl TestApp {
+    /// An API token issued for the account `staff_id`.
+    pub async fn api_token(&self, staff_id: i32, name: &str) -> ApiCaller {
+        let issued = api_tokens::create(&self.db, &Actor::cli(), name, staff_id)
+            .await
+            .expect("the token is issued");
+        ApiCaller {
+            label: format!("token {name}"),
+            session: None,
+            csrf: None,
+            token: Some(issued.token),
+            address: self.address.clone(),
+            client: self.client.clone(),
+        }
+    }
+
+    /// A caller without any credentials.
+    pub fn anonymous_api(&self) -> ApiCaller {
+        ApiCaller {
+            label: "anonymous".to_owned(),
+            session: None,
+            csrf: None,
+            token: None,
+            address: self.address.clone(),
+            client: self.client.clone(),
+        }
+    }
+
+    /// Answers all eight checklist items so that they hold (with or without a Certified
+    /// Provider); activation then needs only an active store.
+    pub async fn complete_checklist(&self, certified_provider: bool) {
+        let yes_no = if certified_provider { "yes" } else { "no" };
+        for (key, value) in [
+            ("channels_linked", "yes"),
+            ("quick_login", "yes"),
+            ("oa_verified", "blue"),
+            ("certified_provider", yes_no),
+            ("auto_liff", yes_no),
+            ("quick_checkout_register", "yes"),
+            ("member_phone_verification", "yes"),
+            ("sms_template_enabled", "yes"),
+        ] {
+            setup::answer(&self.db, &Actor::cli(), key, value)
+                .await
+                .expect("the answer is stored");
+        }
     }
 }

@@ -4,6 +4,7 @@
 //! [`CsrfForm`] for POSTs) and passes `staff.actor()` to a service, which checks the scope.
 
 mod accounts;
+mod api_tokens;
 mod audit;
 mod auth;
 mod conflicts;
@@ -11,6 +12,7 @@ mod dashboard;
 mod groups;
 mod members;
 mod reports;
+mod setup;
 mod stores;
 
 use actix_web::http::header;
@@ -71,6 +73,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 web::post().to(accounts::reset_password),
             )
             .route("/audit", web::get().to(audit::list))
+            .route("/setup", web::get().to(setup::show))
+            .route("/setup/items/{key}", web::post().to(setup::answer))
+            .route("/setup/check", web::post().to(setup::check))
+            .route("/setup/settings", web::post().to(setup::save_settings))
+            .route("/setup/activate", web::post().to(setup::activate))
+            .route("/setup/deactivate", web::post().to(setup::deactivate))
+            .route("/api-tokens", web::get().to(api_tokens::list))
+            .route("/api-tokens", web::post().to(api_tokens::create))
+            .route(
+                "/api-tokens/{id}/revoke",
+                web::post().to(api_tokens::revoke),
+            )
             .configure(member_routes),
     );
 }
@@ -105,8 +119,8 @@ pub struct Nav {
     pub username: String,
     pub is_hq: bool,
     pub csrf_token: String,
-    /// Which nav item is current: `dashboard`, `stores`, `groups`, `accounts`, `audit`, `password`,
-    /// `members`, `changes`, `conflicts`, `reports`.
+    /// Which nav item is current: `dashboard`, `stores`, `groups`, `accounts`, `audit`, `setup`,
+    /// `api-tokens`, `password`, `members`, `changes`, `conflicts`, `reports`.
     pub section: &'static str,
 }
 
@@ -162,4 +176,12 @@ fn optional_id(text: &str) -> Result<Option<i32>, AppError> {
 
 fn demo(state: &crate::startup::AppState) -> bool {
     state.settings.demo
+}
+
+/// A time as staff read it: Taiwan time (UTC+8), to the second.
+fn taipei_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    let taipei = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    at.with_timezone(&taipei)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
 }

@@ -1,0 +1,103 @@
+//! `/admin/api-tokens` (HQ): tokens for scripts on `/api/v1`. A token acts as the account it is
+//! issued for; it is shown once, then only its name, account and use are listed.
+
+use actix_web::HttpResponse;
+use actix_web::web::{Data, Path};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{Nav, demo, render, see_other, taipei_time};
+use crate::error::AppError;
+use crate::http::staff::{CsrfForm, CurrentStaff};
+use crate::services::accounts::{self, StaffView};
+use crate::services::api_tokens::{self, IssuedToken};
+use crate::startup::AppState;
+
+/// A token as listed.
+pub struct TokenRow {
+    id: i32,
+    name: String,
+    username: String,
+    is_hq: bool,
+    created_at: String,
+    last_used_at: Option<String>,
+    revoked_at: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/api_tokens.html")]
+pub struct TokensPage {
+    demo: bool,
+    nav: Nav,
+    tokens: Vec<TokenRow>,
+    accounts: Vec<StaffView>,
+    self_id: i32,
+    issued: Option<IssuedToken>,
+}
+
+async fn tokens_page(
+    state: &AppState,
+    staff: &CurrentStaff,
+    issued: Option<IssuedToken>,
+) -> Result<HttpResponse, AppError> {
+    let actor = staff.actor();
+    let tokens = api_tokens::list(&state.db, &actor)
+        .await?
+        .into_iter()
+        .map(|t| TokenRow {
+            id: t.token.id,
+            name: t.token.name,
+            username: t.username,
+            is_hq: t.store_id.is_none(),
+            created_at: taipei_time(t.token.created_at),
+            last_used_at: t.token.last_used_at.map(taipei_time),
+            revoked_at: t.token.revoked_at.map(taipei_time),
+        })
+        .collect();
+    let accounts = accounts::list_staff(&state.db, &actor)
+        .await?
+        .into_iter()
+        .filter(|a| a.account.active)
+        .collect();
+    render(&TokensPage {
+        demo: demo(state),
+        nav: Nav::new(staff, "api-tokens"),
+        tokens,
+        accounts,
+        self_id: staff.id,
+        issued,
+    })
+}
+
+pub async fn list(state: Data<AppState>, staff: CurrentStaff) -> Result<HttpResponse, AppError> {
+    tokens_page(&state, &staff, None).await
+}
+
+#[derive(Deserialize)]
+pub struct CreateForm {
+    name: String,
+    staff_id: i32,
+}
+
+/// Issues a token and shows it once on the page.
+pub async fn create(
+    state: Data<AppState>,
+    staff: CurrentStaff,
+    CsrfForm(form): CsrfForm<CreateForm>,
+) -> Result<HttpResponse, AppError> {
+    let issued = api_tokens::create(&state.db, &staff.actor(), &form.name, form.staff_id).await?;
+    tokens_page(&state, &staff, Some(issued)).await
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+pub async fn revoke(
+    state: Data<AppState>,
+    staff: CurrentStaff,
+    id: Path<i32>,
+    _form: CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    api_tokens::revoke(&state.db, &staff.actor(), id.into_inner()).await?;
+    Ok(see_other("/admin/api-tokens"))
+}

@@ -1,0 +1,304 @@
+//! `/admin/setup` (HQ): the setup checklist (前置準備) with its live checks, the shop settings, and
+//! activation (開通). The rules are in `services::setup`; this module only shapes the page.
+
+use actix_web::HttpResponse;
+use actix_web::web::{Data, Path};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{Nav, demo, render, taipei_time};
+use crate::db::entities::enums::CheckOutcome;
+use crate::domain::checklist::{Answer, ChecklistItem, Missing};
+use crate::error::AppError;
+use crate::http::staff::{CsrfForm, CurrentStaff};
+use crate::services::setup::{
+    self, Answered, CheckState, ItemState, SettingsInput, SetupOverview, Stamp,
+};
+use crate::startup::AppState;
+
+/// What just happened, said at the top of the page.
+pub enum Notice {
+    Answered(Answered),
+    Checked,
+    SettingsSaved,
+    Activated,
+    Deactivated,
+}
+
+/// A notice as the page shows it.
+pub struct NoticeView {
+    lines: Vec<(String, String)>,
+    /// Member phone verification was just turned on: the SMS cost warning.
+    sms_cost: bool,
+}
+
+impl NoticeView {
+    fn new(notice: Notice) -> Self {
+        let line = |zh: &str, en: &str| (zh.to_owned(), en.to_owned());
+        let (lines, sms_cost) = match notice {
+            Notice::Answered(answered) => {
+                let guide = answered.item.guide();
+                let mut lines = vec![(
+                    format!(
+                        "已記錄第 {} 項「{}」：{}。",
+                        answered.item.number(),
+                        guide.title_zh,
+                        answered.answer.label_zh()
+                    ),
+                    format!(
+                        "Item {} ({}) recorded: {}.",
+                        answered.item.number(),
+                        guide.title_en,
+                        answered.answer.label_en()
+                    ),
+                )];
+                for (item, answer) in &answered.also_changed {
+                    lines.push((
+                        format!(
+                            "因為沒有認證提供者，第 {} 項「{}」已一併改為「{}」。",
+                            item.number(),
+                            item.guide().title_zh,
+                            answer.label_zh()
+                        ),
+                        format!(
+                            "Without a Certified Provider, item {} ({}) was set to {} as well.",
+                            item.number(),
+                            item.guide().title_en,
+                            answer.label_en()
+                        ),
+                    ));
+                }
+                (lines, answered.sms_cost_warning)
+            }
+            Notice::Checked => (
+                vec![line(
+                    "已向 LINE 重新檢查，結果如下。",
+                    "Checked with LINE just now; results below.",
+                )],
+                false,
+            ),
+            Notice::SettingsSaved => (
+                vec![line("已儲存商店設定。", "Shop settings saved.")],
+                false,
+            ),
+            Notice::Activated => (
+                vec![line(
+                    "已開通：顧客現在可以掃描門市 QR code 綁定。",
+                    "Activated: shoppers can now scan store QR codes and bind.",
+                )],
+                false,
+            ),
+            Notice::Deactivated => (
+                vec![line(
+                    "已停止開通：顧客掃描 QR code 會看到「尚未開放」。",
+                    "Deactivated: shoppers who scan now see \"not open yet\".",
+                )],
+                false,
+            ),
+        };
+        Self { lines, sms_cost }
+    }
+}
+
+/// One checklist item as the page shows it.
+pub struct ItemRow {
+    number: usize,
+    key: &'static str,
+    title_zh: &'static str,
+    title_en: &'static str,
+    where_zh: &'static str,
+    where_en: &'static str,
+    todo_zh: &'static str,
+    todo_en: &'static str,
+    /// `None` until answered.
+    answer: Option<Answer>,
+    holds: bool,
+    choices: Vec<(Answer, bool)>,
+    confirmed: Option<String>,
+    sms_costs: bool,
+}
+
+impl ItemRow {
+    fn new(state: &ItemState) -> Self {
+        let guide = state.item.guide();
+        Self {
+            number: state.item.number(),
+            key: state.item.key(),
+            title_zh: guide.title_zh,
+            title_en: guide.title_en,
+            where_zh: guide.where_zh,
+            where_en: guide.where_en,
+            todo_zh: guide.todo_zh,
+            todo_en: guide.todo_en,
+            answer: state.answer,
+            holds: state.holds,
+            choices: state
+                .item
+                .choices()
+                .iter()
+                .map(|choice| (*choice, state.answer == Some(*choice)))
+                .collect(),
+            confirmed: state.confirmed.as_ref().map(stamp),
+            sms_costs: state.item == ChecklistItem::MemberPhoneVerification,
+        }
+    }
+}
+
+/// One live check as the page shows it.
+pub struct CheckRow {
+    title_zh: &'static str,
+    title_en: &'static str,
+    where_zh: &'static str,
+    todo_zh: &'static str,
+    /// `ok`, `failed`, `unreachable`, or `unchecked`.
+    outcome: &'static str,
+    detail: String,
+    checked_at: Option<String>,
+}
+
+impl CheckRow {
+    fn new(state: &CheckState) -> Self {
+        let guide = state.check.guide();
+        Self {
+            title_zh: guide.title_zh,
+            title_en: guide.title_en,
+            where_zh: guide.where_zh,
+            todo_zh: guide.todo_zh,
+            outcome: match state.outcome {
+                None => "unchecked",
+                Some(CheckOutcome::Ok) => "ok",
+                Some(CheckOutcome::Failed) => "failed",
+                Some(CheckOutcome::Unreachable) => "unreachable",
+            },
+            detail: state.detail.clone().unwrap_or_default(),
+            checked_at: state.checked_at.map(taipei_time),
+        }
+    }
+}
+
+fn stamp(stamp: &Stamp) -> String {
+    format!(
+        "{} · {}",
+        stamp.by.as_deref().unwrap_or("系統 system"),
+        taipei_time(stamp.at)
+    )
+}
+
+#[derive(Template)]
+#[template(path = "admin/setup.html")]
+pub struct SetupPage {
+    demo: bool,
+    nav: Nav,
+    items: Vec<ItemRow>,
+    checks: Vec<CheckRow>,
+    overview: SetupOverview,
+    missing: Vec<Missing>,
+    activated: Option<String>,
+    notice: Option<NoticeView>,
+    webhook_url: String,
+}
+
+async fn setup_page(
+    state: &AppState,
+    staff: &CurrentStaff,
+    notice: Option<Notice>,
+) -> Result<HttpResponse, AppError> {
+    let overview = setup::overview(&state.db, &staff.actor()).await?;
+    render(&SetupPage {
+        demo: demo(state),
+        nav: Nav::new(staff, "setup"),
+        items: overview.items.iter().map(ItemRow::new).collect(),
+        checks: overview.checks.iter().map(CheckRow::new).collect(),
+        missing: overview.missing.clone(),
+        activated: overview.activated.as_ref().map(stamp),
+        overview,
+        notice: notice.map(NoticeView::new),
+        webhook_url: state.settings.public_url("/line/webhook"),
+    })
+}
+
+pub async fn show(state: Data<AppState>, staff: CurrentStaff) -> Result<HttpResponse, AppError> {
+    setup_page(&state, &staff, None).await
+}
+
+#[derive(Deserialize)]
+pub struct AnswerForm {
+    value: String,
+}
+
+pub async fn answer(
+    state: Data<AppState>,
+    staff: CurrentStaff,
+    key: Path<String>,
+    CsrfForm(form): CsrfForm<AnswerForm>,
+) -> Result<HttpResponse, AppError> {
+    let answered = setup::answer(&state.db, &staff.actor(), &key, &form.value).await?;
+    setup_page(&state, &staff, Some(Notice::Answered(answered))).await
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+pub async fn check(
+    state: Data<AppState>,
+    staff: CurrentStaff,
+    _form: CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    setup::run_checks(&state, &staff.actor()).await?;
+    setup_page(&state, &staff, Some(Notice::Checked)).await
+}
+
+#[derive(Deserialize)]
+pub struct SettingsForm {
+    shop_name: String,
+    welcome_message: String,
+    sms_template: String,
+    sms_daily_budget: String,
+    /// A checkbox: present ("on") when ticked.
+    #[serde(default)]
+    liff_requires_phone: Option<String>,
+}
+
+pub async fn save_settings(
+    state: Data<AppState>,
+    staff: CurrentStaff,
+    CsrfForm(form): CsrfForm<SettingsForm>,
+) -> Result<HttpResponse, AppError> {
+    let sms_daily_budget = form.sms_daily_budget.trim().parse().map_err(|_| {
+        AppError::bad_request(
+            "每日簡訊上限須為整數。",
+            "The SMS daily budget must be a whole number.",
+        )
+    })?;
+    setup::update_settings(
+        &state.db,
+        &staff.actor(),
+        SettingsInput {
+            shop_name: form.shop_name,
+            welcome_message: form.welcome_message,
+            sms_template: form.sms_template,
+            sms_daily_budget,
+            liff_requires_phone: form.liff_requires_phone.is_some(),
+        },
+    )
+    .await?;
+    setup_page(&state, &staff, Some(Notice::SettingsSaved)).await
+}
+
+pub async fn activate(
+    state: Data<AppState>,
+    staff: CurrentStaff,
+    _form: CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    setup::activate(&state.db, &staff.actor()).await?;
+    setup_page(&state, &staff, Some(Notice::Activated)).await
+}
+
+pub async fn deactivate(
+    state: Data<AppState>,
+    staff: CurrentStaff,
+    _form: CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    setup::deactivate(&state.db, &staff.actor()).await?;
+    setup_page(&state, &staff, Some(Notice::Deactivated)).await
+}

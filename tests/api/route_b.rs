@@ -1,0 +1,362 @@
+//! Route B: landing page, OA chat code → signed phone link, SMS code, bind by phone.
+
+use chrono::Duration;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use store_assistant::db::entities::enums::FunnelStage;
+use store_assistant::db::entities::{bindings, checklist_items, funnel_events, journeys, members};
+use store_assistant::domain::phone::TaiwanMobile;
+use store_assistant::services::route_b;
+
+use crate::helpers::{SeededJourney, TestApp, spawn_app};
+
+const PHONE: &str = "0912-345-678";
+
+async fn allow_sms(app: &TestApp, on: bool) {
+    checklist_items::ActiveModel {
+        key: Set("sms_template_enabled".to_owned()),
+        value: Set(Some(if on { "yes" } else { "no" }.to_owned())),
+        updated_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+}
+
+/// A route-B journey with a binding code, in a store of 北區.
+async fn journey_with_code(app: &TestApp, code: &str) -> SeededJourney {
+    let store = app.seed_store("TP001", Some("北區")).await;
+    let journey = app.seed_journey(store, Duration::hours(72)).await;
+    let row = journeys::Entity::find_by_id(journey.id.clone())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut row: journeys::ActiveModel = row.into();
+    row.binding_code = Set(Some(code.to_owned()));
+    row.route = Set(store_assistant::db::entities::enums::Route::Phone);
+    row.update(&app.db).await.unwrap();
+    journey
+}
+
+async fn post_form(app: &TestApp, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The code in the newest SMS to the phone (the `log` provider's outbox).
+fn last_code(app: &TestApp, phone: &str) -> String {
+    let phone = TaiwanMobile::parse(phone).unwrap();
+    let message = app
+        .state
+        .sms
+        .outbox()
+        .expect("log provider")
+        .latest_to(&phone)
+        .expect("an SMS was sent");
+    message
+        .text
+        .chars()
+        .filter(|c| c.is_ascii_digit())
+        .take(6)
+        .collect()
+}
+
+#[tokio::test]
+async fn the_landing_page_offers_the_chat_with_the_code_and_the_phone_step() {
+    let app = spawn_app().await;
+    let journey = journey_with_code(&app, "K7P3QX").await;
+    let response = app.get(&format!("/j/{}", journey.id)).await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("北區｜TP001 店"));
+    assert!(
+        html.contains(
+            "https://line.me/R/oaMessage/@storetest/?%E7%B6%81%E5%AE%9A%E7%A2%BC%20K7P3QX"
+        )
+    );
+    assert!(html.contains(r#"action="/j/"#));
+}
+
+#[tokio::test]
+async fn the_landing_page_escapes_the_store_name() {
+    let app = spawn_app().await;
+    let journey = journey_with_code(&app, "K7P3QX").await;
+    let store = journeys::Entity::find_by_id(journey.id.clone())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .store_id;
+    app.rename_store(store, "<script>alert(1)</script>").await;
+    let html = app
+        .get(&format!("/j/{}", journey.id))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
+        "{html}"
+    );
+    assert!(!html.contains("<script>alert(1)</script>"));
+}
+
+#[tokio::test]
+async fn unknown_and_expired_journeys_ask_to_scan_again() {
+    let app = spawn_app().await;
+    let unknown = app.get("/j/no-such-journey").await;
+    assert_eq!(unknown.status(), 404);
+    assert!(unknown.text().await.unwrap().contains("QR code"));
+    let store = app.seed_store("TP001", None).await;
+    let expired = app.seed_journey(store, Duration::seconds(-1)).await;
+    let response = app.get(&format!("/j/{}", expired.id)).await;
+    assert_eq!(response.status(), 410);
+    assert!(response.text().await.unwrap().contains("過期"));
+}
+
+#[tokio::test]
+async fn the_code_sent_in_the_chat_gets_a_button_to_a_signed_phone_page() {
+    let app = spawn_app().await;
+    let journey = journey_with_code(&app, "K7P3QX").await;
+    let replies = route_b::handle_chat_message(&app.state, "U-chat", "綁定碼 k7p3qx")
+        .await
+        .unwrap()
+        .expect("a binding code gets a reply");
+    let json = serde_json::to_value(&replies).unwrap();
+    let uri = json[0]["template"]["actions"][0]["uri"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(uri.starts_with(&app.url("/p/")), "{uri}");
+    let row = journeys::Entity::find_by_id(journey.id.clone())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.line_user_id.as_deref(), Some("U-chat"));
+
+    // Another LINE account cannot take over the same code.
+    let other = route_b::handle_chat_message(&app.state, "U-other", "K7P3QX")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        serde_json::to_string(&other)
+            .unwrap()
+            .contains("其他 LINE 帳號")
+    );
+    // Ordinary chat is not answered.
+    assert!(
+        route_b::handle_chat_message(&app.state, "U-chat", "你好")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let page = app.client.get(&uri).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("北區｜TP001 店"));
+}
+
+#[tokio::test]
+async fn altered_phone_links_are_refused() {
+    let app = spawn_app().await;
+    let response = app.get("/p/eyJqIjoieCJ9.AAAA").await;
+    assert_eq!(response.status(), 400);
+    assert!(response.text().await.unwrap().contains("綁定碼"));
+}
+
+#[tokio::test]
+async fn a_verified_phone_from_the_chat_link_binds_with_the_line_user_id() {
+    let app = spawn_app().await;
+    allow_sms(&app, true).await;
+    let journey = journey_with_code(&app, "K7P3QX").await;
+    let replies = route_b::handle_chat_message(&app.state, "U-chat", "K7P3QX")
+        .await
+        .unwrap()
+        .unwrap();
+    let uri = serde_json::to_value(&replies).unwrap()[0]["template"]["actions"][0]["uri"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let link = uri.rsplit('/').next().unwrap().to_owned();
+
+    let sent = post_form(
+        &app,
+        &format!("/j/{}/phone", journey.id),
+        &[("phone", PHONE), ("consent", "yes"), ("link", &link)],
+    )
+    .await;
+    assert_eq!(sent.status(), 200);
+    assert!(sent.text().await.unwrap().contains("0912***678"));
+    let code = last_code(&app, PHONE);
+    let bound = post_form(
+        &app,
+        &format!("/j/{}/verify", journey.id),
+        &[("phone", "0912345678"), ("code", &code), ("link", &link)],
+    )
+    .await;
+    assert_eq!(bound.status(), 200);
+    let bound_html = bound.text().await.unwrap();
+    assert!(
+        bound_html.contains(r#"您已綁定：<strong id="bound-name">北區｜TP001 店</strong>"#),
+        "{bound_html}"
+    );
+
+    let member = members::Entity::find().one(&app.db).await.unwrap().unwrap();
+    assert_eq!(member.phone_e164.as_deref(), Some("+886912345678"));
+    assert_eq!(member.line_user_id.as_deref(), Some("U-chat"));
+    for stage in [
+        FunnelStage::Friend,
+        FunnelStage::CodeSent,
+        FunnelStage::CodeVerified,
+        FunnelStage::Bound,
+    ] {
+        let n = funnel_events::Entity::find()
+            .filter(funnel_events::Column::Stage.eq(stage))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(n, 1, "{stage:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_phone_step_works_straight_from_the_landing_page_without_line() {
+    let app = spawn_app().await;
+    allow_sms(&app, true).await;
+    let journey = journey_with_code(&app, "K7P3QX").await;
+    post_form(
+        &app,
+        &format!("/j/{}/phone", journey.id),
+        &[("phone", "０９１２３４５６７８"), ("consent", "yes")],
+    )
+    .await;
+    let code = last_code(&app, PHONE);
+    let bound = post_form(
+        &app,
+        &format!("/j/{}/verify", journey.id),
+        &[("phone", "0912345678"), ("code", &code)],
+    )
+    .await;
+    assert_eq!(bound.status(), 200);
+    let member = members::Entity::find().one(&app.db).await.unwrap().unwrap();
+    assert_eq!(member.line_user_id, None);
+    assert_eq!(bindings::Entity::find().count(&app.db).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn a_bad_phone_number_is_shown_again_with_an_example() {
+    let app = spawn_app().await;
+    allow_sms(&app, true).await;
+    let journey = journey_with_code(&app, "K7P3QX").await;
+    let response = post_form(
+        &app,
+        &format!("/j/{}/phone", journey.id),
+        &[("phone", "02-2345-6789"), ("consent", "yes")],
+    )
+    .await;
+    assert_eq!(response.status(), 400);
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains("0912-345-678"),
+        "says what a valid number looks like"
+    );
+    assert!(
+        html.contains(r#"value="02-2345-6789""#),
+        "keeps what was typed"
+    );
+    assert!(app.state.sms.outbox().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_phone_step_needs_consent() {
+    let app = spawn_app().await;
+    allow_sms(&app, true).await;
+    let journey = journey_with_code(&app, "K7P3QX").await;
+    let response = post_form(
+        &app,
+        &format!("/j/{}/phone", journey.id),
+        &[("phone", PHONE)],
+    )
+    .await;
+    assert_eq!(response.status(), 400);
+    assert!(response.text().await.unwrap().contains("同意"));
+    assert!(app.state.sms.outbox().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_wrong_code_shows_the_code_page_again_and_binds_nothing() {
+    let app = spawn_app().await;
+    allow_sms(&app, true).await;
+    let journey = journey_with_code(&app, "K7P3QX").await;
+    post_form(
+        &app,
+        &format!("/j/{}/phone", journey.id),
+        &[("phone", PHONE), ("consent", "yes")],
+    )
+    .await;
+    let code = last_code(&app, PHONE);
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let response = post_form(
+        &app,
+        &format!("/j/{}/verify", journey.id),
+        &[("phone", PHONE), ("code", wrong)],
+    )
+    .await;
+    assert_eq!(response.status(), 400);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains(r#"id="code-error""#)
+    );
+    assert_eq!(members::Entity::find().count(&app.db).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn sms_codes_are_refused_while_the_sms_template_setting_is_off() {
+    let app = spawn_app().await;
+    allow_sms(&app, false).await;
+    let journey = journey_with_code(&app, "K7P3QX").await;
+    let response = post_form(
+        &app,
+        &format!("/j/{}/phone", journey.id),
+        &[("phone", PHONE), ("consent", "yes")],
+    )
+    .await;
+    assert_eq!(response.status(), 503);
+    assert!(response.text().await.unwrap().contains("門市人員"));
+    assert!(app.state.sms.outbox().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn fifty_concurrent_verifications_of_the_same_phone_give_one_member_and_one_binding() {
+    let app = spawn_app().await;
+    allow_sms(&app, true).await;
+    let journey = journey_with_code(&app, "K7P3QX").await;
+    post_form(
+        &app,
+        &format!("/j/{}/phone", journey.id),
+        &[("phone", PHONE), ("consent", "yes")],
+    )
+    .await;
+    let code = last_code(&app, PHONE);
+    let path = format!("/j/{}/verify", journey.id);
+    let responses = futures_util::future::join_all((0..50).map(|_| {
+        let form = [("phone", PHONE), ("code", code.as_str())];
+        let request = app.client.post(app.url(&path)).form(&form);
+        async move { request.send().await.unwrap() }
+    }))
+    .await;
+    let ok = responses.iter().filter(|r| r.status() == 200).count();
+    assert!(ok >= 1, "the right code binds");
+    assert_eq!(members::Entity::find().count(&app.db).await.unwrap(), 1);
+    assert_eq!(bindings::Entity::find().count(&app.db).await.unwrap(), 1);
+}
