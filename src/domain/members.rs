@@ -8,17 +8,25 @@ use crate::domain::phone::TaiwanMobile;
 /// How a member whose personal data was erased (on request, or by a merge) is shown.
 pub const ERASED_LABEL: &str = "已刪除的會員";
 
-/// A phone as staff of a store see it: `+886912345678` → `0912***678` (see
-/// [`TaiwanMobile::masked`]); anything that is not a Taiwan mobile shows as `***`.
+/// A stored phone as staff of a store see it: `+886912345678` → `0912***678`.
 ///
 /// Store staff recognise a shopper by the ends of the number without holding the whole number.
+/// Same output as [`TaiwanMobile::masked`] (a unit test holds them together); this works on the
+/// stored E.164 text without re-parsing it against the numbering plan, which matters for a CSV
+/// of every member.
 pub fn mask_phone(e164: &str) -> String {
-    TaiwanMobile::parse(e164)
-        .map(|phone| phone.masked())
-        .unwrap_or_else(|_| "***".to_owned())
+    let local = local_phone(e164);
+    let chars: Vec<char> = local.chars().collect();
+    if chars.len() < 8 {
+        return "***".to_owned();
+    }
+    let head: String = chars[..4].iter().collect();
+    let tail: String = chars[chars.len() - 3..].iter().collect();
+    format!("{head}***{tail}")
 }
 
-/// A Taiwan number in the local form people write (`0912345678`); other numbers as stored.
+/// A Taiwan number in the national form people write (`0912345678`, as
+/// [`TaiwanMobile::national`]); other numbers as stored.
 pub fn local_phone(e164: &str) -> String {
     match e164.strip_prefix("+886") {
         Some(rest) => format!("0{rest}"),
@@ -69,23 +77,14 @@ impl SearchTerm {
         if !only_phone_chars || digits.len() < 3 {
             return Some(SearchTerm::Name(text.chars().take(100).collect()));
         }
-        let full = if digits.len() == 10 && digits.starts_with("09") {
-            Some(format!("+886{}", &digits[1..]))
-        } else if digits.len() == 12 && digits.starts_with("8869") {
-            Some(format!("+{digits}"))
-        } else if digits.len() == 9 && digits.starts_with('9') {
-            Some(format!("+886{digits}"))
-        } else {
-            None
-        };
-        Some(match full {
-            Some(e164) => SearchTerm::FullPhone(e164),
-            None => match digits.strip_prefix('0') {
-                Some(rest) => {
-                    SearchTerm::PartialPhone(PhoneFragment::Prefix(format!("+886{rest}")))
-                }
-                None => SearchTerm::PartialPhone(PhoneFragment::Anywhere(digits)),
-            },
+        // A whole number is read the way the binding pages read it, so every way a shopper may
+        // have written it finds them.
+        if let Ok(mobile) = TaiwanMobile::parse(text) {
+            return Some(SearchTerm::FullPhone(mobile.e164().to_owned()));
+        }
+        Some(match digits.strip_prefix('0') {
+            Some(rest) => SearchTerm::PartialPhone(PhoneFragment::Prefix(format!("+886{rest}"))),
+            None => SearchTerm::PartialPhone(PhoneFragment::Anywhere(digits)),
         })
     }
 }
@@ -183,10 +182,15 @@ mod tests {
     use chrono::TimeZone;
 
     #[test]
-    fn phones_are_masked_in_the_local_form() {
+    fn phones_are_masked_in_the_national_form_as_the_phone_type_does() {
         assert_eq!(mask_phone("+886912345678"), "0912***678");
         assert_eq!(local_phone("+886912345678"), "0912345678");
         assert_eq!(mask_phone("+12"), "***");
+        for e164 in ["+886912345678", "+886987654321", "+886900000000"] {
+            let mobile = TaiwanMobile::parse(e164).unwrap();
+            assert_eq!(mask_phone(e164), mobile.masked());
+            assert_eq!(local_phone(e164), mobile.national());
+        }
     }
 
     #[test]

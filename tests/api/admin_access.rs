@@ -55,11 +55,11 @@ struct World {
     group_b: i32,
     empty_group: i32,
     clerk_b: i32,
-    token_b: i32,
     member_a: i32,
     member_b: i32,
     /// Two conflicts between members of store A (one to merge, one to keep apart).
     conflicts: [i32; 2],
+    token_b: i32,
 }
 
 async fn world(app: &TestApp) -> World {
@@ -74,17 +74,6 @@ async fn world(app: &TestApp) -> World {
     )
     .await
     .unwrap();
-    app.complete_checklist(false).await;
-    let token_b = store_assistant::services::api_tokens::create(
-        &app.db,
-        &store_assistant::services::audit::Actor::cli(),
-        "B 店腳本",
-        clerk_b,
-    )
-    .await
-    .unwrap()
-    .row
-    .id;
     let member_a = member_fixtures::line_member(app, store_a, None, "U-a", "信義會員").await;
     let member_b = member_fixtures::line_member(app, store_b, None, "U-b", "巨蛋會員").await;
     for i in 0..2 {
@@ -101,16 +90,27 @@ async fn world(app: &TestApp) -> World {
         .into_iter()
         .map(|c| c.id)
         .collect();
+    app.complete_checklist(false).await;
+    let token_b = store_assistant::services::api_tokens::create(
+        &app.db,
+        &store_assistant::services::audit::Actor::cli(),
+        "B 店腳本",
+        clerk_b,
+    )
+    .await
+    .unwrap()
+    .row
+    .id;
     World {
         store_a,
         store_b,
         group_b: app.group_id("南區").await.unwrap(),
         empty_group: empty.id,
         clerk_b,
-        token_b,
         member_a,
         member_b,
         conflicts: [conflicts[0], conflicts[1]],
+        token_b,
     }
 }
 
@@ -119,8 +119,8 @@ async fn world(app: &TestApp) -> World {
 fn routes(w: &World) -> Vec<Route> {
     use Access::*;
     let (a, b, gb, ge, cb) = (w.store_a, w.store_b, w.group_b, w.empty_group, w.clerk_b);
-    let tb = w.token_b;
     let (ma, mb, [c1, c2]) = (w.member_a, w.member_b, w.conflicts);
+    let tb = w.token_b;
     vec![
         get("/admin", Anyone),
         get("/admin/stores", Anyone),
@@ -134,8 +134,6 @@ fn routes(w: &World) -> Vec<Route> {
         get("/admin/audit", HqOnly),
         get(format!("/admin/audit?store_id={b}"), HqOnly),
         get("/admin/password", Anyone),
-        get("/admin/setup", HqOnly),
-        get("/admin/api-tokens", HqOnly),
         get("/admin/members", Anyone),
         get(format!("/admin/members?store_id={b}&q=0912345678"), Anyone),
         get("/admin/members/export.csv", Anyone),
@@ -155,6 +153,8 @@ fn routes(w: &World) -> Vec<Route> {
             format!("/admin/reports?from=2026-11-01&to=2026-11-30&by=clerk&store_id={b}"),
             Anyone,
         ),
+        get("/admin/setup", HqOnly),
+        get("/admin/api-tokens", HqOnly),
         post(
             "/admin/stores",
             &[("code", "N01"), ("name", "新店"), ("group_id", "")],
@@ -324,7 +324,6 @@ async fn store_staff_reach_only_their_own_store_and_no_hq_route() {
     let clerk = app.store_staff(w.store_a).await;
     let stores_before = stores::Entity::find().all(&app.db).await.unwrap();
     let accounts_before = staff_accounts::Entity::find().all(&app.db).await.unwrap();
-    let setup_before = setup_rows(&app).await;
     let members_before = members::Entity::find()
         .order_by_asc(members::Column::Id)
         .all(&app.db)
@@ -340,6 +339,7 @@ async fn store_staff_reach_only_their_own_store_and_no_hq_route() {
         .all(&app.db)
         .await
         .unwrap();
+    let setup_before = setup_rows(&app).await;
     for route in routes(&w) {
         let (status, body) = send(&clerk, &route, true).await;
         let what = format!("{} {} → {status}", route.method, route.path);
@@ -370,7 +370,6 @@ async fn store_staff_reach_only_their_own_store_and_no_hq_route() {
         staff_accounts::Entity::find().all(&app.db).await.unwrap(),
         accounts_before
     );
-    assert_eq!(setup_rows(&app).await, setup_before);
     assert_eq!(
         members::Entity::find()
             .order_by_asc(members::Column::Id)
@@ -395,6 +394,7 @@ async fn store_staff_reach_only_their_own_store_and_no_hq_route() {
             .unwrap(),
         conflicts_before
     );
+    assert_eq!(setup_rows(&app).await, setup_before);
 }
 
 /// The setup state store staff must not change: checklist, settings, tokens.
