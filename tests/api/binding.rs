@@ -25,6 +25,7 @@ fn line(user_id: &str) -> Identity {
     Identity::Line {
         user_id: user_id.to_owned(),
         display_name: Some("小明".to_owned()),
+        phone_e164: None,
     }
 }
 

@@ -115,6 +115,22 @@ impl Browser {
         }
     }
 
+    /// Types `text` into the (visible) input.
+    pub async fn fill(&self, css: &str, text: &str) {
+        self.wait_visible(css).await;
+        let result = match self.client.find(Locator::Css(css)).await {
+            Ok(element) => match element.clear().await {
+                Ok(()) => element.send_keys(text).await,
+                Err(err) => Err(err),
+            },
+            Err(err) => Err(err),
+        };
+        if let Err(err) = result {
+            self.fail(&format!("type into {css}"), &err.to_string())
+                .await;
+        }
+    }
+
     pub async fn inner_html(&self, css: &str) -> String {
         let element = self.client.find(Locator::Css(css)).await.unwrap();
         element.html(true).await.unwrap()
