@@ -96,7 +96,15 @@ async fn image(
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok());
-    let image = qr::image(&state.db, &state.settings, token, format, size, if_none_match).await?;
+    let image = qr::image(
+        &state.db,
+        &state.settings,
+        token,
+        format,
+        size,
+        if_none_match,
+    )
+    .await?;
     let format = image.format;
     let etag = image.etag.clone();
     let mut response = match image.into_body() {

@@ -43,7 +43,11 @@ impl Matrix {
     pub fn encode(text: &str) -> Result<Self, QrError> {
         let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)?;
         let width = code.width();
-        let dark = code.into_colors().into_iter().map(|c| c == Color::Dark).collect();
+        let dark = code
+            .into_colors()
+            .into_iter()
+            .map(|c| c == Color::Dark)
+            .collect();
         Ok(Self { width, dark })
     }
 

@@ -11,8 +11,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, IntoActiveModel, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Set, TransactionTrait, TryInsertResult,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait,
+    TryInsertResult,
 };
 use tokio::sync::watch;
 
@@ -172,7 +173,9 @@ impl JourneyCleanup {
                 match clean_up(&db, &config, Utc::now()).await {
                     Ok(0) => {}
                     Ok(deleted) => tracing::info!(deleted, "deleted expired journeys"),
-                    Err(err) => tracing::warn!(error = %err, "journey clean-up failed; retrying next round"),
+                    Err(err) => {
+                        tracing::warn!(error = %err, "journey clean-up failed; retrying next round")
+                    }
                 }
             }
         });

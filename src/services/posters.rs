@@ -172,7 +172,13 @@ pub async fn all_posters(
                     .token
             }
         };
-        sheets.push(sheet(settings, &store, group.map(|g| g.name), None, &token)?);
+        sheets.push(sheet(
+            settings,
+            &store,
+            group.map(|g| g.name),
+            None,
+            &token,
+        )?);
     }
     document(db, settings, sheets).await
 }

@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -66,9 +66,7 @@ pub async fn active_token(
         TokenOwner::Store(store_id) => query
             .filter(qr_tokens::Column::StoreId.eq(store_id))
             .filter(qr_tokens::Column::ClerkId.is_null()),
-        TokenOwner::Clerk { clerk_id, .. } => {
-            query.filter(qr_tokens::Column::ClerkId.eq(clerk_id))
-        }
+        TokenOwner::Clerk { clerk_id, .. } => query.filter(qr_tokens::Column::ClerkId.eq(clerk_id)),
     };
     query.one(db).await
 }
@@ -232,7 +230,11 @@ pub async fn rotate(
 
 /// HQ retires the owner's code without a replacement (a lost card, a clerk who left). The next
 /// poster or card printed gets a new code.
-pub async fn revoke(db: &DatabaseConnection, actor: &Actor, owner: TokenOwner) -> Result<(), AppError> {
+pub async fn revoke(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    owner: TokenOwner,
+) -> Result<(), AppError> {
     actor.scope.require_hq()?;
     let txn = db.begin().await?;
     check_owner(&txn, owner, false).await?;

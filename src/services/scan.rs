@@ -16,8 +16,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::config::Settings;
 use crate::db::entities::enums::Route;
-use crate::domain::checklist::SetupFlags;
 use crate::db::entities::{qr_tokens, staff_accounts, stores};
+use crate::domain::checklist::SetupFlags;
 use crate::domain::rate_limit::{RateLimit, RateLimiter};
 use crate::domain::scan::{self, QrToken, ScanOutcome, TokenState};
 use crate::error::{AppError, Message};
@@ -36,7 +36,10 @@ impl ScanLimiter {
 
     fn check(&self, client: IpAddr) -> Result<(), std::time::Duration> {
         // A poisoned lock only means another request panicked mid-check; the map is still usable.
-        let mut limiter = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut limiter = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         limiter.check(client, Instant::now())
     }
 }
@@ -98,7 +101,8 @@ pub async fn scan(
         flags.activated,
         effective_route(&state.settings, flags),
     );
-    let shop_name = || async { Ok::<_, AppError>(setup::shop_settings(&state.db).await?.shop_name) };
+    let shop_name =
+        || async { Ok::<_, AppError>(setup::shop_settings(&state.db).await?.shop_name) };
     let route = match outcome {
         ScanOutcome::Unknown => return Err(qr::unknown_code()),
         ScanOutcome::Revoked => return Err(qr::revoked_code()),
@@ -108,7 +112,10 @@ pub async fn scan(
             });
         }
         ScanOutcome::StoreClosed => {
-            let store_name = found.and_then(|(_, s)| s).map(|s| s.name).unwrap_or_default();
+            let store_name = found
+                .and_then(|(_, s)| s)
+                .map(|s| s.name)
+                .unwrap_or_default();
             return Ok(Scanned::StoreClosed {
                 shop_name: shop_name().await?,
                 store_name,

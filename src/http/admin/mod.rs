@@ -99,8 +99,14 @@ fn poster_routes(cfg: &mut web::ServiceConfig) {
             "/stores/{id}/clerks/{staff_id}/card",
             web::get().to(posters::clerk_card),
         )
-        .route("/stores/{id}/qr/rotate", web::post().to(posters::rotate_store))
-        .route("/stores/{id}/qr/revoke", web::post().to(posters::revoke_store))
+        .route(
+            "/stores/{id}/qr/rotate",
+            web::post().to(posters::rotate_store),
+        )
+        .route(
+            "/stores/{id}/qr/revoke",
+            web::post().to(posters::revoke_store),
+        )
         .route(
             "/stores/{id}/clerks/{staff_id}/qr/rotate",
             web::post().to(posters::rotate_clerk),

@@ -47,9 +47,14 @@ pub async fn clerk_card(
     path: Path<(i32, i32)>,
 ) -> Result<HttpResponse, AppError> {
     let (store_id, clerk_id) = path.into_inner();
-    let posters =
-        posters::clerk_card(&state.db, &state.settings, &staff.actor(), store_id, clerk_id)
-            .await?;
+    let posters = posters::clerk_card(
+        &state.db,
+        &state.settings,
+        &staff.actor(),
+        store_id,
+        clerk_id,
+    )
+    .await?;
     render(&SheetsPage {
         demo: demo(&state),
         posters,
