@@ -387,7 +387,7 @@ async fn aged_journey(app: &TestApp, store: i32, expired_for: Duration, complete
 }
 
 async fn journey_ids(app: &TestApp) -> Vec<String> {
-    let mut ids: Vec<String> = all_journeys(&app).await.into_iter().map(|j| j.id).collect();
+    let mut ids: Vec<String> = all_journeys(app).await.into_iter().map(|j| j.id).collect();
     ids.sort();
     ids
 }
