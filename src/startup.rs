@@ -116,7 +116,14 @@ impl Application {
             binding_codes: options.binding_codes,
         };
         let server = run(listener, state.clone())?;
-        let worker = WebhookWorker::spawn(state.clone(), options.webhook_worker);
+        let mut worker_config = options.webhook_worker;
+        if !state.settings.webhook_worker {
+            tracing::info!(
+                "WEBHOOK_WORKER=false: webhook events are received and stored, and left for another instance to handle"
+            );
+            worker_config.enabled = false;
+        }
+        let worker = WebhookWorker::spawn(state.clone(), worker_config);
         Ok(Self {
             port,
             server,

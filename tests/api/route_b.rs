@@ -337,7 +337,7 @@ async fn sms_codes_are_refused_while_the_sms_template_setting_is_off() {
 }
 
 #[tokio::test]
-async fn fifty_concurrent_verifications_of_the_same_phone_give_one_member_and_one_binding() {
+async fn a_hundred_concurrent_verifications_of_the_same_phone_give_one_member_and_one_binding() {
     let app = spawn_app().await;
     allow_sms(&app, true).await;
     let journey = journey_with_code(&app, "K7P3QX").await;
@@ -349,7 +349,7 @@ async fn fifty_concurrent_verifications_of_the_same_phone_give_one_member_and_on
     .await;
     let code = last_code(&app, PHONE);
     let path = format!("/j/{}/verify", journey.id);
-    let responses = futures_util::future::join_all((0..50).map(|_| {
+    let responses = futures_util::future::join_all((0..100).map(|_| {
         let form = [("phone", PHONE), ("code", code.as_str())];
         let request = app.client.post(app.url(&path)).form(&form);
         async move { request.send().await.unwrap() }
