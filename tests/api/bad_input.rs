@@ -60,7 +60,7 @@ impl Probe {
         self.signed = true;
         self
     }
-    fn as_staff(mut self) -> Self {
+    fn by_staff(mut self) -> Self {
         self.staff = true;
         self
     }
@@ -166,42 +166,42 @@ fn sweep(journey: &str) -> Vec<Probe> {
         // Signed-in HQ: names that are too long, codes that are SQL, bodies of the wrong kind.
         probe("api, long store name", "POST", "/api/v1/stores")
             .json(serde_json::json!({"code": "LONG01", "name": long}))
-            .as_staff(),
+            .by_staff(),
         probe("api, SQL store code", "POST", "/api/v1/stores")
             .json(serde_json::json!({"code": SQL, "name": "信義店"}))
-            .as_staff(),
+            .by_staff(),
         probe("api, invalid UTF-8", "POST", "/api/v1/stores")
             .raw("application/json", INVALID_UTF8)
-            .as_staff(),
+            .by_staff(),
         probe("api, wrong content type", "POST", "/api/v1/stores")
             .raw("text/plain", r#"{"code":"TP009","name":"x"}"#)
-            .as_staff(),
+            .by_staff(),
         probe("api, oversized", "POST", "/api/v1/stores")
             .raw("application/json", big.clone())
-            .as_staff(),
+            .by_staff(),
         probe(
             "api, SQL in path",
             "GET",
             &format!("/api/v1/stores/{}", urlencode(SQL)),
         )
-        .as_staff(),
+        .by_staff(),
         probe("admin, long store name", "POST", "/admin/stores")
             .form(&[("code", "LONG02"), ("name", &long)])
-            .as_staff(),
+            .by_staff(),
         probe("admin, SQL store code", "POST", "/admin/stores")
             .form(&[("code", SQL), ("name", MARKUP)])
-            .as_staff(),
+            .by_staff(),
         probe(
             "admin, SQL member search",
             "GET",
             &format!("/admin/members/{}", urlencode(SQL)),
         )
-        .as_staff(),
+        .by_staff(),
     ];
     probes.push(
         probe("admin, markup group name", "POST", "/admin/groups")
             .form(&[("name", &long)])
-            .as_staff(),
+            .by_staff(),
     );
     probes
 }

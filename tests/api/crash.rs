@@ -74,12 +74,16 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .expect("the store-assistant binary starts");
-        let address = format!("http://127.0.0.1:{port}");
+        // Owned by `Server` at once: dropped (killed and reaped) if the start fails.
+        let server = Server {
+            child,
+            address: format!("http://127.0.0.1:{port}"),
+        };
         for _ in 0..600 {
-            if let Ok(response) = reqwest::get(format!("{address}/healthz")).await
+            if let Ok(response) = reqwest::get(format!("{}/healthz", server.address)).await
                 && response.status() == 200
             {
-                return Server { child, address };
+                return server;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
