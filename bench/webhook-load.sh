@@ -16,6 +16,7 @@ PORT="${PORT:-28371}"
 LINE_PORT="${LINE_PORT:-28372}"
 SECRET="load-test-channel-secret"
 OUT="bench/out"
+BIN="${CARGO_TARGET_DIR:-target}/release"
 
 cargo build --release --locked --bin store-assistant --example webhook_load
 
@@ -26,14 +27,14 @@ for p in "$PORT" "$LINE_PORT"; do
   fi
 done
 
-rm -rf "$OUT" && mkdir -p "$OUT"
+mkdir -p "$OUT" && rm -f "$OUT"/load.db*
 LISTEN_ADDR="127.0.0.1:$PORT" \
 DATABASE_URL="sqlite://$OUT/load.db" \
 LINE_CHANNEL_SECRET="$SECRET" \
 LINE_CHANNEL_ACCESS_TOKEN="load-test-access-token" \
 LINE_API_BASE_URL="http://127.0.0.1:$LINE_PORT" \
 SECRET_KEY="load-test-secret-key-0123456789abcdefghijklmnop" \
-  target/release/store-assistant serve >"$OUT/server.log" 2>&1 &
+  "$BIN/store-assistant" serve >"$OUT/server.log" 2>&1 &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true' EXIT
 
@@ -44,7 +45,7 @@ for _ in $(seq 1 300); do
 done
 
 echo "== $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-target/release/examples/webhook_load \
+"$BIN/examples/webhook_load" \
   --url "http://127.0.0.1:$PORT" --secret "$SECRET" \
   --requests "$REQUESTS" --concurrency "$CONCURRENCY" --fake-line-port "$LINE_PORT"
 echo "== stored: $(sqlite3 "$OUT/load.db" 'select count(*) from webhook_events' 2>/dev/null || echo '(sqlite3 not installed)') events"

@@ -52,6 +52,9 @@ pub struct Settings {
     pub demo: bool,
     /// What one SMS costs, for the reports' cost estimate (`SMS_PRICE_TWD`).
     pub sms_price: SmsPrice,
+    /// `WEBHOOK_WORKER`: whether this process handles stored webhook events. Off, it only
+    /// receives and stores them, and another instance on the same database handles them.
+    pub webhook_worker: bool,
 }
 
 /// The price of one SMS (one cost unit of the provider) in hundredths of a New Taiwan dollar, so
@@ -163,6 +166,7 @@ pub const KNOWN_SETTINGS: &[&str] = &[
     "SECRET_KEY",
     "DEMO",
     "SMS_PRICE_TWD",
+    "WEBHOOK_WORKER",
 ];
 
 pub const DEFAULT_LISTEN_ADDR: &str = "127.0.0.1:8080";
@@ -256,6 +260,11 @@ impl Settings {
             None => SmsPrice::DEFAULT,
         };
 
+        let webhook_worker = match get("WEBHOOK_WORKER") {
+            None => true,
+            value => parse_bool("WEBHOOK_WORKER", value)?,
+        };
+
         let (secret_key, secret_key_generated) = match get("SECRET_KEY") {
             Some(key) if key.len() >= 32 => (Secret::new(key), false),
             Some(_) => {
@@ -278,6 +287,7 @@ impl Settings {
             secret_key_generated,
             demo,
             sms_price,
+            webhook_worker,
         })
     }
 
@@ -547,6 +557,21 @@ mod tests {
         let text = format!("{:?}", Settings::from_vars(&v, false).unwrap());
         assert!(!text.contains("super-secret-value"));
         assert!(!text.contains("token-value"));
+    }
+
+    #[test]
+    fn webhook_worker_is_on_unless_turned_off() {
+        let worker = |value: Option<&str>| {
+            let vars = match value {
+                Some(value) => vars(&[("WEBHOOK_WORKER", value)]),
+                None => vars(&[]),
+            };
+            Settings::from_vars(&vars, false).map(|s| s.webhook_worker)
+        };
+        assert!(worker(None).unwrap());
+        assert!(!worker(Some("false")).unwrap());
+        assert!(worker(Some("on")).unwrap());
+        assert_eq!(worker(Some("maybe")).unwrap_err().name, "WEBHOOK_WORKER");
     }
 
     #[test]

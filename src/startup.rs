@@ -127,7 +127,14 @@ impl Application {
             scan_limiter: ScanLimiter::new(options.scan_limit),
         };
         let server = run(listener, state.clone())?;
-        let worker = WebhookWorker::spawn(state.clone(), options.webhook_worker);
+        let mut worker_config = options.webhook_worker;
+        if !state.settings.webhook_worker {
+            tracing::info!(
+                "WEBHOOK_WORKER=false: webhook events are received and stored, and left for another instance to handle"
+            );
+            worker_config.enabled = false;
+        }
+        let worker = WebhookWorker::spawn(state.clone(), worker_config);
         let journey_cleanup = JourneyCleanup::spawn(state.db.clone(), options.journey_cleanup);
         Ok(Self {
             port,

@@ -752,4 +752,163 @@ mod tests {
             );
         }
     }
+
+    mod fuzz {
+        //! Property tests standing in for a fuzzer: whatever bytes arrive (after the signature
+        //! check), parsing answers `Ok` or `Err` and never panics, and what it accepts can be
+        //! stored (id, user, redelivery flag) without panicking either.
+        use super::*;
+        use proptest::prelude::*;
+
+        const TYPES: &[&str] = &[
+            "message",
+            "unsend",
+            "follow",
+            "unfollow",
+            "join",
+            "leave",
+            "memberJoined",
+            "memberLeft",
+            "postback",
+            "videoPlayComplete",
+            "beacon",
+            "accountLink",
+            "membership",
+            "module",
+            "activated",
+            "deactivated",
+            "botSuspended",
+            "botResumed",
+            "delivery",
+            "messageEdited",
+            "somethingNew",
+        ];
+
+        fn json() -> impl Strategy<Value = serde_json::Value> {
+            let leaf = prop_oneof![
+                Just(serde_json::Value::Null),
+                any::<bool>().prop_map(serde_json::Value::from),
+                any::<i64>().prop_map(serde_json::Value::from),
+                any::<f64>().prop_map(serde_json::Value::from),
+                ".{0,40}".prop_map(serde_json::Value::from),
+            ];
+            leaf.prop_recursive(4, 64, 8, |inner| {
+                prop_oneof![
+                    proptest::collection::vec(inner.clone(), 0..6)
+                        .prop_map(serde_json::Value::from),
+                    proptest::collection::btree_map(
+                        prop_oneof![
+                            Just("type".to_owned()),
+                            Just("source".to_owned()),
+                            Just("userId".to_owned()),
+                            Just("webhookEventId".to_owned()),
+                            Just("deliveryContext".to_owned()),
+                            Just("message".to_owned()),
+                            Just("text".to_owned()),
+                            ".{0,12}",
+                        ],
+                        inner,
+                        0..8
+                    )
+                    .prop_map(|map| serde_json::Value::Object(map.into_iter().collect())),
+                ]
+            })
+        }
+
+        /// An event of a known (or new) type whose fields are anything at all.
+        fn event() -> impl Strategy<Value = serde_json::Value> {
+            (
+                proptest::sample::select(TYPES),
+                json(),
+                json(),
+                json(),
+                any::<i64>(),
+            )
+                .prop_map(|(event_type, source, body, context, timestamp)| {
+                    let mut event = serde_json::json!({
+                        "type": event_type,
+                        "mode": "active",
+                        "timestamp": timestamp,
+                        "source": source,
+                        "deliveryContext": context,
+                    });
+                    event[event_type] = body.clone();
+                    event["message"] = body;
+                    event
+                })
+        }
+
+        fn use_everything(body: &WebhookBody) {
+            for event in &body.events {
+                let _ = (
+                    event.event_id(),
+                    event.source_user_id(),
+                    event.is_redelivery(),
+                );
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            #[test]
+            fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+                if let Ok(body) = WebhookBody::parse(&bytes) {
+                    use_everything(&body);
+                }
+            }
+
+            #[test]
+            fn the_fixture_changed_anywhere_never_panics(
+                edits in proptest::collection::vec((any::<proptest::sample::Index>(), any::<u8>()), 1..8),
+            ) {
+                let mut bytes = LEGACY.as_bytes().to_vec();
+                for (index, byte) in edits {
+                    let i = index.index(bytes.len());
+                    bytes[i] = byte;
+                }
+                if let Ok(body) = WebhookBody::parse(&bytes) {
+                    use_everything(&body);
+                }
+            }
+
+            #[test]
+            fn events_with_any_fields_never_panic_and_keep_their_type(
+                events in proptest::collection::vec(event(), 0..6),
+                destination in json(),
+            ) {
+                let body = serde_json::json!({"destination": destination, "events": events});
+                let bytes = body.to_string().into_bytes();
+                if let Ok(parsed) = WebhookBody::parse(&bytes) {
+                    use_everything(&parsed);
+                    prop_assert_eq!(parsed.events.len(), events.len());
+                    for (parsed, sent) in parsed.events.iter().zip(&events) {
+                        prop_assert_eq!(&parsed.common.event_type, sent["type"].as_str().unwrap());
+                    }
+                }
+            }
+
+            #[test]
+            fn a_body_is_accepted_only_with_its_own_signature(
+                body in proptest::collection::vec(any::<u8>(), 0..512),
+                header in proptest::collection::vec(any::<u8>(), 0..64),
+                other_secret in proptest::collection::vec(any::<u8>(), 1..32),
+            ) {
+                const SECRET: &[u8] = b"fuzz_channel_secret";
+                // What the receiver does: verify, and only then parse.
+                let accepted = |header: &[u8]| {
+                    crate::line::signature::verify(SECRET, &body, Some(header)).is_ok()
+                        && WebhookBody::parse(&body).is_ok()
+                };
+                let genuine = crate::line::signature::sign(SECRET, &body);
+                if header.trim_ascii() != genuine.as_bytes() {
+                    prop_assert!(!accepted(&header));
+                }
+                if other_secret != SECRET {
+                    let forged = crate::line::signature::sign(&other_secret, &body);
+                    prop_assert!(!accepted(forged.as_bytes()));
+                }
+            }
+        }
+    }
 }

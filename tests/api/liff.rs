@@ -325,14 +325,14 @@ async fn malformed_bind_requests_get_a_clear_400() {
 }
 
 #[tokio::test]
-async fn fifty_concurrent_binds_of_the_same_user_give_one_member_and_one_binding() {
+async fn a_hundred_concurrent_binds_of_the_same_user_give_one_member_and_one_binding() {
     let app = spawn_app().await;
     let journey = store_and_journey(&app).await;
     line_verifies(&app, claims("U-verified", LOGIN_CHANNEL_ID, None)).await;
     friendship(&app, true).await;
     let body = bind_body(&journey);
     let responses =
-        futures_util::future::join_all((0..50).map(|_| post_bind(&app, body.clone()))).await;
+        futures_util::future::join_all((0..100).map(|_| post_bind(&app, body.clone()))).await;
     let mut outcomes = Vec::new();
     for response in responses {
         assert_eq!(response.status(), 200);

@@ -306,7 +306,7 @@ async fn sms_codes_are_refused_while_the_sms_template_setting_is_off() {
 }
 
 #[tokio::test]
-async fn fifty_concurrent_verifications_of_the_same_phone_give_one_member_and_one_binding() {
+async fn a_hundred_concurrent_verifications_of_the_same_phone_give_one_member_and_one_binding() {
     let app = spawn_app().await;
     app.allow_sms(true).await;
     let journey = journey_with_code(&app, "K7P3QX").await;
@@ -318,7 +318,7 @@ async fn fifty_concurrent_verifications_of_the_same_phone_give_one_member_and_on
     .await;
     let code = app.last_sms_code(PHONE);
     let path = format!("/j/{}/verify", journey.id);
-    let responses = futures_util::future::join_all((0..50).map(|_| {
+    let responses = futures_util::future::join_all((0..100).map(|_| {
         let form = [("phone", PHONE), ("code", code.as_str())];
         let request = app.client.post(app.url(&path)).form(&form);
         async move { request.send().await.unwrap() }

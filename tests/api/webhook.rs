@@ -400,7 +400,7 @@ async fn follow_records_the_friend_and_sends_exactly_one_welcome_reply() {
 }
 
 #[tokio::test]
-async fn ten_concurrent_deliveries_of_one_event_send_one_reply() {
+async fn a_hundred_concurrent_deliveries_of_one_event_send_one_reply() {
     let app = spawn_app().await;
     Mock::given(method("POST"))
         .and(path("/v2/bot/message/reply"))
@@ -410,8 +410,8 @@ async fn ten_concurrent_deliveries_of_one_event_send_one_reply() {
         .expect(1)
         .mount(&app.line_api)
         .await;
-    let body = body_of(vec![follow_event("01HTEN", "Uten", "rt-ten")]);
-    let deliveries = (0..10).map(|_| app.post_webhook(body.clone()));
+    let body = body_of(vec![follow_event("01HHUNDRED", "Uhundred", "rt-hundred")]);
+    let deliveries = (0..100).map(|_| app.post_webhook(body.clone()));
     for response in futures_util::future::join_all(deliveries).await {
         assert_eq!(response.status().as_u16(), 200);
     }
