@@ -67,6 +67,7 @@ pub struct Application {
     server: Server,
     worker: WebhookWorker,
     journey_cleanup: JourneyCleanup,
+    checkpointer: Option<db::WalCheckpointer>,
     pub state: AppState,
 }
 
@@ -79,6 +80,7 @@ impl Application {
     pub async fn build_with(settings: Settings, options: BuildOptions) -> anyhow::Result<Self> {
         let db = db::connect(&settings).await?;
         db::migrate(&db).await?;
+        let checkpointer = db::WalCheckpointer::spawn(&settings).await?;
         if let Some(initial) = services::accounts::ensure_initial_hq(&db)
             .await
             .context("creating the first HQ account")?
@@ -141,6 +143,7 @@ impl Application {
             server,
             worker,
             journey_cleanup,
+            checkpointer,
             state,
         })
     }
@@ -155,6 +158,9 @@ impl Application {
         let served = self.server.await;
         self.worker.stop().await;
         self.journey_cleanup.stop().await;
+        if let Some(checkpointer) = self.checkpointer {
+            checkpointer.stop().await;
+        }
         served
     }
 }

@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use migrations::{Migrator, MigratorTrait};
+use sea_orm::sqlx::ConnectOptions as _;
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
@@ -46,6 +47,8 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(5))
+                    // A safety limit only: [`WalCheckpointer`] keeps the WAL short.
+                    .pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES.to_string())
             });
         }
         DatabaseKind::Postgres => {
@@ -62,4 +65,58 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None)
         .await
         .context("running database migrations")
+}
+
+/// WAL pages after which the writing connection checkpoints by itself (SQLite's default is 1,000).
+/// Reached only when [`WalCheckpointer`] cannot keep up or is not running.
+const WRITER_CHECKPOINT_PAGES: u32 = 20_000;
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+
+/// Copies the WAL into the database file from a connection of its own, once a second.
+///
+/// SQLite's automatic checkpoint runs inside whichever commit crosses the limit and syncs the disk
+/// there; with one writer that put an fsync (up to a second on a busy disk) in front of every
+/// request waiting for that commit group. A PASSIVE checkpoint never blocks the writer, so the
+/// syncs leave the request path.
+pub struct WalCheckpointer {
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl WalCheckpointer {
+    /// Starts the task for an SQLite file database; `None` for PostgreSQL and in-memory SQLite.
+    pub async fn spawn(settings: &Settings) -> anyhow::Result<Option<Self>> {
+        if settings.database_kind != DatabaseKind::Sqlite {
+            return Ok(None);
+        }
+        let options = SqliteConnectOptions::from_str(&settings.database_url)
+            .context("DATABASE_URL is not a valid SQLite URL")?;
+        if options.get_filename() == Path::new(":memory:") {
+            return Ok(None);
+        }
+        let mut connection = options
+            .busy_timeout(Duration::from_secs(5))
+            .connect()
+            .await
+            .context("opening the SQLite checkpoint connection")?;
+        let task = tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(CHECKPOINT_EVERY);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                if let Err(err) = sea_orm::sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                    .execute(&mut connection)
+                    .await
+                {
+                    tracing::warn!(error = %err, "WAL checkpoint failed; retrying next second");
+                }
+            }
+        });
+        Ok(Some(Self { task }))
+    }
+
+    /// Ends the task and closes its connection.
+    pub async fn stop(self) {
+        self.task.abort();
+        let _ = self.task.await;
+    }
 }
