@@ -12,6 +12,7 @@ mod admin_setup;
 mod admin_stores;
 mod api_v1;
 mod binding;
+mod demo;
 mod browser;
 mod health;
 mod liff;
