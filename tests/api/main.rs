@@ -13,6 +13,7 @@ mod admin_stores;
 mod api_v1;
 mod binding;
 mod demo;
+mod demo_browser;
 mod browser;
 mod health;
 mod liff;
