@@ -97,7 +97,7 @@ impl Application {
                 "SMS_PROVIDER=log outside demo mode: verification codes are NOT sent to shoppers, only written to the log; set SMS_PROVIDER to mitake, every8d or twilio with its credentials"
             );
         }
-        if settings.secret_key_generated {
+        if settings.secret_key_generated && !settings.demo {
             tracing::warn!(
                 "SECRET_KEY is not set: a random key is used for this run, so signed links stop working after a restart; set SECRET_KEY"
             );

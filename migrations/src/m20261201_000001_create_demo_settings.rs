@@ -1,6 +1,7 @@
 //! Demo mode's own LINE channel: the channel secret and access token the server makes up for the
-//! built-in LINE emulator, the emulator's token-signing key, and the demo logins, kept so a
-//! restarted demo keeps working (signed webhooks, issued ID tokens, printed logins). One row, id 1;
+//! built-in LINE emulator, the emulator's token-signing key, a `SECRET_KEY` for when none is set,
+//! and the demo logins, kept so a restarted demo keeps working (signed webhooks, issued ID tokens,
+//! signed links in the chat, printed logins). One row, id 1;
 //! never used outside demo mode.
 
 use sea_orm_migration::{prelude::*, schema::*};
@@ -19,6 +20,7 @@ impl MigrationTrait for Migration {
                     .col(text(DemoSettings::ChannelSecret))
                     .col(text(DemoSettings::ChannelAccessToken))
                     .col(text(DemoSettings::EmulatorKey))
+                    .col(text(DemoSettings::SecretKey))
                     .col(text(DemoSettings::HqPassword))
                     .col(text(DemoSettings::ClerkPassword))
                     .col(timestamp_with_time_zone(DemoSettings::CreatedAt))
@@ -42,6 +44,7 @@ enum DemoSettings {
     ChannelSecret,
     ChannelAccessToken,
     EmulatorKey,
+    SecretKey,
     HqPassword,
     ClerkPassword,
     CreatedAt,

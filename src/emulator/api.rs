@@ -30,21 +30,49 @@ fn answer(status: StatusCode, body: Value) -> HttpResponse {
     HttpResponse::build(status).json(body)
 }
 
+/// A refusal in LINE's words: its status and JSON body.
+#[derive(Debug)]
+struct Refusal {
+    status: StatusCode,
+    body: Value,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LINE emulator refused: {} {}", self.status, self.body)
+    }
+}
+
+impl actix_web::ResponseError for Refusal {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        answer(self.status, self.body.clone())
+    }
+}
+
+type Answer = Result<HttpResponse, Refusal>;
+
 /// Messaging API error: `{message, details}`.
-fn api_error(status: StatusCode, message: &str) -> HttpResponse {
-    answer(status, json!({ "message": message }))
+fn api_error(status: StatusCode, message: &str) -> Refusal {
+    Refusal {
+        status,
+        body: json!({ "message": message }),
+    }
 }
 
 /// LINE Login error: `{error, error_description}`.
-fn login_error(status: StatusCode, description: &str) -> HttpResponse {
-    answer(
+fn login_error(status: StatusCode, description: &str) -> Refusal {
+    Refusal {
         status,
-        json!({ "error": "invalid_request", "error_description": description }),
-    )
+        body: json!({ "error": "invalid_request", "error_description": description }),
+    }
 }
 
-async fn not_found() -> HttpResponse {
-    api_error(StatusCode::NOT_FOUND, "Not found")
+async fn not_found() -> Answer {
+    Err(api_error(StatusCode::NOT_FOUND, "Not found"))
 }
 
 fn bearer(req: &HttpRequest) -> Option<&str> {
@@ -56,7 +84,7 @@ fn bearer(req: &HttpRequest) -> Option<&str> {
 }
 
 /// The channel access token, as the Messaging API demands it.
-fn require_channel_token(req: &HttpRequest, emulator: &Emulator) -> Result<(), HttpResponse> {
+fn require_channel_token(req: &HttpRequest, emulator: &Emulator) -> Result<(), Refusal> {
     let expected = emulator.inner.channel.channel_access_token.expose();
     match bearer(req) {
         Some(token) if constant_time_eq(token.as_bytes(), expected.as_bytes()) => Ok(()),
@@ -81,42 +109,45 @@ struct VerifyForm {
 }
 
 /// `POST /oauth2/v2.1/verify`: only tokens this emulator issued verify (see `id_token`).
-async fn verify_id_token(emulator: web::Data<Emulator>, body: web::Bytes) -> HttpResponse {
-    let Ok(form) = serde_urlencoded::from_bytes::<VerifyForm>(&body) else {
-        return login_error(StatusCode::BAD_REQUEST, "invalid request body");
-    };
-    let Some(token) = form.id_token.filter(|t| !t.is_empty()) else {
-        return login_error(StatusCode::BAD_REQUEST, "id_token is required.");
-    };
-    let Some(client_id) = form.client_id.filter(|c| !c.is_empty()) else {
-        return login_error(StatusCode::BAD_REQUEST, "client_id is required.");
-    };
-    match id_token::verify(
+async fn verify_id_token(emulator: web::Data<Emulator>, body: web::Bytes) -> Answer {
+    let form = serde_urlencoded::from_bytes::<VerifyForm>(&body)
+        .map_err(|_| login_error(StatusCode::BAD_REQUEST, "invalid request body"))?;
+    let token = form
+        .id_token
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| login_error(StatusCode::BAD_REQUEST, "id_token is required."))?;
+    let client_id = form
+        .client_id
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| login_error(StatusCode::BAD_REQUEST, "client_id is required."))?;
+    let claims = id_token::verify(
         emulator.inner.channel.emulator_key.expose().as_bytes(),
         &token,
         &client_id,
         form.nonce.as_deref().filter(|n| !n.is_empty()),
         chrono::Utc::now().timestamp(),
-    ) {
-        Ok(claims) => answer(StatusCode::OK, json!(claims)),
-        Err(refusal) => login_error(StatusCode::BAD_REQUEST, refusal.description()),
-    }
+    )
+    .map_err(|refusal| login_error(StatusCode::BAD_REQUEST, refusal.description()))?;
+    Ok(answer(StatusCode::OK, json!(claims)))
 }
 
 /// `GET /friendship/v1/status` with the user's access token.
-async fn friendship(req: HttpRequest, emulator: web::Data<Emulator>) -> HttpResponse {
-    let user = bearer(&req).and_then(|token| emulator.world().access_token_user(token));
-    match user {
-        Some(user_id) => answer(
-            StatusCode::OK,
-            json!({ "friendFlag": emulator.world().user(&user_id).friend }),
-        ),
-        None => login_error(StatusCode::UNAUTHORIZED, "The access token is invalid."),
-    }
+async fn friendship(req: HttpRequest, emulator: web::Data<Emulator>) -> Answer {
+    let user_id = bearer(&req)
+        .and_then(|token| emulator.world().access_token_user(token))
+        .ok_or_else(|| login_error(StatusCode::UNAUTHORIZED, "The access token is invalid."))?;
+    Ok(answer(
+        StatusCode::OK,
+        json!({ "friendFlag": emulator.world().user(&user_id).friend }),
+    ))
 }
 
 /// A fresh ID token and access token for a logged-in user (the LIFF SDK stand-in asks for them).
-pub(super) fn tokens_for(emulator: &Emulator, user_id: &str, display_name: &str) -> (String, String) {
+pub(super) fn tokens_for(
+    emulator: &Emulator,
+    user_id: &str,
+    display_name: &str,
+) -> (String, String) {
     let now = chrono::Utc::now().timestamp();
     let claims = Claims {
         iss: id_token::ISSUER.to_owned(),
@@ -138,15 +169,13 @@ pub(super) fn tokens_for(emulator: &Emulator, user_id: &str, display_name: &str)
 // ---- Messaging API ----
 
 /// Checks `messages` as LINE does (1 to 5 message objects, each with its required fields).
-fn check_messages(body: &Value) -> Result<Vec<Value>, HttpResponse> {
-    let problem = |property: String, message: &str| {
-        answer(
-            StatusCode::BAD_REQUEST,
-            json!({
-                "message": "The request body has 1 error(s)",
-                "details": [{ "message": message, "property": property }],
-            }),
-        )
+fn check_messages(body: &Value) -> Result<Vec<Value>, Refusal> {
+    let problem = |property: String, message: &str| Refusal {
+        status: StatusCode::BAD_REQUEST,
+        body: json!({
+            "message": "The request body has 1 error(s)",
+            "details": [{ "message": message, "property": property }],
+        }),
     };
     let Some(messages) = body.get("messages").and_then(Value::as_array) else {
         return Err(problem("messages".into(), "must be specified"));
@@ -161,13 +190,22 @@ fn check_messages(body: &Value) -> Result<Vec<Value>, HttpResponse> {
                 return Err(problem(format!("messages[{i}].text"), "must be specified"));
             }
             "text" if field("text").chars().count() > 5000 => {
-                return Err(problem(format!("messages[{i}].text"), "Length must be between 0 and 5000"));
+                return Err(problem(
+                    format!("messages[{i}].text"),
+                    "Length must be between 0 and 5000",
+                ));
             }
             "template" if field("altText").is_empty() => {
-                return Err(problem(format!("messages[{i}].altText"), "must be specified"));
+                return Err(problem(
+                    format!("messages[{i}].altText"),
+                    "must be specified",
+                ));
             }
             "template" if message.get("template").is_none() => {
-                return Err(problem(format!("messages[{i}].template"), "must be specified"));
+                return Err(problem(
+                    format!("messages[{i}].template"),
+                    "must be specified",
+                ));
             }
             "text" | "template" | "sticker" | "image" | "video" | "audio" | "location"
             | "imagemap" | "flex" => {}
@@ -185,77 +223,76 @@ fn sent(messages: &[Value]) -> Value {
     json!({ "sentMessages": sent })
 }
 
-fn parse_json(body: &[u8]) -> Result<Value, HttpResponse> {
-    serde_json::from_slice(body)
-        .map_err(|_| api_error(StatusCode::BAD_REQUEST, "The request body could not be parsed as JSON"))
+fn parse_json(body: &[u8]) -> Result<Value, Refusal> {
+    serde_json::from_slice(body).map_err(|_| {
+        api_error(
+            StatusCode::BAD_REQUEST,
+            "The request body could not be parsed as JSON",
+        )
+    })
 }
 
 /// `POST /v2/bot/message/reply`: a reply token works once, for the user it was issued for.
-async fn reply(req: HttpRequest, emulator: web::Data<Emulator>, body: web::Bytes) -> HttpResponse {
-    if let Err(refused) = require_channel_token(&req, &emulator) {
-        return refused;
-    }
-    let body = match parse_json(&body) {
-        Ok(body) => body,
-        Err(refused) => return refused,
-    };
-    let messages = match check_messages(&body) {
-        Ok(messages) => messages,
-        Err(refused) => return refused,
-    };
+async fn reply(req: HttpRequest, emulator: web::Data<Emulator>, body: web::Bytes) -> Answer {
+    require_channel_token(&req, &emulator)?;
+    let body = parse_json(&body)?;
+    let messages = check_messages(&body)?;
     let token = body.get("replyToken").and_then(Value::as_str).unwrap_or("");
     let Ok(user_id) = emulator.world().use_reply_token(token) else {
-        return api_error(StatusCode::BAD_REQUEST, "Invalid reply token");
+        return Err(api_error(StatusCode::BAD_REQUEST, "Invalid reply token"));
     };
     for message in &messages {
-        emulator.world().add_message(&user_id, Sender::Oa, message.clone());
+        emulator
+            .world()
+            .add_message(&user_id, Sender::Oa, message.clone());
     }
-    answer(StatusCode::OK, sent(&messages))
+    Ok(answer(StatusCode::OK, sent(&messages)))
 }
 
 /// `POST /v2/bot/message/push` with an optional `X-Line-Retry-Key` (a UUID; a repeat is 409).
-async fn push(req: HttpRequest, emulator: web::Data<Emulator>, body: web::Bytes) -> HttpResponse {
-    if let Err(refused) = require_channel_token(&req, &emulator) {
-        return refused;
-    }
+async fn push(req: HttpRequest, emulator: web::Data<Emulator>, body: web::Bytes) -> Answer {
+    require_channel_token(&req, &emulator)?;
     let retry_key = match req.headers().get("x-line-retry-key") {
         None => None,
-        Some(value) => match value.to_str().ok().and_then(|v| uuid::Uuid::parse_str(v).ok()) {
+        Some(value) => match value
+            .to_str()
+            .ok()
+            .and_then(|v| uuid::Uuid::parse_str(v).ok())
+        {
             Some(key) => Some(key.hyphenated().to_string()),
             None => {
-                return api_error(
+                return Err(api_error(
                     StatusCode::BAD_REQUEST,
                     "The retry key must be formatted as UUID",
-                );
+                ));
             }
         },
     };
-    let body = match parse_json(&body) {
-        Ok(body) => body,
-        Err(refused) => return refused,
-    };
-    let messages = match check_messages(&body) {
-        Ok(messages) => messages,
-        Err(refused) => return refused,
-    };
+    let body = parse_json(&body)?;
+    let messages = check_messages(&body)?;
     let to = body.get("to").and_then(Value::as_str).unwrap_or("");
     if emulator.world().known_user(to).is_none() {
-        return api_error(
+        return Err(api_error(
             StatusCode::BAD_REQUEST,
             "The property, 'to', in the request body is invalid (line: -, column: -)",
-        );
+        ));
     }
     if let Some(key) = retry_key
         && !emulator.world().accept_retry_key(&key)
     {
         let mut body = sent(&messages);
         body["message"] = json!("The retry key is already accepted");
-        return answer(StatusCode::CONFLICT, body);
+        return Err(Refusal {
+            status: StatusCode::CONFLICT,
+            body,
+        });
     }
     for message in &messages {
-        emulator.world().add_message(to, Sender::Oa, message.clone());
+        emulator
+            .world()
+            .add_message(to, Sender::Oa, message.clone());
     }
-    answer(StatusCode::OK, sent(&messages))
+    Ok(answer(StatusCode::OK, sent(&messages)))
 }
 
 /// `GET /v2/bot/profile/{userId}`: only users who are friends of the OA.
@@ -263,29 +300,25 @@ async fn profile(
     req: HttpRequest,
     emulator: web::Data<Emulator>,
     path: web::Path<String>,
-) -> HttpResponse {
-    if let Err(refused) = require_channel_token(&req, &emulator) {
-        return refused;
-    }
+) -> Answer {
+    require_channel_token(&req, &emulator)?;
     match emulator.world().known_user(&path) {
-        Some(user) if user.friend => answer(
+        Some(user) if user.friend => Ok(answer(
             StatusCode::OK,
             json!({
                 "displayName": user.display_name,
                 "userId": user.user_id,
                 "language": "zh-TW",
             }),
-        ),
-        _ => api_error(StatusCode::NOT_FOUND, "Not found"),
+        )),
+        _ => Err(api_error(StatusCode::NOT_FOUND, "Not found")),
     }
 }
 
 /// `GET /v2/bot/info`.
-async fn bot_info(req: HttpRequest, emulator: web::Data<Emulator>) -> HttpResponse {
-    if let Err(refused) = require_channel_token(&req, &emulator) {
-        return refused;
-    }
-    answer(
+async fn bot_info(req: HttpRequest, emulator: web::Data<Emulator>) -> Answer {
+    require_channel_token(&req, &emulator)?;
+    Ok(answer(
         StatusCode::OK,
         json!({
             "userId": demo::BOT_USER_ID,
@@ -294,26 +327,17 @@ async fn bot_info(req: HttpRequest, emulator: web::Data<Emulator>) -> HttpRespon
             "chatMode": "bot",
             "markAsReadMode": "auto",
         }),
-    )
+    ))
 }
 
 /// `POST /v2/bot/channel/webhook/test`: sends the console's "Verify" webhook (no events, signed)
 /// and reports what came back. Only this server's own URLs are called.
-async fn webhook_test(
-    req: HttpRequest,
-    emulator: web::Data<Emulator>,
-    body: web::Bytes,
-) -> HttpResponse {
-    if let Err(refused) = require_channel_token(&req, &emulator) {
-        return refused;
-    }
+async fn webhook_test(req: HttpRequest, emulator: web::Data<Emulator>, body: web::Bytes) -> Answer {
+    require_channel_token(&req, &emulator)?;
     let body: Value = if body.is_empty() {
         json!({})
     } else {
-        match parse_json(&body) {
-            Ok(body) => body,
-            Err(refused) => return refused,
-        }
+        parse_json(&body)?
     };
     let endpoint = body
         .get("endpoint")
@@ -322,14 +346,14 @@ async fn webhook_test(
         .unwrap_or_else(|| emulator.url("/line/webhook"));
     let timestamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     if !emulator.is_own_url(&endpoint) {
-        return answer(
+        return Ok(answer(
             StatusCode::OK,
             json!({
                 "success": false, "timestamp": timestamp, "statusCode": 0,
                 "reason": "COULD_NOT_CONNECT",
                 "detail": "the LINE emulator delivers webhooks to this server only",
             }),
-        );
+        ));
     }
     let result = match emulator.deliver(&endpoint, Vec::new()).await {
         Ok(status @ 200..=299) => json!({
@@ -345,5 +369,5 @@ async fn webhook_test(
             "reason": "COULD_NOT_CONNECT", "detail": why,
         }),
     };
-    answer(StatusCode::OK, result)
+    Ok(answer(StatusCode::OK, result))
 }

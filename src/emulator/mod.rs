@@ -53,6 +53,11 @@ pub fn configure_settings(settings: &mut Settings, channel: &DemoChannel) {
         app_base_url: at("/line"),
     };
     settings.line = line;
+    if settings.secret_key_generated {
+        // The demo keeps its key, so the signed links in the emulated chat survive a restart.
+        settings.secret_key = channel.secret_key.clone();
+        settings.secret_key_generated = false;
+    }
 }
 
 /// The emulator: its configuration and its in-memory world. Cheap to clone.
@@ -140,7 +145,12 @@ impl Emulator {
     }
 
     /// One user event (follow, message, ...) to this server's webhook, with a fresh reply token.
-    async fn send_user_event(&self, user_id: &str, kind: &str, extra: Value) -> Result<u16, String> {
+    async fn send_user_event(
+        &self,
+        user_id: &str,
+        kind: &str,
+        extra: Value,
+    ) -> Result<u16, String> {
         let mut event = json!({
             "type": kind,
             "mode": "active",
@@ -153,11 +163,13 @@ impl Emulator {
         if let (Some(event), Value::Object(extra)) = (event.as_object_mut(), extra) {
             event.extend(extra);
         }
-        let status = self
-            .deliver(&self.url("/line/webhook"), vec![event])
-            .await;
+        let status = self.deliver(&self.url("/line/webhook"), vec![event]).await;
         if !matches!(status, Ok(200..=299)) {
-            tracing::warn!(?status, kind, "emulator: the webhook did not take the event");
+            tracing::warn!(
+                ?status,
+                kind,
+                "emulator: the webhook did not take the event"
+            );
         }
         status
     }

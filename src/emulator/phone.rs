@@ -75,13 +75,8 @@ fn see_other(location: &str) -> HttpResponse {
 
 /// Only places on this server: an absolute URL on it, or a path.
 fn own_target(emulator: &Emulator, target: &str) -> Option<String> {
-    if emulator.is_own_url(target) {
-        Some(target.to_owned())
-    } else if target.starts_with('/') && !target.starts_with("//") && !target.contains('\\') {
-        Some(target.to_owned())
-    } else {
-        None
-    }
+    let is_path = target.starts_with('/') && !target.starts_with("//") && !target.contains('\\');
+    (is_path || emulator.is_own_url(target)).then(|| target.to_owned())
 }
 
 fn unknown(what_zh: &str, what_en: &str) -> AppError {
@@ -169,7 +164,8 @@ async fn liff_session(
     }
     let (user, cookie) = current_user(&req, &emulator);
     let body = if user.logged_in {
-        let (id_token, access_token) = api::tokens_for(&emulator, &user.user_id, &user.display_name);
+        let (id_token, access_token) =
+            api::tokens_for(&emulator, &user.user_id, &user.display_name);
         json!({
             "loggedIn": true,
             "idToken": id_token,
@@ -326,7 +322,11 @@ async fn befriend(emulator: &Emulator, user_id: &str) {
     emulator.world().update_user(user_id, |u| u.friend = true);
     if !was.friend {
         let _ = emulator
-            .send_user_event(user_id, "follow", json!({ "follow": { "isUnblocked": false } }))
+            .send_user_event(
+                user_id,
+                "follow",
+                json!({ "follow": { "isUnblocked": false } }),
+            )
             .await;
     }
 }

@@ -64,7 +64,9 @@ pub struct InvalidReplyToken;
 
 impl Worlds {
     fn lock(&self) -> MutexGuard<'_, World> {
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The user with this id, created (not a friend, not logged in) when the emulator has not seen
@@ -161,9 +163,7 @@ impl Worlds {
 
 /// A LINE user id: `U` and 32 hex digits.
 pub fn is_user_id(text: &str) -> bool {
-    text.len() == 33
-        && text.starts_with('U')
-        && text[1..].chars().all(|c| c.is_ascii_hexdigit())
+    text.len() == 33 && text.starts_with('U') && text[1..].chars().all(|c| c.is_ascii_hexdigit())
 }
 
 pub fn new_user_id() -> String {
@@ -171,7 +171,14 @@ pub fn new_user_id() -> String {
 }
 
 fn default_name(user_id: &str) -> String {
-    let tail: String = user_id.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+    let tail: String = user_id
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     format!("示範顧客 {}", tail.to_ascii_uppercase())
 }
 

@@ -41,6 +41,8 @@ pub struct DemoChannel {
     pub channel_access_token: Secret,
     /// Signs the ID tokens the emulator issues; only the emulator uses it.
     pub emulator_key: Secret,
+    /// `SECRET_KEY` for a demo started without one, so signed links survive a restart.
+    pub secret_key: Secret,
     pub hq_password: Secret,
     pub clerk_password: Secret,
 }
@@ -59,6 +61,7 @@ pub async fn channel(db: &impl ConnectionTrait) -> Result<DemoChannel, sea_orm::
         channel_secret: Set(random_hex(16)),
         channel_access_token: Set(random_token(48)),
         emulator_key: Set(random_token(32)),
+        secret_key: Set(random_token(48)),
         hq_password: Set(generate_password()),
         clerk_password: Set(generate_password()),
         created_at: Set(Utc::now()),
@@ -78,6 +81,7 @@ pub async fn channel(db: &impl ConnectionTrait) -> Result<DemoChannel, sea_orm::
         channel_secret: Secret::new(row.channel_secret),
         channel_access_token: Secret::new(row.channel_access_token),
         emulator_key: Secret::new(row.emulator_key),
+        secret_key: Secret::new(row.secret_key),
         hq_password: Secret::new(row.hq_password),
         clerk_password: Secret::new(row.clerk_password),
     })
@@ -113,7 +117,11 @@ pub async fn seed(db: &DatabaseConnection, channel: &DemoChannel) -> Result<(), 
             .await?
         {
             Some(existing) => existing.id,
-            None => crate::services::stores::create_group(db, &actor, group).await?.id,
+            None => {
+                crate::services::stores::create_group(db, &actor, group)
+                    .await?
+                    .id
+            }
         };
         let store_id = match stores::Entity::find()
             .filter(stores::Column::Code.eq(code))

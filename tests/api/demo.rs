@@ -62,10 +62,7 @@ impl<'a> Phone<'a> {
 
     /// Logs in to the LIFF app through the consent screen (adding the OA or not).
     pub async fn liff_login(&self, add_friend: bool) {
-        let mut form = vec![
-            ("liff_id", demo::LIFF_ID),
-            ("redirect_uri", "/liff"),
-        ];
+        let mut form = vec![("liff_id", demo::LIFF_ID), ("redirect_uri", "/liff")];
         if add_friend {
             form.push(("add_friend", "on"));
         }
@@ -97,7 +94,9 @@ impl<'a> Phone<'a> {
 
 /// Answers the checklist for `route` and activates, as HQ does in the demo.
 pub async fn open_shop(app: &TestApp, route: DemoRoute) {
-    demo::use_route(&app.db, &Actor::cli(), route).await.unwrap();
+    demo::use_route(&app.db, &Actor::cli(), route)
+        .await
+        .unwrap();
     setup::activate(&app.db, &Actor::cli()).await.unwrap();
 }
 
@@ -146,7 +145,10 @@ fn demo_mode_cannot_be_on_with_real_credentials() {
     assert_eq!(Settings::from_vars(&vars, true).unwrap_err().name, "DEMO");
     let mut with_env = vars.clone();
     with_env.insert("DEMO".to_owned(), "true".to_owned());
-    assert_eq!(Settings::from_vars(&with_env, false).unwrap_err().name, "DEMO");
+    assert_eq!(
+        Settings::from_vars(&with_env, false).unwrap_err().name,
+        "DEMO"
+    );
 }
 
 #[tokio::test]
@@ -187,7 +189,10 @@ async fn a_demo_start_points_line_at_the_emulator_and_seeds_the_shop_once() {
         settings.line.liff_sdk_url.as_str(),
         app.url("/emulator/liff-sdk.js")
     );
-    assert_eq!(settings.line.oa_basic_id.as_deref(), Some(demo::OA_BASIC_ID));
+    assert_eq!(
+        settings.line.oa_basic_id.as_deref(),
+        Some(demo::OA_BASIC_ID)
+    );
     let counts = |app: &TestApp| {
         let db = app.db.clone();
         async move {
@@ -218,12 +223,24 @@ async fn a_demo_start_points_line_at_the_emulator_and_seeds_the_shop_once() {
         again.state.settings.line.channel_access_token,
         app.state.settings.line.channel_access_token
     );
+    // Without SECRET_KEY the demo's own key signs links, so links in the chat survive a restart.
+    assert!(!app.state.settings.secret_key_generated);
+    assert_eq!(
+        again.state.settings.secret_key,
+        app.state.settings.secret_key
+    );
 }
 
 #[tokio::test]
 async fn every_page_carries_the_demo_banner() {
     let app = spawn_demo_app().await;
-    for path in ["/admin/login", "/privacy", "/liff", "/emulator/phone", "/no-such-page"] {
+    for path in [
+        "/admin/login",
+        "/privacy",
+        "/liff",
+        "/emulator/phone",
+        "/no-such-page",
+    ] {
         let page = app.get(path).await.text().await.unwrap();
         assert!(page.contains("demo-banner"), "{path} has no demo banner");
     }
@@ -299,7 +316,13 @@ async fn emulator_id_tokens_verify_only_through_the_emulator_and_only_as_issued(
         .await
         .expect("the emulator vouches for its token");
     assert_eq!(claims.sub, phone.user_id());
-    assert!(app.state.line.friendship_status(&access_token).await.unwrap());
+    assert!(
+        app.state
+            .line
+            .friendship_status(&access_token)
+            .await
+            .unwrap()
+    );
 
     // A token with another user's id in it does not verify.
     let mut parts: Vec<String> = id_token.split('.').map(str::to_owned).collect();
@@ -350,7 +373,12 @@ async fn the_messaging_api_wants_the_demo_channel_token() {
         .unwrap();
     assert_eq!(response.status().as_u16(), 401);
     let body: serde_json::Value = response.json().await.unwrap();
-    assert!(body["message"].as_str().unwrap().contains("Authentication failed"));
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("Authentication failed")
+    );
     let info = app.state.line.bot_info().await.unwrap();
     assert_eq!(info.basic_id, demo::OA_BASIC_ID);
 }
@@ -429,7 +457,12 @@ async fn the_prefilled_code_sent_in_the_emulated_chat_gets_the_phone_button() {
         .unwrap()
         .binding_code
         .unwrap();
-    let landing = app.get(&format!("/j/{}", journey.id)).await.text().await.unwrap();
+    let landing = app
+        .get(&format!("/j/{}", journey.id))
+        .await
+        .text()
+        .await
+        .unwrap();
     let chat_link = app.url("/emulator/line/R/oaMessage/@demo-shop/?");
     assert!(landing.contains(&chat_link), "{landing}");
 
@@ -438,11 +471,19 @@ async fn the_prefilled_code_sent_in_the_emulated_chat_gets_the_phone_button() {
     // The follow webhook was signed correctly: the OA's welcome message came back by reply.
     phone.chat_containing("歡迎").await;
     phone
-        .post("/emulator/chat/send", &[("text", &format!("綁定碼 {code}"))])
+        .post(
+            "/emulator/chat/send",
+            &[("text", &format!("綁定碼 {code}"))],
+        )
         .await;
     let chat = phone.chat_containing("chat-button").await;
-    let link_start = chat.find(&app.url("/p/")).expect("a link to the phone page");
-    let link: String = chat[link_start..].chars().take_while(|c| *c != '"').collect();
+    let link_start = chat
+        .find(&app.url("/p/"))
+        .expect("a link to the phone page");
+    let link: String = chat[link_start..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
     let page = app.client.get(&link).send().await.unwrap();
     assert_eq!(page.status().as_u16(), 200);
     let journey = journeys::Entity::find_by_id(journey.id)

@@ -78,7 +78,9 @@ async fn the_member_is_visible_to_hq_and_the_store_only(
     browser.goto(&app.url("/admin/members")).await;
     let html = browser.inner_html("main").await;
     if !html.contains(&link) {
-        browser.fail("HQ's member list", "the new member is missing").await;
+        browser
+            .fail("HQ's member list", "the new member is missing")
+            .await;
     }
     let store_id = |code: &'static str| {
         let db = app.db.clone();
@@ -104,7 +106,7 @@ async fn the_member_is_visible_to_hq_and_the_store_only(
 #[tokio::test]
 async fn demo_route_a_from_hq_sign_in_to_a_member_bound_in_the_liff_page() {
     let app = spawn_demo_app().await;
-    let browser = Browser::start_sized("demo_route_a", 1100, 900).await;
+    let browser = Browser::start_sized("demo_route_a", 1100, 1000).await;
     hq_opens_the_shop(&browser, &app, "#demo-route-a", "路線 A").await;
 
     let journey = demo_journey(&app, "D001", Route::Liff).await;
@@ -136,7 +138,7 @@ async fn demo_route_a_from_hq_sign_in_to_a_member_bound_in_the_liff_page() {
 #[tokio::test]
 async fn demo_route_b_through_the_emulated_chat_and_the_sms_inbox() {
     let app = spawn_demo_app().await;
-    let browser = Browser::start_sized("demo_route_b", 1100, 900).await;
+    let browser = Browser::start_sized("demo_route_b", 1100, 1000).await;
     hq_opens_the_shop(&browser, &app, "#demo-route-b", "路線 B").await;
 
     let journey = demo_journey(&app, "D001", Route::Phone).await;
@@ -166,6 +168,10 @@ async fn demo_route_b_through_the_emulated_chat_and_the_sms_inbox() {
     assert!(typed.starts_with("綁定碼 "), "prefilled: {typed:?}");
     browser.click("#send").await;
     // The OA answers (signed webhook → reply API) with the button to the phone page.
+    browser.wait_visible(".chat-button").await;
+    browser.leave_frame().await;
+    screenshot_for_docs(&browser, "chat.png").await;
+    browser.enter_frame(0).await;
     browser.click(".chat-button").await;
 
     // Step 2: the phone page, the SMS code from the phone's SMS inbox.
@@ -177,18 +183,17 @@ async fn demo_route_b_through_the_emulated_chat_and_the_sms_inbox() {
     browser.click("#dock-sms").await;
     browser.enter_frame(1).await;
     let sms = browser.wait_text(".sms .text", "驗證碼").await;
-    let code: String = sms
-        .chars()
-        .filter(char::is_ascii_digit)
-        .take(6)
-        .collect();
+    let code: String = sms.chars().filter(char::is_ascii_digit).take(6).collect();
     assert_eq!(code.len(), 6, "a code in {sms:?}");
     browser.leave_frame().await;
     browser.click("#sms-close").await;
     browser.enter_frame(0).await;
     browser.fill("#code", &code).await;
     browser.click("#verify-code").await;
-    assert_eq!(browser.wait_visible("#bound-name").await, "北區｜台北信義店");
+    assert_eq!(
+        browser.wait_visible("#bound-name").await,
+        "北區｜台北信義店"
+    );
     browser.leave_frame().await;
 
     the_member_is_visible_to_hq_and_the_store_only(&browser, &app, &user_id).await;

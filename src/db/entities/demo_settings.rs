@@ -13,6 +13,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub emulator_key: String,
     #[sea_orm(column_type = "Text")]
+    pub secret_key: String,
+    #[sea_orm(column_type = "Text")]
     pub hq_password: String,
     #[sea_orm(column_type = "Text")]
     pub clerk_password: String,

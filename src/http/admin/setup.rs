@@ -344,9 +344,8 @@ pub async fn demo_route(
             "This exists in demo mode only.",
         ));
     }
-    let route = DemoRoute::parse(&form.route).ok_or_else(|| {
-        AppError::bad_request("請選擇路線 A 或 B。", "Choose route A or B.")
-    })?;
+    let route = DemoRoute::parse(&form.route)
+        .ok_or_else(|| AppError::bad_request("請選擇路線 A 或 B。", "Choose route A or B."))?;
     demo_shop::use_route(&state.db, &staff.actor(), route).await?;
     setup_page(&state, &staff, Some(Notice::DemoRoute(route))).await
 }
