@@ -58,6 +58,13 @@ pub enum AppError {
     Unavailable(Message),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
+    /// Another error under an `error` code of its own, for API clients that branch on it (the
+    /// LIFF page tells "not a friend yet" from a wrong SMS code, both 409s otherwise).
+    #[error("{code}: {inner}")]
+    Coded {
+        code: &'static str,
+        inner: Box<AppError>,
+    },
 }
 
 impl AppError {
@@ -77,8 +84,30 @@ impl AppError {
         Self::Unavailable(Message::new(zh, en))
     }
 
+    /// The same error under its own `error` code. Unexpected errors keep theirs (`internal`).
+    pub fn with_code(self, code: &'static str) -> Self {
+        match self {
+            AppError::Unexpected(_) => self,
+            inner => AppError::Coded {
+                code,
+                inner: Box::new(inner),
+            },
+        }
+    }
+
+    fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            AppError::TooManyRequests {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            AppError::Coded { inner, .. } => inner.retry_after_secs(),
+            _ => None,
+        }
+    }
+
     fn code(&self) -> &'static str {
         match self {
+            AppError::Coded { code, .. } => code,
             AppError::BadRequest(_) => "bad_request",
             AppError::Unauthorized(_) => "unauthorized",
             AppError::Forbidden => "forbidden",
@@ -115,6 +144,7 @@ impl AppError {
                 "系統發生錯誤，請稍後再試。",
                 "Something went wrong on our side. Please try again later.",
             ),
+            AppError::Coded { inner, .. } => inner.message(),
         }
     }
 }
@@ -166,6 +196,7 @@ impl From<crate::services::liff::JourneyLookupError> for AppError {
 impl From<crate::services::liff::LiffBindError> for AppError {
     fn from(err: crate::services::liff::LiffBindError) -> Self {
         use crate::services::liff::LiffBindError;
+        use crate::services::phone_step::PhoneStepError;
         match err {
             LiffBindError::ConsentMissing => AppError::bad_request(
                 "請先閱讀並勾選同意個人資料告知事項。",
@@ -182,7 +213,21 @@ impl From<crate::services::liff::LiffBindError> for AppError {
             LiffBindError::NotFriend { .. } => AppError::conflict(
                 "請先加入官方帳號好友，再按「重試」。",
                 "Please add the Official Account as a friend, then tap Retry.",
-            ),
+            )
+            .with_code("not_friend"),
+            LiffBindError::PhoneRequired => AppError::Refused(Message::new(
+                "請先驗證手機號碼：輸入手機號碼、傳送驗證碼，再填入簡訊中的驗證碼。",
+                "Please verify your mobile number first: enter it, ask for a code, then type the code from the SMS.",
+            ))
+            .with_code("phone_required"),
+            LiffBindError::PhoneNotRequired => AppError::Refused(Message::new(
+                "這個綁定流程不需要驗證手機。",
+                "This binding does not ask for a mobile number.",
+            ))
+            .with_code("phone_not_required"),
+            // An unknown or expired journey is the whole page's problem, not the phone step's.
+            LiffBindError::Phone(PhoneStepError::Journey(err)) => err.into(),
+            LiffBindError::Phone(err) => AppError::from(err).with_code("phone_code"),
             LiffBindError::LineUnavailable(err) => {
                 tracing::warn!(error = %err, "LINE unavailable during LIFF binding");
                 AppError::unavailable(
@@ -307,18 +352,27 @@ impl From<crate::services::otp::OtpError> for AppError {
     }
 }
 
+impl From<crate::services::phone_step::PhoneStepError> for AppError {
+    fn from(err: crate::services::phone_step::PhoneStepError) -> Self {
+        use crate::services::phone_step::PhoneStepError;
+        match err {
+            PhoneStepError::Journey(err) => err.into(),
+            PhoneStepError::Otp(err) => err.into(),
+            PhoneStepError::CodeForAnotherJourney => AppError::bad_request(
+                "這個驗證碼不是在此頁面要求的，請按「重新傳送驗證碼」。",
+                "This code was not requested on this page; please tap Resend.",
+            ),
+            PhoneStepError::Database(err) => err.into(),
+        }
+    }
+}
+
 impl From<crate::services::route_b::RouteBError> for AppError {
     fn from(err: crate::services::route_b::RouteBError) -> Self {
         use crate::services::route_b::RouteBError;
         match err {
-            RouteBError::Journey(err) => err.into(),
-            RouteBError::Otp(err) => err.into(),
-            RouteBError::CodeForAnotherJourney => AppError::bad_request(
-                "這個驗證碼不是在此頁面要求的，請按「重新傳送驗證碼」。",
-                "This code was not requested on this page; please tap Resend.",
-            ),
+            RouteBError::Phone(err) => err.into(),
             RouteBError::Bind(err) => err.into(),
-            RouteBError::Database(err) => err.into(),
         }
     }
 }
@@ -360,6 +414,7 @@ impl ResponseError for AppError {
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Coded { inner, .. } => inner.status_code(),
         }
     }
 
@@ -369,10 +424,7 @@ impl ResponseError for AppError {
         }
         let message = self.message();
         let mut response = HttpResponse::build(self.status_code());
-        if let AppError::TooManyRequests {
-            retry_after_secs, ..
-        } = self
-        {
+        if let Some(retry_after_secs) = self.retry_after_secs() {
             response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
         }
         response.insert_header((header::CACHE_CONTROL, "no-store"));

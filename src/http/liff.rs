@@ -1,11 +1,13 @@
-//! Route A: the LIFF page (`/liff`), its journey look-up and the bind call (`/api/liff/...`).
+//! Route A: the LIFF page (`/liff`), its journey look-up, the phone step's code and the bind call
+//! (`/api/liff/...`).
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::phone::TaiwanMobile;
 use crate::error::AppError;
-use crate::http::render;
+use crate::http::{client_ip, render};
 use crate::services::binding::BindOutcome;
 use crate::services::{liff, setup};
 use crate::startup::AppState;
@@ -14,6 +16,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/liff", web::get().to(liff_page))
         .route("/privacy", web::get().to(privacy_page))
         .route("/api/liff/journeys/{journey}", web::get().to(journey))
+        .route("/api/liff/phone-code", web::post().to(send_phone_code))
         .route("/api/liff/bind", web::post().to(bind));
 }
 
@@ -27,7 +30,9 @@ struct LiffPage {
     add_friend_url: Option<String>,
 }
 
-/// The LIFF endpoint. The journey comes in the query (or `liff.state`) and is read by the page.
+/// The LIFF endpoint. The journey comes in the query as `ref` (the scan's redirect to
+/// `https://liff.line.me/{LIFF_ID}?ref={journey}`) or `journey`, directly or inside `liff.state`,
+/// and is read by the page.
 async fn liff_page(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let Some(liff_id) = state.settings.line.liff_id.clone() else {
         return Err(AppError::unavailable(
@@ -64,8 +69,57 @@ async fn privacy_page(state: web::Data<AppState>) -> Result<HttpResponse, AppErr
 async fn journey(
     state: web::Data<AppState>,
     path: web::Path<String>,
-) -> Result<web::Json<liff::JourneySummary>, AppError> {
-    Ok(web::Json(liff::journey_summary(&state.db, &path).await?))
+) -> Result<web::Json<liff::LiffJourney>, AppError> {
+    Ok(web::Json(liff::liff_journey(&state.db, &path).await?))
+}
+
+/// A phone typed on the LIFF page: 400 `phone_invalid` with what a valid number looks like.
+fn parse_phone(input: &str) -> Result<TaiwanMobile, AppError> {
+    TaiwanMobile::parse(input).map_err(|err| AppError::from(err).with_code("phone_invalid"))
+}
+
+#[derive(Deserialize)]
+struct PhoneCodeRequest {
+    journey: String,
+    phone: String,
+    #[serde(default)]
+    consent: bool,
+}
+
+#[derive(Serialize)]
+struct PhoneCodeResponse {
+    /// `0912***678`: where the code went.
+    masked_phone: String,
+    /// The phone as it is sent back with the code (`0912345678`).
+    phone: String,
+    expires_in_secs: i64,
+    resend_after_secs: i64,
+    delivery_uncertain: bool,
+}
+
+/// The phone step of the LIFF page: sends a one-time code for the journey.
+async fn send_phone_code(
+    state: web::Data<AppState>,
+    body: web::Json<PhoneCodeRequest>,
+    req: HttpRequest,
+) -> Result<web::Json<PhoneCodeResponse>, AppError> {
+    let phone = parse_phone(&body.phone)?;
+    let sent = liff::send_phone_code(
+        &state,
+        &body.journey,
+        &phone,
+        body.consent,
+        &client_ip(&req),
+    )
+    .await?;
+    let now = chrono::Utc::now();
+    Ok(web::Json(PhoneCodeResponse {
+        masked_phone: sent.phone.masked(),
+        phone: sent.phone.national(),
+        expires_in_secs: (sent.expires_at - now).num_seconds().max(0),
+        resend_after_secs: (sent.resend_at - now).num_seconds().max(0),
+        delivery_uncertain: sent.delivery_uncertain,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -76,6 +130,11 @@ struct BindRequest {
     access_token: Option<String>,
     #[serde(default)]
     consent: bool,
+    /// The phone step (when HQ requires a verified phone): the phone typed and the SMS code.
+    #[serde(default)]
+    phone: Option<String>,
+    #[serde(default)]
+    code: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -89,8 +148,16 @@ struct BindResponse {
 async fn bind(
     state: web::Data<AppState>,
     body: web::Json<BindRequest>,
+    req: HttpRequest,
 ) -> Result<web::Json<BindResponse>, AppError> {
     let body = body.into_inner();
+    let phone = match body.phone.as_deref().filter(|p| !p.trim().is_empty()) {
+        Some(phone) => Some(liff::PhoneProof {
+            phone: parse_phone(phone)?,
+            code: body.code.unwrap_or_default(),
+        }),
+        None => None,
+    };
     let result = liff::bind(
         &state,
         liff::LiffBindRequest {
@@ -98,6 +165,8 @@ async fn bind(
             id_token: body.id_token,
             access_token: body.access_token,
             consent: body.consent,
+            phone,
+            client_ip: client_ip(&req),
         },
     )
     .await?;

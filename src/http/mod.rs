@@ -47,6 +47,13 @@ async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
     ))
 }
 
+/// The shopper's address for the SMS limits: the TCP peer (`X-Forwarded-For` is not trusted).
+pub(crate) fn client_ip(req: &actix_web::HttpRequest) -> String {
+    req.peer_addr()
+        .map(|addr| addr.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
 /// Renders a page; a template failure is an unexpected error, not a half-written page.
 pub(crate) fn render(page: &impl Template) -> Result<HttpResponse, AppError> {
     let html = page

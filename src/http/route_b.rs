@@ -9,9 +9,10 @@ use serde::Deserialize;
 use crate::domain::phone::TaiwanMobile;
 use crate::domain::signed_link::LinkError;
 use crate::error::{AppError, Message};
-use crate::http::render;
+use crate::http::{client_ip, render};
 use crate::services::binding::BindOutcome;
 use crate::services::otp::OtpError;
+use crate::services::phone_step::PhoneStepError;
 use crate::services::route_b::{self, PhoneStep, RouteBError};
 use crate::services::{liff, setup};
 use crate::startup::AppState;
@@ -151,12 +152,6 @@ async fn phone_form_again(
     Ok(response)
 }
 
-fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|addr| addr.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned())
-}
-
 async fn send_code(
     state: web::Data<AppState>,
     journey: web::Path<String>,
@@ -220,9 +215,9 @@ async fn verify(
     let result = match route_b::verify_and_bind(&state, step, &form.code).await {
         Ok(result) => result,
         // Mistakes the shopper can fix on the same page: show it again with the reason.
-        Err(RouteBError::Otp(
+        Err(RouteBError::Phone(PhoneStepError::Otp(
             err @ (OtpError::WrongCode { .. } | OtpError::MalformedCode | OtpError::Expired),
-        )) => {
+        ))) => {
             let message = AppError::from(err).message();
             let mut response = render(&CodePage {
                 demo: state.settings.demo,

@@ -1,9 +1,10 @@
 //! Registering a member and binding the referrer: the heart of both routes.
 //!
-//! [`bind`] runs in one transaction: find or create the member by the verified identity, link a
-//! LINE user id to a phone member when the journey carries one (a clash between two existing
-//! members is recorded as a conflict, never merged), decide the binding with the attribution policy,
-//! and record the attempt, the funnel step and the audit entry. Duplicates are ruled out by the
+//! [`bind`] runs in one transaction: find or create the member by the identifier that keys it (the
+//! LINE user id in route A, the phone in route B), attach the other identifier the shopper proved,
+//! if any (a LINE id the journey established, or a phone verified by SMS in route A; one that
+//! already belongs to another member is recorded as a conflict for HQ, never merged), decide the
+//! binding with the attribution policy, and record the attempt, the funnel step and the audit entry. Duplicates are ruled out by the
 //! unique indexes (`members.line_user_id`, `members.phone_e164`, `bindings.member_id`,
 //! `member_conflicts` pair) with INSERT … ON CONFLICT DO NOTHING, not by looking first.
 
@@ -27,10 +28,12 @@ use crate::services::audit::{self, Actor, Change};
 /// Who the shopper proved to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Identity {
-    /// Route A: the user id LINE vouched for when verifying the ID token.
+    /// Route A: the user id LINE vouched for when verifying the ID token, and the phone verified by
+    /// SMS code when HQ requires one for LIFF members too.
     Line {
         user_id: String,
         display_name: Option<String>,
+        phone_e164: Option<String>,
     },
     /// Route B (or route A with the phone step): a phone verified by SMS code, and the LINE user
     /// id the journey established through the OA chat, if any.
@@ -129,27 +132,26 @@ pub async fn bind_with_policy(
     }
 
     let route = identity.route();
-    let (member, conflict_recorded) = match &identity {
+    let (member, also_proved) = match &identity {
         Identity::Line {
             user_id,
             display_name,
+            phone_e164,
         } => (
             member_by_line_user_id(&txn, user_id, display_name.as_deref(), now).await?,
-            false,
+            phone_e164.as_deref().map(Proved::Phone),
         ),
         Identity::Phone {
             phone_e164,
             line_user_id,
-        } => {
-            let member = member_by_phone(&txn, phone_e164, now).await?;
-            let conflict = match line_user_id {
-                Some(line_user_id) => {
-                    link_line_user_id(&txn, &member, line_user_id, journey_id, now).await?
-                }
-                None => false,
-            };
-            (member, conflict)
-        }
+        } => (
+            member_by_phone(&txn, phone_e164, now).await?,
+            line_user_id.as_deref().map(Proved::Line),
+        ),
+    };
+    let conflict_recorded = match also_proved {
+        Some(proved) => attach(&txn, &member, proved, journey_id, now).await?,
+        None => false,
     };
 
     let existing = bindings::Entity::find()
@@ -312,68 +314,157 @@ async fn member_by_phone(
         .ok_or_else(|| DbErr::RecordNotFound("member by phone".to_owned()))
 }
 
-/// Links the LINE user id to the phone member. Returns whether a conflict was recorded: the id
-/// already belongs to another member (never merged silently — HQ decides).
-async fn link_line_user_id(
+/// The second identifier a shopper proved, attached to the member the first one found.
+#[derive(Clone, Copy)]
+enum Proved<'a> {
+    /// A LINE user id (route B: established through the OA chat).
+    Line(&'a str),
+    /// A phone verified by SMS code (route A when HQ requires a verified phone).
+    Phone(&'a str),
+}
+
+impl Proved<'_> {
+    fn column(self) -> members::Column {
+        match self {
+            Proved::Line(_) => members::Column::LineUserId,
+            Proved::Phone(_) => members::Column::PhoneE164,
+        }
+    }
+
+    fn value(self) -> String {
+        match self {
+            Proved::Line(value) | Proved::Phone(value) => value.to_owned(),
+        }
+    }
+
+    fn kind(self) -> &'static str {
+        match self {
+            Proved::Line(_) => "LINE user id",
+            Proved::Phone(_) => "phone",
+        }
+    }
+
+    /// When the member got it: linked (LINE) or verified (phone).
+    fn since_column(self) -> members::Column {
+        match self {
+            Proved::Line(_) => members::Column::LineLinkedAt,
+            Proved::Phone(_) => members::Column::PhoneVerifiedAt,
+        }
+    }
+}
+
+/// Attaches the other proven identifier to `member`. Returns whether a conflict was recorded: it
+/// already belongs to another member (never merged silently — HQ decides). A member that already
+/// holds a different one keeps it (the shopper proved a second LINE account or a second phone).
+async fn attach(
     txn: &DatabaseTransaction,
-    phone_member: &members::Model,
-    line_user_id: &str,
+    member: &members::Model,
+    proved: Proved<'_>,
     journey_id: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let owner = members::Entity::find()
-        .filter(members::Column::LineUserId.eq(line_user_id))
-        .one(txn)
-        .await?;
+    let owner = member_holding(txn, proved).await?;
     match owner {
-        Some(owner) if owner.id == phone_member.id => Ok(false),
-        Some(owner) => {
-            member_conflicts::Entity::insert(member_conflicts::ActiveModel {
-                id: NotSet,
-                line_user_id: Set(line_user_id.to_owned()),
-                phone_e164: Set(phone_member.phone_e164.clone().unwrap_or_default()),
-                line_member_id: Set(owner.id),
-                phone_member_id: Set(phone_member.id),
-                journey_id: Set(Some(journey_id.to_owned())),
-                status: Set(ConflictStatus::Open),
-                created_at: Set(now),
-                resolved_at: Set(None),
-                resolved_by_staff_id: Set(None),
-                resolution_note: Set(None),
-            })
-            .on_conflict_do_nothing_on([
-                member_conflicts::Column::LineMemberId,
-                member_conflicts::Column::PhoneMemberId,
-            ])
-            .exec_without_returning(txn)
-            .await?;
-            tracing::warn!(
-                line_member = owner.id,
-                phone_member = phone_member.id,
-                "a LINE user id and a phone belong to two members; conflict recorded for HQ"
-            );
-            Ok(true)
-        }
-        None => {
-            // Only a member without a LINE id takes this one; one already linked to another LINE
-            // account keeps it (the shopper verified the phone from a second LINE account).
-            let linked = members::Entity::update_many()
-                .col_expr(members::Column::LineUserId, Expr::value(line_user_id))
-                .col_expr(members::Column::LineLinkedAt, Expr::value(now))
-                .col_expr(members::Column::UpdatedAt, Expr::value(now))
-                .filter(members::Column::Id.eq(phone_member.id))
-                .filter(members::Column::LineUserId.is_null())
-                .exec(txn)
-                .await?;
-            if linked.rows_affected == 0 {
-                tracing::warn!(
-                    member = phone_member.id,
-                    "phone member is linked to another LINE account; LINE id not changed"
-                );
+        Some(owner) if owner.id == member.id => {
+            if let Proved::Phone(_) = proved {
+                // The member's own phone, verified again: it is verified now if it was not.
+                members::Entity::update_many()
+                    .col_expr(members::Column::PhoneVerifiedAt, Expr::value(now))
+                    .col_expr(members::Column::UpdatedAt, Expr::value(now))
+                    .filter(members::Column::Id.eq(member.id))
+                    .filter(members::Column::PhoneVerifiedAt.is_null())
+                    .exec(txn)
+                    .await?;
             }
             Ok(false)
         }
+        Some(owner) => record_conflict(txn, member, &owner, proved, journey_id, now).await,
+        None => {
+            // A savepoint: when a concurrent request gave the identifier to another member since
+            // the look above (PostgreSQL), the unique index refuses it and only this update is
+            // undone; the clash is then recorded like any other.
+            let savepoint = txn.begin().await?;
+            let linked = members::Entity::update_many()
+                .col_expr(proved.column(), Expr::value(proved.value()))
+                .col_expr(proved.since_column(), Expr::value(now))
+                .col_expr(members::Column::UpdatedAt, Expr::value(now))
+                .filter(members::Column::Id.eq(member.id))
+                .filter(proved.column().is_null())
+                .exec(&savepoint)
+                .await;
+            match linked {
+                Ok(linked) => {
+                    savepoint.commit().await?;
+                    if linked.rows_affected == 0 {
+                        tracing::warn!(
+                            member = member.id,
+                            "member already holds another {}; not changed",
+                            proved.kind()
+                        );
+                    }
+                    Ok(false)
+                }
+                Err(err) if crate::error::is_unique_violation(&err) => {
+                    savepoint.rollback().await?;
+                    let owner = member_holding(txn, proved).await?.ok_or_else(|| {
+                        DbErr::RecordNotFound(format!("the member holding the {}", proved.kind()))
+                    })?;
+                    record_conflict(txn, member, &owner, proved, journey_id, now).await
+                }
+                Err(err) => Err(err),
+            }
+        }
     }
+}
+
+async fn member_holding(
+    txn: &DatabaseTransaction,
+    proved: Proved<'_>,
+) -> Result<Option<members::Model>, DbErr> {
+    members::Entity::find()
+        .filter(proved.column().eq(proved.value()))
+        .one(txn)
+        .await
+}
+
+/// `member` proved an identifier that `owner` holds: one open conflict per pair of members.
+async fn record_conflict(
+    txn: &DatabaseTransaction,
+    member: &members::Model,
+    owner: &members::Model,
+    proved: Proved<'_>,
+    journey_id: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let (line_member, phone_member) = match proved {
+        Proved::Line(_) => (owner, member),
+        Proved::Phone(_) => (member, owner),
+    };
+    member_conflicts::Entity::insert(member_conflicts::ActiveModel {
+        id: NotSet,
+        line_user_id: Set(line_member.line_user_id.clone().unwrap_or_default()),
+        phone_e164: Set(phone_member.phone_e164.clone().unwrap_or_default()),
+        line_member_id: Set(line_member.id),
+        phone_member_id: Set(phone_member.id),
+        journey_id: Set(Some(journey_id.to_owned())),
+        status: Set(ConflictStatus::Open),
+        created_at: Set(now),
+        resolved_at: Set(None),
+        resolved_by_staff_id: Set(None),
+        resolution_note: Set(None),
+    })
+    .on_conflict_do_nothing_on([
+        member_conflicts::Column::LineMemberId,
+        member_conflicts::Column::PhoneMemberId,
+    ])
+    .exec_without_returning(txn)
+    .await?;
+    tracing::warn!(
+        line_member = line_member.id,
+        phone_member = phone_member.id,
+        "a LINE user id and a phone belong to two members; conflict recorded for HQ"
+    );
+    Ok(true)
 }
 
 async fn record_attempt(

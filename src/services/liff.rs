@@ -1,16 +1,26 @@
 //! Route A: the LIFF one-pass binding. The LIFF page sends LINE's ID token (and the user's access
 //! token); LINE vouches for the user, the friendship is checked, and the binding service does the
 //! rest in one transaction. Nothing the client says about the user is believed.
+//!
+//! When HQ requires a verified phone for LIFF members too (`shop_settings.liff_requires_phone`),
+//! the same page adds route B's SMS step (`services::phone_step`, with every limit of
+//! `services::otp`): the code is sent for the journey, and the bind request carries the phone and
+//! the code. The binding then attaches the verified phone to the LINE member in the same
+//! transaction; a phone that belongs to another member is a conflict for HQ, never a merge.
 
 use chrono::Utc;
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::db::entities::enums::Route;
-use crate::db::entities::{journeys, store_groups, stores};
+use crate::db::entities::{journeys, members, store_groups, stores};
 use crate::domain::id_token::unverified_nonce;
+use crate::domain::phone::TaiwanMobile;
 use crate::domain::stores::binding_label;
 use crate::line::LineApiError;
 use crate::services::binding::{self, BindError, BindResult, Identity};
+use crate::services::otp::{CodeSent, OtpError};
+use crate::services::phone_step::{self, PhoneStepError};
+use crate::services::setup;
 use crate::startup::AppState;
 
 /// What a binding page shows before the shopper agrees: where they are about to bind.
@@ -35,11 +45,11 @@ pub enum JourneyLookupError {
     Database(#[from] sea_orm::DbErr),
 }
 
-/// The journey as a binding page shows it; unknown and expired journeys are errors.
-pub async fn journey_summary(
+/// The journey, if it exists and has not expired.
+pub async fn live_journey(
     db: &DatabaseConnection,
     journey_id: &str,
-) -> Result<JourneySummary, JourneyLookupError> {
+) -> Result<journeys::Model, JourneyLookupError> {
     let journey = journeys::Entity::find_by_id(journey_id.to_owned())
         .one(db)
         .await?
@@ -47,6 +57,15 @@ pub async fn journey_summary(
     if journey.expires_at <= Utc::now() {
         return Err(JourneyLookupError::Expired);
     }
+    Ok(journey)
+}
+
+/// The journey as a binding page shows it; unknown and expired journeys are errors.
+pub async fn journey_summary(
+    db: &DatabaseConnection,
+    journey_id: &str,
+) -> Result<JourneySummary, JourneyLookupError> {
+    let journey = live_journey(db, journey_id).await?;
     let (store, group) = stores::Entity::find_by_id(journey.store_id)
         .find_also_related(store_groups::Entity)
         .one(db)
@@ -63,11 +82,40 @@ pub async fn journey_summary(
     })
 }
 
+/// The journey as the LIFF page shows it, and whether the page adds the SMS step.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LiffJourney {
+    #[serde(flatten)]
+    pub summary: JourneySummary,
+    /// HQ requires a verified phone for LIFF members (`liff_requires_phone`).
+    pub phone_required: bool,
+}
+
+pub async fn liff_journey(
+    db: &DatabaseConnection,
+    journey_id: &str,
+) -> Result<LiffJourney, JourneyLookupError> {
+    let summary = journey_summary(db, journey_id).await?;
+    Ok(LiffJourney {
+        summary,
+        phone_required: setup::shop_settings(db).await?.liff_requires_phone,
+    })
+}
+
 pub struct LiffBindRequest {
     pub journey_id: String,
     pub id_token: String,
     pub access_token: Option<String>,
     pub consent: bool,
+    /// The phone step's answer, when HQ requires a verified phone (ignored otherwise).
+    pub phone: Option<PhoneProof>,
+    pub client_ip: String,
+}
+
+/// The phone the shopper typed and the code the SMS brought.
+pub struct PhoneProof {
+    pub phone: TaiwanMobile,
+    pub code: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -85,8 +133,42 @@ pub enum LiffBindError {
     /// LINE did not answer: nothing was written; the shopper can retry.
     #[error("LINE is unreachable: {0}")]
     LineUnavailable(LineApiError),
+    /// HQ requires a verified phone and the request carries none.
+    #[error("a verified phone is required for LIFF members")]
+    PhoneRequired,
+    /// A code was asked for although HQ does not require a phone for LIFF members.
+    #[error("the LIFF binding does not take a phone")]
+    PhoneNotRequired,
+    #[error(transparent)]
+    Phone(#[from] PhoneStepError),
     #[error(transparent)]
     Bind(#[from] BindError),
+}
+
+impl From<DbErr> for LiffBindError {
+    fn from(err: DbErr) -> Self {
+        LiffBindError::Bind(BindError::Database(err))
+    }
+}
+
+/// Sends the SMS code of the LIFF page's phone step for the journey.
+pub async fn send_phone_code(
+    state: &AppState,
+    journey_id: &str,
+    phone: &TaiwanMobile,
+    consent: bool,
+    client_ip: &str,
+) -> Result<CodeSent, LiffBindError> {
+    if !consent {
+        return Err(LiffBindError::ConsentMissing);
+    }
+    // SMS cost money: none is sent for a step the shop does not ask for.
+    if !setup::shop_settings(&state.db).await?.liff_requires_phone {
+        return Err(LiffBindError::PhoneNotRequired);
+    }
+    // The LINE user is not known yet (the ID token comes with the bind); it is not needed: the
+    // code is good for this journey only, and the bind names the user through LINE.
+    Ok(phone_step::send_code(state, journey_id, phone, None, client_ip).await?)
 }
 
 /// Verifies the shopper with LINE, checks the friendship, then registers and binds.
@@ -95,14 +177,7 @@ pub async fn bind(state: &AppState, request: LiffBindRequest) -> Result<BindResu
         return Err(LiffBindError::ConsentMissing);
     }
     // Look before calling LINE: an expired journey needs no LINE round trip.
-    let journey = journeys::Entity::find_by_id(request.journey_id.clone())
-        .one(&state.db)
-        .await
-        .map_err(JourneyLookupError::from)?
-        .ok_or(JourneyLookupError::NotFound)?;
-    if journey.expires_at <= Utc::now() {
-        return Err(JourneyLookupError::Expired.into());
-    }
+    let journey = live_journey(&state.db, &request.journey_id).await?;
 
     // A token that carries a nonce must carry this journey's (see domain::id_token).
     let nonce = unverified_nonce(&request.id_token).map(|_| journey.nonce.clone());
@@ -124,16 +199,58 @@ pub async fn bind(state: &AppState, request: LiffBindRequest) -> Result<BindResu
         });
     }
 
+    let phone_e164 = if setup::shop_settings(&state.db).await?.liff_requires_phone {
+        let proof = request.phone.ok_or(LiffBindError::PhoneRequired)?;
+        Some(verified_phone(state, &journey, &claims.sub, &proof, &request.client_ip).await?)
+    } else {
+        None
+    };
+
     let result = binding::bind(
         &state.db,
         &journey.id,
         Identity::Line {
             user_id: claims.sub,
             display_name: claims.name,
+            phone_e164,
         },
     )
     .await?;
     Ok(result)
+}
+
+/// The phone the code proves, in E.164. A retry of a bind whose answer was lost finds its code
+/// used: that is fine when the phone is already this LINE member's, verified.
+async fn verified_phone(
+    state: &AppState,
+    journey: &journeys::Model,
+    line_user_id: &str,
+    proof: &PhoneProof,
+    client_ip: &str,
+) -> Result<String, LiffBindError> {
+    match phone_step::verify_code(state, journey, &proof.phone, &proof.code, client_ip).await {
+        Ok(verified) => Ok(verified.phone.e164().to_owned()),
+        Err(PhoneStepError::Otp(OtpError::AlreadyUsed))
+            if holds_verified_phone(&state.db, line_user_id, &proof.phone).await? =>
+        {
+            Ok(proof.phone.e164().to_owned())
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+async fn holds_verified_phone(
+    db: &DatabaseConnection,
+    line_user_id: &str,
+    phone: &TaiwanMobile,
+) -> Result<bool, DbErr> {
+    let held = members::Entity::find()
+        .filter(members::Column::LineUserId.eq(line_user_id))
+        .filter(members::Column::PhoneE164.eq(phone.e164()))
+        .filter(members::Column::PhoneVerifiedAt.is_not_null())
+        .count(db)
+        .await?;
+    Ok(held > 0)
 }
 
 /// The OA's add-friend link, when the basic id is configured.

@@ -9,6 +9,7 @@ pub mod followers;
 pub mod liff;
 pub mod members;
 pub mod otp;
+pub mod phone_step;
 pub mod reports;
 pub mod route_b;
 pub mod sessions;

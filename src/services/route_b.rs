@@ -10,14 +10,15 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
 
 use crate::db::entities::enums::FunnelStage;
-use crate::db::entities::{bindings, funnel_events, journeys, members};
+use crate::db::entities::{bindings, journeys, members};
 use crate::domain::binding_code;
 use crate::domain::phone::TaiwanMobile;
 use crate::domain::signed_link::{self, LinkError, PhoneLink};
 use crate::line::OutgoingMessage;
 use crate::services::binding::{self, BindError, BindResult, Identity};
-use crate::services::liff::{JourneyLookupError, JourneySummary, journey_summary};
-use crate::services::otp::{self, CodeRequest, CodeSent, OtpError};
+use crate::services::liff::{JourneyLookupError, JourneySummary, journey_summary, live_journey};
+use crate::services::otp::CodeSent;
+use crate::services::phone_step::{self, PhoneStepError};
 use crate::services::webhook::{BindingCodeHandler, IncomingText};
 use crate::startup::AppState;
 
@@ -88,7 +89,7 @@ pub async fn handle_chat_message(
         .exec(&state.db)
         .await?;
     if claimed.rows_affected == 1 {
-        record_stage(state, &journey, FunnelStage::Friend).await?;
+        phone_step::record_stage(&state.db, &journey, FunnelStage::Friend).await?;
     } else if journey.line_user_id.as_deref() != Some(line_user_id) {
         return Ok(Some(vec![OutgoingMessage::text(
             "這個綁定碼已由其他 LINE 帳號使用，請回到門市重新掃描 QR code。",
@@ -175,22 +176,16 @@ fn line_user_of(state: &AppState, step: &PhoneStep<'_>) -> Option<String> {
 }
 
 /// Sends the SMS code for the journey (the shopper's phone step).
-pub async fn send_code(state: &AppState, step: PhoneStep<'_>) -> Result<CodeSent, RouteBError> {
-    let journey = live_journey(state, step.journey_id).await?;
+pub async fn send_code(state: &AppState, step: PhoneStep<'_>) -> Result<CodeSent, PhoneStepError> {
     let line_user_id = line_user_of(state, &step);
-    let sent = otp::send_code(
+    phone_step::send_code(
         state,
-        &CodeRequest {
-            phone: step.phone,
-            journey_id: Some(&journey.id),
-            line_user_id: line_user_id.as_deref(),
-            client_ip: step.client_ip,
-            store_id: Some(journey.store_id),
-        },
+        step.journey_id,
+        step.phone,
+        line_user_id.as_deref(),
+        step.client_ip,
     )
-    .await?;
-    record_stage(state, &journey, FunnelStage::CodeSent).await?;
-    Ok(sent)
+    .await
 }
 
 /// Verifies the code, then registers the member by phone and binds the journey's referrer.
@@ -199,13 +194,11 @@ pub async fn verify_and_bind(
     step: PhoneStep<'_>,
     code: &str,
 ) -> Result<BindResult, RouteBError> {
-    let journey = live_journey(state, step.journey_id).await?;
-    let verified = otp::verify_code(state, step.phone, code, step.client_ip).await?;
-    if verified.journey_id.as_deref() != Some(journey.id.as_str()) {
-        // A code sent for another journey (another tab, another store) binds nothing here.
-        return Err(RouteBError::CodeForAnotherJourney);
-    }
-    record_stage(state, &journey, FunnelStage::CodeVerified).await?;
+    let journey = live_journey(&state.db, step.journey_id)
+        .await
+        .map_err(PhoneStepError::from)?;
+    let verified =
+        phone_step::verify_code(state, &journey, step.phone, code, step.client_ip).await?;
     let line_user_id = verified.line_user_id.or_else(|| line_user_of(state, &step));
     Ok(binding::bind(
         &state.db,
@@ -221,47 +214,9 @@ pub async fn verify_and_bind(
 #[derive(Debug, thiserror::Error)]
 pub enum RouteBError {
     #[error(transparent)]
-    Journey(#[from] JourneyLookupError),
-    #[error(transparent)]
-    Otp(#[from] OtpError),
-    #[error("the code was sent for another journey")]
-    CodeForAnotherJourney,
+    Phone(#[from] PhoneStepError),
     #[error(transparent)]
     Bind(#[from] BindError),
-    #[error(transparent)]
-    Database(#[from] DbErr),
-}
-
-async fn live_journey(
-    state: &AppState,
-    journey_id: &str,
-) -> Result<journeys::Model, JourneyLookupError> {
-    let journey = journeys::Entity::find_by_id(journey_id.to_owned())
-        .one(&state.db)
-        .await?
-        .ok_or(JourneyLookupError::NotFound)?;
-    if journey.expires_at <= Utc::now() {
-        return Err(JourneyLookupError::Expired);
-    }
-    Ok(journey)
-}
-
-async fn record_stage(
-    state: &AppState,
-    journey: &journeys::Model,
-    stage: FunnelStage,
-) -> Result<(), DbErr> {
-    funnel_events::Entity::insert(funnel_events::ActiveModel {
-        id: sea_orm::ActiveValue::NotSet,
-        store_id: sea_orm::Set(journey.store_id),
-        clerk_id: sea_orm::Set(journey.clerk_id),
-        stage: sea_orm::Set(stage),
-        journey_id: sea_orm::Set(Some(journey.id.clone())),
-        occurred_at: sea_orm::Set(Utc::now()),
-    })
-    .exec_without_returning(&state.db)
-    .await?;
-    Ok(())
 }
 
 /// Route B's answer to texts sent to the OA: binding codes get the phone-page button.

@@ -25,6 +25,7 @@ fn line(user_id: &str) -> Identity {
     Identity::Line {
         user_id: user_id.to_owned(),
         display_name: Some("小明".to_owned()),
+        phone_e164: None,
     }
 }
 
@@ -242,4 +243,69 @@ async fn a_line_id_and_a_phone_of_two_members_are_recorded_as_one_conflict_and_n
         .unwrap();
     assert_eq!(phone_row.line_user_id, None, "no silent merge");
     assert_eq!(members::Entity::find().count(&app.db).await.unwrap(), 2);
+}
+
+fn line_with_phone(user_id: &str, phone: &str) -> Identity {
+    Identity::Line {
+        user_id: user_id.to_owned(),
+        display_name: None,
+        phone_e164: Some(phone.to_owned()),
+    }
+}
+
+#[tokio::test]
+async fn a_line_member_gets_the_verified_phone_attached() {
+    let app = spawn_app().await;
+    let (_, journey) = store_with_journey(&app, "TP001", None).await;
+    let first = binding::bind(&app.db, &journey, line("U001"))
+        .await
+        .unwrap();
+
+    // Scanned again with the phone step: the same member, now with a verified phone.
+    let again = binding::bind(&app.db, &journey, line_with_phone("U001", "+886912345678"))
+        .await
+        .unwrap();
+
+    assert_eq!(again.member_id, first.member_id);
+    assert_eq!(again.outcome, BindOutcome::AlreadyBoundHere);
+    assert!(!again.conflict_recorded);
+    let member = members::Entity::find_by_id(first.member_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(member.phone_e164.as_deref(), Some("+886912345678"));
+    assert!(member.phone_verified_at.is_some());
+    assert_eq!(members::Entity::find().count(&app.db).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn one_phone_verified_by_many_line_users_at_once_has_one_holder_and_conflicts_for_the_rest() {
+    let app = spawn_app().await;
+    let (_, journey) = store_with_journey(&app, "TP001", None).await;
+    let tasks: Vec<_> = (0..10)
+        .map(|i| {
+            let db = app.db.clone();
+            let journey = journey.clone();
+            let identity = line_with_phone(&format!("U-{i}"), "+886912345678");
+            tokio::spawn(async move { binding::bind(&db, &journey, identity).await })
+        })
+        .collect();
+    let mut conflicts_reported = 0;
+    for task in tasks {
+        let result = task.await.unwrap().expect("no request fails on the race");
+        conflicts_reported += usize::from(result.conflict_recorded);
+    }
+
+    let holders = members::Entity::find()
+        .filter(members::Column::PhoneE164.eq("+886912345678"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(holders.len(), 1, "the unique phone has one holder");
+    assert_eq!(members::Entity::find().count(&app.db).await.unwrap(), 10);
+    assert_eq!(conflicts_reported, 9);
+    let conflicts = member_conflicts::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(conflicts.len(), 9);
+    assert!(conflicts.iter().all(|c| c.phone_member_id == holders[0].id));
 }

@@ -283,6 +283,66 @@ impl TestApp {
     }
 }
 
+// ---- The SMS step ----
+
+#[allow(dead_code)]
+impl TestApp {
+    /// Answers the checklist item 顧客請求發送驗證碼通知 (SMS codes allowed) yes or no.
+    pub async fn allow_sms(&self, on: bool) {
+        use sea_orm::Set;
+        use sea_orm::sea_query::OnConflict;
+        use store_assistant::db::entities::checklist_items;
+        checklist_items::Entity::insert(checklist_items::ActiveModel {
+            key: Set("sms_template_enabled".to_owned()),
+            value: Set(Some(if on { "yes" } else { "no" }.to_owned())),
+            updated_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        })
+        .on_conflict(
+            OnConflict::column(checklist_items::Column::Key)
+                .update_column(checklist_items::Column::Value)
+                .to_owned(),
+        )
+        .exec(&self.db)
+        .await
+        .unwrap();
+    }
+
+    /// The code in the newest SMS to the phone (the `log` provider's outbox).
+    pub fn last_sms_code(&self, phone: &str) -> String {
+        let phone = store_assistant::domain::phone::TaiwanMobile::parse(phone).unwrap();
+        let message = self
+            .state
+            .sms
+            .outbox()
+            .expect("log provider")
+            .latest_to(&phone)
+            .expect("an SMS was sent");
+        message
+            .text
+            .chars()
+            .filter(|c| c.is_ascii_digit())
+            .take(6)
+            .collect()
+    }
+
+    /// How many SMS the `log` provider sent.
+    pub fn sms_count(&self) -> usize {
+        self.state.sms.outbox().expect("log provider").len()
+    }
+
+    /// Turns the shop setting "LIFF members must verify their phone too" on or off.
+    pub async fn set_liff_requires_phone(&self, on: bool) {
+        use sea_orm::sea_query::Expr;
+        use store_assistant::db::entities::shop_settings;
+        shop_settings::Entity::update_many()
+            .col_expr(shop_settings::Column::LiffRequiresPhone, Expr::value(on))
+            .exec(&self.db)
+            .await
+            .unwrap();
+    }
+}
+
 // ---- Test actors for the admin ----
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};

@@ -3,8 +3,13 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Duration;
-use sea_orm::{EntityTrait, PaginatorTrait};
-use store_assistant::db::entities::{binding_attempts, bindings, members};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use store_assistant::db::entities::enums::{AttemptOutcome, FunnelStage, Route};
+use store_assistant::db::entities::{
+    binding_attempts, bindings, funnel_events, member_conflicts, members, otp_challenges,
+};
+use store_assistant::services::binding::{self, Identity};
 use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
@@ -207,6 +212,8 @@ async fn line_down_is_a_retryable_error_with_nothing_half_written() {
     Mock::given(method("POST"))
         .and(path("/oauth2/v2.1/verify"))
         .respond_with(ResponseTemplate::new(503))
+        // The client's own tries (3) all meet LINE down.
+        .up_to_n_times(3)
         .mount(&app.line_api)
         .await;
     let response = post_bind(&app, bind_body(&journey)).await;
@@ -219,6 +226,55 @@ async fn line_down_is_a_retryable_error_with_nothing_half_written() {
             .unwrap(),
         0
     );
+
+    // LINE is back: the same request (the page's Retry button) binds.
+    line_verifies(&app, claims("U-verified", LOGIN_CHANNEL_ID, None)).await;
+    friendship(&app, true).await;
+    let retried = post_bind(&app, bind_body(&journey)).await;
+    assert_eq!(retried.status(), 200);
+    assert_eq!(counts(&app).await, (1, 1));
+}
+
+#[tokio::test]
+async fn the_friendship_check_failing_is_retryable_with_nothing_written() {
+    let app = spawn_app().await;
+    let journey = store_and_journey(&app).await;
+    line_verifies(&app, claims("U-verified", LOGIN_CHANNEL_ID, None)).await;
+    Mock::given(method("GET"))
+        .and(path("/friendship/v1/status"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&app.line_api)
+        .await;
+    let response = post_bind(&app, bind_body(&journey)).await;
+    assert_eq!(response.status(), 503);
+    assert_eq!(counts(&app).await, (0, 0));
+}
+
+#[tokio::test]
+async fn a_liff_binding_shows_at_once_in_the_stores_member_count_and_hqs_audit() {
+    let app = spawn_app().await;
+    let store = app.seed_store("TP001", Some("北區")).await;
+    let journey = app.seed_journey(store, Duration::hours(72)).await;
+    line_verifies(&app, claims("U-verified", LOGIN_CHANNEL_ID, None)).await;
+    friendship(&app, true).await;
+    let staff = app.store_staff(store).await;
+    let before = staff.get("/admin/members").await.text().await.unwrap();
+    assert!(before.contains("共 0 位"), "{before}");
+
+    assert_eq!(post_bind(&app, bind_body(&journey)).await.status(), 200);
+
+    let after = staff.get("/admin/members").await.text().await.unwrap();
+    assert!(after.contains("共 1 位"), "{after}");
+    assert!(after.contains("小明"));
+    let audit = app
+        .hq()
+        .await
+        .get("/admin/audit")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(audit.contains("binding.created"));
 }
 
 #[tokio::test]
@@ -236,6 +292,7 @@ async fn an_expired_journey_is_410_without_asking_line() {
     assert_eq!(response.status(), 410);
     let json: serde_json::Value = response.json().await.unwrap();
     assert!(json["message"].as_str().unwrap().contains("過期"));
+    assert_eq!(counts(&app).await, (0, 0));
     let summary = app.get(&format!("/api/liff/journeys/{}", journey.id)).await;
     assert_eq!(summary.status(), 410);
 }
@@ -345,6 +402,398 @@ async fn the_journey_summary_names_store_and_group() {
     assert_eq!(app.get("/api/liff/journeys/unknown").await.status(), 404);
 }
 
+// ---- The phone step (HQ requires a verified phone for LIFF members too) ----
+
+const PHONE: &str = "0912-345-678";
+const PHONE_E164: &str = "+886912345678";
+
+/// A journey, LINE vouching for `U-verified`, SMS codes allowed and the phone setting on.
+async fn phone_step_app() -> (TestApp, SeededJourney) {
+    let app = spawn_app().await;
+    let journey = store_and_journey(&app).await;
+    line_verifies(&app, claims("U-verified", LOGIN_CHANNEL_ID, None)).await;
+    friendship(&app, true).await;
+    app.allow_sms(true).await;
+    app.set_liff_requires_phone(true).await;
+    (app, journey)
+}
+
+async fn post_phone_code(app: &TestApp, journey: &str, phone: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/liff/phone-code"))
+        .json(&serde_json::json!({"journey": journey, "phone": phone, "consent": true}))
+        .send()
+        .await
+        .unwrap()
+}
+
+fn bind_body_with_code(journey: &SeededJourney, phone: &str, code: &str) -> serde_json::Value {
+    let mut body = bind_body(journey);
+    body["phone"] = serde_json::json!(phone);
+    body["code"] = serde_json::json!(code);
+    body
+}
+
+/// Sends a code for the journey and returns it (read from the log SMS provider's outbox).
+async fn code_for(app: &TestApp, journey: &SeededJourney, phone: &str) -> String {
+    let response = post_phone_code(app, &journey.id, phone).await;
+    assert_eq!(response.status(), 200);
+    app.last_sms_code(phone)
+}
+
+fn wrong(code: &str) -> String {
+    code.chars()
+        .map(|c| {
+            if c == '9' {
+                '0'
+            } else {
+                char::from(c as u8 + 1)
+            }
+        })
+        .collect()
+}
+
+async fn error_of(response: reqwest::Response) -> (u16, serde_json::Value) {
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn with_the_phone_setting_off_there_is_no_phone_step() {
+    let app = spawn_app().await;
+    let journey = store_and_journey(&app).await;
+    line_verifies(&app, claims("U-verified", LOGIN_CHANNEL_ID, None)).await;
+    friendship(&app, true).await;
+    app.allow_sms(true).await;
+
+    let summary: serde_json::Value = app
+        .get(&format!("/api/liff/journeys/{}", journey.id))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(summary["phone_required"], false);
+    // No SMS is paid for a step the shop does not ask for.
+    let (status, json) = error_of(post_phone_code(&app, &journey.id, PHONE).await).await;
+    assert_eq!(
+        (status, json["error"].as_str()),
+        (403, Some("phone_not_required"))
+    );
+    assert_eq!(app.sms_count(), 0);
+    // A phone in the bind request is ignored: the binding is by LINE alone, as before.
+    let response = post_bind(&app, bind_body_with_code(&journey, PHONE, "123456")).await;
+    assert_eq!(response.status(), 200);
+    let member = members::Entity::find().one(&app.db).await.unwrap().unwrap();
+    assert_eq!(member.line_user_id.as_deref(), Some("U-verified"));
+    assert_eq!(member.phone_e164, None);
+    assert_eq!(counts(&app).await, (1, 1));
+}
+
+#[tokio::test]
+async fn with_the_phone_setting_on_a_bind_without_a_phone_is_refused_and_nothing_is_written() {
+    let (app, journey) = phone_step_app().await;
+    let summary: serde_json::Value = app
+        .get(&format!("/api/liff/journeys/{}", journey.id))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(summary["phone_required"], true);
+
+    let (status, json) = error_of(post_bind(&app, bind_body(&journey)).await).await;
+
+    assert_eq!(status, 403);
+    assert_eq!(json["error"], "phone_required");
+    assert!(
+        json["message"].as_str().unwrap().contains("驗證手機"),
+        "{json}"
+    );
+    assert_eq!(counts(&app).await, (0, 0));
+    assert_eq!(
+        binding_attempts::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+#[tokio::test]
+async fn with_the_phone_setting_on_the_right_code_gives_one_member_with_line_id_and_phone() {
+    let (app, journey) = phone_step_app().await;
+    let response = post_phone_code(&app, &journey.id, PHONE).await;
+    assert_eq!(response.status(), 200);
+    let sent: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(sent["masked_phone"], "0912***678");
+    assert_eq!(sent["phone"], "0912345678");
+    let code = app.last_sms_code(PHONE);
+
+    let response = post_bind(&app, bind_body_with_code(&journey, "0912345678", &code)).await;
+
+    assert_eq!(response.status(), 200);
+    let json: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(json["outcome"], "bound");
+    assert_eq!(json["binding_name"], "北區｜TP001 店");
+    let member = members::Entity::find().one(&app.db).await.unwrap().unwrap();
+    assert_eq!(member.line_user_id.as_deref(), Some("U-verified"));
+    assert_eq!(member.phone_e164.as_deref(), Some(PHONE_E164));
+    assert!(member.phone_verified_at.is_some());
+    assert_eq!(member.registered_via, Route::Liff);
+    let binding = bindings::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((binding.member_id, binding.route), (member.id, Route::Liff));
+    assert_eq!(counts(&app).await, (1, 1));
+    for stage in [FunnelStage::CodeSent, FunnelStage::CodeVerified] {
+        let recorded = funnel_events::Entity::find()
+            .filter(funnel_events::Column::Stage.eq(stage))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(recorded, 1, "{stage:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_retried_bind_whose_code_was_used_by_the_first_try_says_bound_again() {
+    let (app, journey) = phone_step_app().await;
+    let code = code_for(&app, &journey, PHONE).await;
+    let body = bind_body_with_code(&journey, PHONE, &code);
+    assert_eq!(post_bind(&app, body.clone()).await.status(), 200);
+
+    // The answer to the first try was lost; the page sends the same request again.
+    let response = post_bind(&app, body).await;
+
+    assert_eq!(response.status(), 200);
+    let json: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(json["outcome"], "already_bound_here");
+    assert_eq!(counts(&app).await, (1, 1));
+}
+
+#[tokio::test]
+async fn a_wrong_code_is_refused_and_nothing_is_written() {
+    let (app, journey) = phone_step_app().await;
+    let code = code_for(&app, &journey, PHONE).await;
+
+    let (status, json) =
+        error_of(post_bind(&app, bind_body_with_code(&journey, PHONE, &wrong(&code))).await).await;
+
+    assert_eq!(status, 400);
+    assert_eq!(json["error"], "phone_code");
+    assert!(
+        json["message"].as_str().unwrap().contains("驗證碼不正確"),
+        "{json}"
+    );
+    assert_eq!(counts(&app).await, (0, 0));
+    // The right code still works afterwards.
+    let response = post_bind(&app, bind_body_with_code(&journey, PHONE, &code)).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(counts(&app).await, (1, 1));
+}
+
+#[tokio::test]
+async fn an_expired_code_is_refused_and_nothing_is_written() {
+    let (app, journey) = phone_step_app().await;
+    let code = code_for(&app, &journey, PHONE).await;
+    otp_challenges::Entity::update_many()
+        .col_expr(
+            otp_challenges::Column::ExpiresAt,
+            Expr::value(chrono::Utc::now() - Duration::seconds(1)),
+        )
+        .exec(&app.db)
+        .await
+        .unwrap();
+
+    let (status, json) =
+        error_of(post_bind(&app, bind_body_with_code(&journey, PHONE, &code)).await).await;
+
+    assert_eq!(status, 410);
+    assert_eq!(json["error"], "phone_code");
+    assert!(
+        json["message"].as_str().unwrap().contains("驗證碼已過期"),
+        "{json}"
+    );
+    assert_eq!(counts(&app).await, (0, 0));
+}
+
+#[tokio::test]
+async fn a_code_sent_for_another_journey_binds_nothing_here() {
+    let (app, journey) = phone_step_app().await;
+    let store = app.seed_store("NT009", None).await;
+    let other = app.seed_journey(store, Duration::hours(72)).await;
+    let code = code_for(&app, &other, PHONE).await;
+
+    let (status, json) =
+        error_of(post_bind(&app, bind_body_with_code(&journey, PHONE, &code)).await).await;
+
+    assert_eq!((status, json["error"].as_str()), (400, Some("phone_code")));
+    assert_eq!(counts(&app).await, (0, 0));
+}
+
+#[tokio::test]
+async fn line_refusing_the_token_keeps_the_code_unused() {
+    let app = spawn_app().await;
+    let journey = store_and_journey(&app).await;
+    app.allow_sms(true).await;
+    app.set_liff_requires_phone(true).await;
+    line_refuses(&app, "Invalid IdToken signature.").await;
+    let code = code_for(&app, &journey, PHONE).await;
+
+    let response = post_bind(&app, bind_body_with_code(&journey, PHONE, &code)).await;
+
+    // The token is checked first: the code is neither tried nor used.
+    assert_eq!(response.status(), 401);
+    let challenge = otp_challenges::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((challenge.wrong_tries, challenge.consumed_at), (0, None));
+    assert_eq!(counts(&app).await, (0, 0));
+}
+
+#[tokio::test]
+async fn a_phone_of_another_member_is_recorded_as_a_conflict_and_not_merged() {
+    let (app, journey) = phone_step_app().await;
+    let other_store = app.seed_store("NT009", Some("南區")).await;
+    let earlier = app.seed_journey(other_store, Duration::hours(72)).await;
+    let phone_member = binding::bind(
+        &app.db,
+        &earlier.id,
+        Identity::Phone {
+            phone_e164: PHONE_E164.to_owned(),
+            line_user_id: None,
+        },
+    )
+    .await
+    .unwrap()
+    .member_id;
+    let code = code_for(&app, &journey, PHONE).await;
+
+    let response = post_bind(&app, bind_body_with_code(&journey, PHONE, &code)).await;
+
+    assert_eq!(response.status(), 200);
+    let line_member = members::Entity::find()
+        .filter(members::Column::LineUserId.eq("U-verified"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(line_member.id, phone_member);
+    assert_eq!(
+        line_member.phone_e164, None,
+        "the phone stays with its owner"
+    );
+    let owner = members::Entity::find_by_id(phone_member)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(owner.line_user_id, None, "nothing is merged");
+    let conflicts = member_conflicts::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(conflicts.len(), 1);
+    let conflict = &conflicts[0];
+    assert_eq!(
+        (conflict.line_member_id, conflict.phone_member_id),
+        (line_member.id, phone_member)
+    );
+    assert_eq!(conflict.line_user_id, "U-verified");
+    assert_eq!(conflict.phone_e164, PHONE_E164);
+    assert_eq!(conflict.journey_id.as_deref(), Some(journey.id.as_str()));
+    let attempt = binding_attempts::Entity::find()
+        .filter(binding_attempts::Column::MemberId.eq(line_member.id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(attempt.outcome, AttemptOutcome::Conflict);
+}
+
+#[tokio::test]
+async fn twenty_concurrent_binds_with_the_same_code_give_one_member_and_one_binding() {
+    let (app, journey) = phone_step_app().await;
+    let code = code_for(&app, &journey, PHONE).await;
+    let body = bind_body_with_code(&journey, PHONE, &code);
+
+    let responses =
+        futures_util::future::join_all((0..20).map(|_| post_bind(&app, body.clone()))).await;
+
+    let mut bound = 0;
+    for response in responses {
+        let (status, json) = error_of(response).await;
+        match status {
+            200 if json["outcome"] == "bound" => bound += 1,
+            200 => assert_eq!(json["outcome"], "already_bound_here"),
+            // The code is single use: a request that lost the race before the winner committed.
+            _ => assert_eq!((status, json["error"].as_str()), (409, Some("phone_code"))),
+        }
+    }
+    assert_eq!(bound, 1);
+    assert_eq!(counts(&app).await, (1, 1));
+    let member = members::Entity::find().one(&app.db).await.unwrap().unwrap();
+    assert_eq!(
+        (member.line_user_id.as_deref(), member.phone_e164.as_deref()),
+        (Some("U-verified"), Some(PHONE_E164))
+    );
+}
+
+#[tokio::test]
+async fn the_phone_code_endpoint_checks_the_phone_the_journey_and_the_sms_rules() {
+    let (app, journey) = phone_step_app().await;
+
+    let (status, json) = error_of(post_phone_code(&app, &journey.id, "02-2345-6789").await).await;
+    assert_eq!(
+        (status, json["error"].as_str()),
+        (400, Some("phone_invalid"))
+    );
+    assert!(
+        json["message"].as_str().unwrap().contains("0912-345-678"),
+        "{json}"
+    );
+
+    let (status, _) = error_of(post_phone_code(&app, "no-such-journey", PHONE).await).await;
+    assert_eq!(status, 404);
+    let store = app.seed_store("NT009", None).await;
+    let expired = app.seed_journey(store, Duration::seconds(-1)).await;
+    let (status, _) = error_of(post_phone_code(&app, &expired.id, PHONE).await).await;
+    assert_eq!(status, 410);
+
+    let no_consent = app
+        .client
+        .post(app.url("/api/liff/phone-code"))
+        .json(&serde_json::json!({"journey": journey.id, "phone": PHONE}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_consent.status(), 400);
+    assert_eq!(app.sms_count(), 0);
+
+    assert_eq!(
+        post_phone_code(&app, &journey.id, PHONE).await.status(),
+        200
+    );
+    // services::otp's cooldown applies here too.
+    let again = post_phone_code(&app, &journey.id, PHONE).await;
+    assert_eq!(again.status(), 429);
+    assert!(again.headers().contains_key("retry-after"));
+    assert_eq!(app.sms_count(), 1);
+}
+
+#[tokio::test]
+async fn the_phone_step_is_refused_while_sms_codes_are_off() {
+    let (app, journey) = phone_step_app().await;
+    app.allow_sms(false).await;
+    let (status, json) = error_of(post_phone_code(&app, &journey.id, PHONE).await).await;
+    assert_eq!(status, 503);
+    assert!(
+        json["message"].as_str().unwrap().contains("簡訊驗證暫停"),
+        "{json}"
+    );
+    assert_eq!(app.sms_count(), 0);
+}
+
 /// A stand-in for the LIFF SDK: a shopper already logged in to LINE, with fixed tokens.
 const FAKE_LIFF_SDK: &str = r#"
 window.liff = {
@@ -356,8 +805,8 @@ window.liff = {
 };
 "#;
 
-#[tokio::test]
-async fn the_liff_page_reaches_bound_in_a_browser_and_escapes_the_store_name() {
+/// An app whose LIFF page loads [`FAKE_LIFF_SDK`] (served by the fake LINE API).
+async fn app_with_fake_liff_sdk() -> TestApp {
     let app = crate::helpers::spawn_app_with(|vars| {
         let sdk = format!("{}/liff-sdk.js", vars["LINE_API_BASE_URL"]);
         vars.insert("LIFF_SDK_URL".into(), sdk);
@@ -372,6 +821,12 @@ async fn the_liff_page_reaches_bound_in_a_browser_and_escapes_the_store_name() {
         )
         .mount(&app.line_api)
         .await;
+    app
+}
+
+#[tokio::test]
+async fn the_liff_page_reaches_bound_in_a_browser_and_escapes_the_store_name() {
+    let app = app_with_fake_liff_sdk().await;
     line_verifies(&app, claims("U-browser", LOGIN_CHANNEL_ID, None)).await;
     friendship(&app, true).await;
     let hostile = "<script>alert('x')</script>信義店 & Co";
@@ -380,9 +835,9 @@ async fn the_liff_page_reaches_bound_in_a_browser_and_escapes_the_store_name() {
     let journey = app.seed_journey(store, Duration::hours(72)).await;
 
     let browser = crate::browser::Browser::start("liff_page_reaches_bound").await;
-    // LINE opens the endpoint with the journey inside liff.state.
+    // LINE opens the endpoint with the scan's `ref` inside liff.state.
     browser
-        .goto(&app.url(&format!("/liff?liff.state=%3Fjourney%3D{}", journey.id)))
+        .goto(&app.url(&format!("/liff?liff.state=%3Fref%3D{}", journey.id)))
         .await;
     let offered = browser.wait_visible("#binding-name").await;
     assert_eq!(offered, format!("北區｜{hostile}"));
@@ -396,4 +851,79 @@ async fn the_liff_page_reaches_bound_in_a_browser_and_escapes_the_store_name() {
 
     let member = members::Entity::find().one(&app.db).await.unwrap().unwrap();
     assert_eq!(member.line_user_id.as_deref(), Some("U-browser"));
+}
+
+#[tokio::test]
+async fn the_liff_page_finds_the_journey_in_ref_journey_and_liff_state() {
+    let app = app_with_fake_liff_sdk().await;
+    let store = app.seed_store("TP001", Some("北區")).await;
+    let journey = app.seed_journey(store, Duration::hours(72)).await;
+    let id = &journey.id;
+
+    let browser = crate::browser::Browser::start("liff_page_reads_ref").await;
+    for query in [
+        // The scan redirects to https://liff.line.me/{LIFF_ID}?ref={journey}; after the LIFF
+        // SDK's redirect the endpoint sees the query itself …
+        format!("ref={id}"),
+        // … before it, LINE hands it over inside liff.state (with or without a path).
+        format!("liff.state=%3Fref%3D{id}"),
+        format!("liff.state=%2Fbind%3Fref%3D{id}%23top"),
+        // The older `journey` parameter still works.
+        format!("journey={id}"),
+        format!("liff.state=%3Fjourney%3D{id}"),
+    ] {
+        browser.goto(&app.url(&format!("/liff?{query}"))).await;
+        let offered = browser.wait_visible("#binding-name").await;
+        assert_eq!(offered, "北區｜TP001 店", "/liff?{query}");
+    }
+    browser.goto(&app.url("/liff?ref=")).await;
+    let error = browser.wait_visible("#error-zh").await;
+    assert!(error.contains("QR code"), "{error}");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_liff_page_takes_the_phone_step_in_a_browser_when_hq_requires_it() {
+    let app = app_with_fake_liff_sdk().await;
+    line_verifies(&app, claims("U-browser", LOGIN_CHANNEL_ID, None)).await;
+    friendship(&app, true).await;
+    app.allow_sms(true).await;
+    app.set_liff_requires_phone(true).await;
+    let store = app.seed_store("TP001", Some("北區")).await;
+    let journey = app.seed_journey(store, Duration::hours(72)).await;
+
+    let browser = crate::browser::Browser::start("liff_page_phone_step").await;
+    browser
+        .goto(&app.url(&format!("/liff?ref={}", journey.id)))
+        .await;
+    browser.wait_visible("#binding-name").await;
+    browser.click("#consent").await;
+    browser.click("#bind-button").await;
+    // A landline is refused on the same step, saying what a valid number looks like.
+    browser.fill("#phone", "02-2345-6789").await;
+    browser.click("#send-code").await;
+    let error = browser.wait_visible("#phone-error").await;
+    assert!(error.contains("0912-345-678"), "{error}");
+    assert_eq!(app.sms_count(), 0);
+
+    browser.fill("#phone", PHONE).await;
+    browser.click("#send-code").await;
+    let masked = browser.wait_visible("#masked-phone").await;
+    assert_eq!(masked, "0912***678");
+    let code = app.last_sms_code(PHONE);
+    // A wrong code first: the page stays on the step and says so.
+    browser.fill("#code", &wrong(&code)).await;
+    browser.click("#verify-button").await;
+    let error = browser.wait_visible("#phone-error").await;
+    assert!(error.contains("驗證碼不正確"), "{error}");
+    browser.fill("#code", &code).await;
+    browser.click("#verify-button").await;
+    let bound = browser.wait_visible("#bound-name").await;
+    assert_eq!(bound, "北區｜TP001 店");
+    browser.close().await;
+
+    let member = members::Entity::find().one(&app.db).await.unwrap().unwrap();
+    assert_eq!(member.line_user_id.as_deref(), Some("U-browser"));
+    assert_eq!(member.phone_e164.as_deref(), Some(PHONE_E164));
+    assert_eq!(counts(&app).await, (1, 1));
 }

@@ -39,6 +39,7 @@ pub async fn line_member(
         Identity::Line {
             user_id: user_id.to_owned(),
             display_name: Some(name.to_owned()),
+            phone_e164: None,
         },
     )
     .await

@@ -3,25 +3,12 @@
 use chrono::Duration;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use store_assistant::db::entities::enums::FunnelStage;
-use store_assistant::db::entities::{bindings, checklist_items, funnel_events, journeys, members};
-use store_assistant::domain::phone::TaiwanMobile;
+use store_assistant::db::entities::{bindings, funnel_events, journeys, members};
 use store_assistant::services::route_b;
 
 use crate::helpers::{SeededJourney, TestApp, spawn_app};
 
 const PHONE: &str = "0912-345-678";
-
-async fn allow_sms(app: &TestApp, on: bool) {
-    checklist_items::ActiveModel {
-        key: Set("sms_template_enabled".to_owned()),
-        value: Set(Some(if on { "yes" } else { "no" }.to_owned())),
-        updated_at: Set(chrono::Utc::now()),
-        ..Default::default()
-    }
-    .insert(&app.db)
-    .await
-    .unwrap();
-}
 
 /// A route-B journey with a binding code, in a store of 北區.
 async fn journey_with_code(app: &TestApp, code: &str) -> SeededJourney {
@@ -46,24 +33,6 @@ async fn post_form(app: &TestApp, path: &str, form: &[(&str, &str)]) -> reqwest:
         .send()
         .await
         .unwrap()
-}
-
-/// The code in the newest SMS to the phone (the `log` provider's outbox).
-fn last_code(app: &TestApp, phone: &str) -> String {
-    let phone = TaiwanMobile::parse(phone).unwrap();
-    let message = app
-        .state
-        .sms
-        .outbox()
-        .expect("log provider")
-        .latest_to(&phone)
-        .expect("an SMS was sent");
-    message
-        .text
-        .chars()
-        .filter(|c| c.is_ascii_digit())
-        .take(6)
-        .collect()
 }
 
 #[tokio::test]
@@ -174,7 +143,7 @@ async fn altered_phone_links_are_refused() {
 #[tokio::test]
 async fn a_verified_phone_from_the_chat_link_binds_with_the_line_user_id() {
     let app = spawn_app().await;
-    allow_sms(&app, true).await;
+    app.allow_sms(true).await;
     let journey = journey_with_code(&app, "K7P3QX").await;
     let replies = route_b::handle_chat_message(&app.state, "U-chat", "K7P3QX")
         .await
@@ -194,7 +163,7 @@ async fn a_verified_phone_from_the_chat_link_binds_with_the_line_user_id() {
     .await;
     assert_eq!(sent.status(), 200);
     assert!(sent.text().await.unwrap().contains("0912***678"));
-    let code = last_code(&app, PHONE);
+    let code = app.last_sms_code(PHONE);
     let bound = post_form(
         &app,
         &format!("/j/{}/verify", journey.id),
@@ -229,7 +198,7 @@ async fn a_verified_phone_from_the_chat_link_binds_with_the_line_user_id() {
 #[tokio::test]
 async fn the_phone_step_works_straight_from_the_landing_page_without_line() {
     let app = spawn_app().await;
-    allow_sms(&app, true).await;
+    app.allow_sms(true).await;
     let journey = journey_with_code(&app, "K7P3QX").await;
     post_form(
         &app,
@@ -237,7 +206,7 @@ async fn the_phone_step_works_straight_from_the_landing_page_without_line() {
         &[("phone", "０９１２３４５６７８"), ("consent", "yes")],
     )
     .await;
-    let code = last_code(&app, PHONE);
+    let code = app.last_sms_code(PHONE);
     let bound = post_form(
         &app,
         &format!("/j/{}/verify", journey.id),
@@ -253,7 +222,7 @@ async fn the_phone_step_works_straight_from_the_landing_page_without_line() {
 #[tokio::test]
 async fn a_bad_phone_number_is_shown_again_with_an_example() {
     let app = spawn_app().await;
-    allow_sms(&app, true).await;
+    app.allow_sms(true).await;
     let journey = journey_with_code(&app, "K7P3QX").await;
     let response = post_form(
         &app,
@@ -277,7 +246,7 @@ async fn a_bad_phone_number_is_shown_again_with_an_example() {
 #[tokio::test]
 async fn the_phone_step_needs_consent() {
     let app = spawn_app().await;
-    allow_sms(&app, true).await;
+    app.allow_sms(true).await;
     let journey = journey_with_code(&app, "K7P3QX").await;
     let response = post_form(
         &app,
@@ -293,7 +262,7 @@ async fn the_phone_step_needs_consent() {
 #[tokio::test]
 async fn a_wrong_code_shows_the_code_page_again_and_binds_nothing() {
     let app = spawn_app().await;
-    allow_sms(&app, true).await;
+    app.allow_sms(true).await;
     let journey = journey_with_code(&app, "K7P3QX").await;
     post_form(
         &app,
@@ -301,7 +270,7 @@ async fn a_wrong_code_shows_the_code_page_again_and_binds_nothing() {
         &[("phone", PHONE), ("consent", "yes")],
     )
     .await;
-    let code = last_code(&app, PHONE);
+    let code = app.last_sms_code(PHONE);
     let wrong = if code == "000000" { "111111" } else { "000000" };
     let response = post_form(
         &app,
@@ -323,7 +292,7 @@ async fn a_wrong_code_shows_the_code_page_again_and_binds_nothing() {
 #[tokio::test]
 async fn sms_codes_are_refused_while_the_sms_template_setting_is_off() {
     let app = spawn_app().await;
-    allow_sms(&app, false).await;
+    app.allow_sms(false).await;
     let journey = journey_with_code(&app, "K7P3QX").await;
     let response = post_form(
         &app,
@@ -339,7 +308,7 @@ async fn sms_codes_are_refused_while_the_sms_template_setting_is_off() {
 #[tokio::test]
 async fn fifty_concurrent_verifications_of_the_same_phone_give_one_member_and_one_binding() {
     let app = spawn_app().await;
-    allow_sms(&app, true).await;
+    app.allow_sms(true).await;
     let journey = journey_with_code(&app, "K7P3QX").await;
     post_form(
         &app,
@@ -347,7 +316,7 @@ async fn fifty_concurrent_verifications_of_the_same_phone_give_one_member_and_on
         &[("phone", PHONE), ("consent", "yes")],
     )
     .await;
-    let code = last_code(&app, PHONE);
+    let code = app.last_sms_code(PHONE);
     let path = format!("/j/{}/verify", journey.id);
     let responses = futures_util::future::join_all((0..50).map(|_| {
         let form = [("phone", PHONE), ("code", code.as_str())];

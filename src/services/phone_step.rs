@@ -1,0 +1,91 @@
+//! The SMS phone step of a journey, one piece for both routes: route B's landing and phone pages,
+//! and route A's LIFF page when HQ requires a verified phone for LIFF members too
+//! (`shop_settings.liff_requires_phone`).
+//!
+//! A code is sent for a live journey (every limit of `services::otp` applies) and is good only for
+//! that journey: a code asked for in another tab or at another store binds nothing here. What the
+//! verified phone then becomes (the member's key in route B, a phone attached to the LINE member in
+//! route A) is the caller's business; the binding itself is `services::binding`.
+
+use chrono::Utc;
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
+
+use crate::db::entities::enums::FunnelStage;
+use crate::db::entities::{funnel_events, journeys};
+use crate::domain::phone::TaiwanMobile;
+use crate::services::liff::{JourneyLookupError, live_journey};
+use crate::services::otp::{self, CodeRequest, CodeSent, OtpError, VerifiedPhone};
+use crate::startup::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PhoneStepError {
+    #[error(transparent)]
+    Journey(#[from] JourneyLookupError),
+    #[error(transparent)]
+    Otp(#[from] OtpError),
+    #[error("the code was sent for another journey")]
+    CodeForAnotherJourney,
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+/// Sends a code to `phone` for the journey; `line_user_id` is the LINE user the journey already
+/// established (route B's signed chat link), carried to the verification.
+pub async fn send_code(
+    state: &AppState,
+    journey_id: &str,
+    phone: &TaiwanMobile,
+    line_user_id: Option<&str>,
+    client_ip: &str,
+) -> Result<CodeSent, PhoneStepError> {
+    let journey = live_journey(&state.db, journey_id).await?;
+    let sent = otp::send_code(
+        state,
+        &CodeRequest {
+            phone,
+            journey_id: Some(&journey.id),
+            line_user_id,
+            client_ip,
+            store_id: Some(journey.store_id),
+        },
+    )
+    .await?;
+    record_stage(&state.db, &journey, FunnelStage::CodeSent).await?;
+    Ok(sent)
+}
+
+/// Verifies the code typed for `phone`; it must have been sent for this journey.
+pub async fn verify_code(
+    state: &AppState,
+    journey: &journeys::Model,
+    phone: &TaiwanMobile,
+    code: &str,
+    client_ip: &str,
+) -> Result<VerifiedPhone, PhoneStepError> {
+    let verified = otp::verify_code(state, phone, code, client_ip).await?;
+    if verified.journey_id.as_deref() != Some(journey.id.as_str()) {
+        // A code sent for another journey (another tab, another store) binds nothing here.
+        return Err(PhoneStepError::CodeForAnotherJourney);
+    }
+    record_stage(&state.db, journey, FunnelStage::CodeVerified).await?;
+    Ok(verified)
+}
+
+/// A step of the journey for the reports' funnel.
+pub async fn record_stage(
+    db: &DatabaseConnection,
+    journey: &journeys::Model,
+    stage: FunnelStage,
+) -> Result<(), DbErr> {
+    funnel_events::Entity::insert(funnel_events::ActiveModel {
+        id: sea_orm::ActiveValue::NotSet,
+        store_id: sea_orm::Set(journey.store_id),
+        clerk_id: sea_orm::Set(journey.clerk_id),
+        stage: sea_orm::Set(stage),
+        journey_id: sea_orm::Set(Some(journey.id.clone())),
+        occurred_at: sea_orm::Set(Utc::now()),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
