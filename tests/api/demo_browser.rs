@@ -114,7 +114,7 @@ async fn demo_route_a_from_hq_sign_in_to_a_member_bound_in_the_liff_page() {
     let user_id = open_on_the_phone(
         &browser,
         &app,
-        &format!("/emulator/liff/{}?journey={}", demo::LIFF_ID, journey.id),
+        &format!("/emulator/liff/{}?ref={}", demo::LIFF_ID, journey.id),
     )
     .await;
     browser.enter_frame(0).await;
