@@ -1,5 +1,5 @@
-//! The command line: `serve` (default), `migrate`, `admin create`, `stores import|export`. Each command is a few lines that
-//! call the same services the web admin uses.
+//! The command line: `serve` (default), `migrate`, `admin create`, `stores import|export`,
+//! `qr export`. Each command is a few lines that call the same services the web admin uses.
 
 use std::io::{BufRead, IsTerminal};
 
@@ -11,6 +11,7 @@ use crate::db;
 use crate::db::entities::enums::StaffRole;
 use crate::services::accounts::{self, NewStaff};
 use crate::services::audit::Actor;
+use crate::services::qr;
 use crate::services::stores::{self, ImportError};
 use crate::startup::Application;
 
@@ -42,6 +43,35 @@ pub enum Command {
     /// Import or export the store list as CSV (store_code,store_name,group_name).
     #[command(subcommand)]
     Stores(StoresCommand),
+    /// The stores' QR codes as image files.
+    #[command(subcommand)]
+    Qr(QrCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QrCommand {
+    /// Write one QR code per active store into DIR, named by store code (A01.png), each encoding
+    /// {PUBLIC_BASE_URL}/q/{token}; with --clerks also one per active clerk (A01-amy.png).
+    /// Stores without a code yet get one.
+    Export {
+        /// The folder to write to (created if missing; files of the same name are replaced).
+        #[arg(long, value_name = "DIR")]
+        out: std::path::PathBuf,
+        #[arg(long, value_enum, default_value_t = QrFormatArg::Png)]
+        format: QrFormatArg,
+        /// PNG width and height in pixels, 128 to 2048.
+        #[arg(long, default_value_t = 1024)]
+        size: u32,
+        /// Also the clerk cards' codes.
+        #[arg(long)]
+        clerks: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum QrFormatArg {
+    Png,
+    Svg,
 }
 
 #[derive(Debug, Subcommand)]
@@ -137,8 +167,75 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             }
         }
         Command::Stores(command) => run_stores(command, settings).await?,
+        Command::Qr(command) => run_qr(command, settings).await?,
     }
     Ok(())
+}
+
+async fn run_qr(command: QrCommand, settings: Settings) -> anyhow::Result<()> {
+    let QrCommand::Export {
+        out,
+        format,
+        size,
+        clerks,
+    } = command;
+    let db = db::connect(&settings).await?;
+    db::migrate(&db).await?;
+    if settings
+        .public_base_url
+        .host_str()
+        .is_some_and(|host| host == "localhost" || host.starts_with("127.") || host == "[::1]")
+    {
+        eprintln!(
+            "warning: PUBLIC_BASE_URL is {}: these codes only work on this machine; set PUBLIC_BASE_URL to the address shoppers reach",
+            settings.public_base_url
+        );
+    }
+    let format = match format {
+        QrFormatArg::Png => qr::ImageFormat::Png,
+        QrFormatArg::Svg => qr::ImageFormat::Svg,
+    };
+    let options = qr::ExportOptions {
+        dir: out.clone(),
+        format,
+        size,
+        clerks,
+    };
+    let terminal = std::io::stderr().is_terminal();
+    let summary = qr::export(&db, &settings, &Actor::cli(), &options, |done, total| {
+        if terminal {
+            eprint!("\r{}", progress_bar(done, total));
+            if done == total {
+                eprintln!();
+            }
+        }
+    })
+    .await?;
+    println!(
+        "exported {} store code(s){} as {} to {} ({} KB)",
+        summary.stores,
+        if clerks {
+            format!(" and {} clerk card(s)", summary.clerk_cards)
+        } else {
+            String::new()
+        },
+        format.extension(),
+        out.display(),
+        summary.bytes.div_ceil(1024)
+    );
+    Ok(())
+}
+
+/// `[#########-----------]  45/100 stores`
+fn progress_bar(done: usize, total: usize) -> String {
+    const WIDTH: usize = 30;
+    let filled = (done * WIDTH).checked_div(total).unwrap_or(WIDTH);
+    format!(
+        "[{}{}] {done:>width$}/{total} stores",
+        "#".repeat(filled),
+        "-".repeat(WIDTH - filled),
+        width = total.to_string().len()
+    )
 }
 
 async fn run_stores(command: StoresCommand, settings: Settings) -> anyhow::Result<()> {
@@ -195,5 +292,27 @@ fn role_label(role: StaffRole) -> &'static str {
     match role {
         StaffRole::Hq => "HQ",
         StaffRole::Store => "store staff",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_progress_bar_fills_with_the_stores_done() {
+        assert_eq!(
+            progress_bar(0, 4),
+            "[------------------------------] 0/4 stores"
+        );
+        assert_eq!(
+            progress_bar(2, 4),
+            "[###############---------------] 2/4 stores"
+        );
+        assert_eq!(
+            progress_bar(4, 4),
+            "[##############################] 4/4 stores"
+        );
+        assert_eq!(progress_bar(0, 0).matches('#').count(), 30);
     }
 }

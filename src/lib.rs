@@ -12,6 +12,7 @@ pub mod error;
 pub mod http;
 pub mod line;
 pub mod metrics;
+pub mod qr;
 pub mod services;
 pub mod sms;
 pub mod startup;

@@ -12,9 +12,12 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
 
 use crate::config::{Settings, SmsSettings};
+use crate::domain::rate_limit::RateLimit;
 use crate::line::LineClient;
 use crate::metrics::Metrics;
+use crate::services::journeys::{CleanupConfig, JourneyCleanup};
 use crate::services::route_b::RouteBBindingCodes;
+use crate::services::scan::ScanLimiter;
 use crate::services::webhook::BindingCodeHandler;
 use crate::services::webhook_store::EventStore;
 use crate::services::webhook_worker::{WebhookWorker, WorkerConfig};
@@ -35,6 +38,8 @@ pub struct AppState {
     pub webhook_store: EventStore,
     /// Texts users send the OA are offered here (route B's binding codes).
     pub binding_codes: Arc<dyn BindingCodeHandler>,
+    /// Scans per client address (one for the whole process, not one per worker).
+    pub scan_limiter: ScanLimiter,
 }
 
 /// What tests (and later features) may swap when building the application.
@@ -42,6 +47,8 @@ pub struct AppState {
 pub struct BuildOptions {
     pub webhook_worker: WorkerConfig,
     pub binding_codes: Arc<dyn BindingCodeHandler>,
+    pub scan_limit: RateLimit,
+    pub journey_cleanup: CleanupConfig,
 }
 
 impl Default for BuildOptions {
@@ -49,6 +56,8 @@ impl Default for BuildOptions {
         Self {
             webhook_worker: WorkerConfig::default(),
             binding_codes: Arc::new(RouteBBindingCodes),
+            scan_limit: RateLimit::SCANS,
+            journey_cleanup: CleanupConfig::default(),
         }
     }
 }
@@ -57,6 +66,7 @@ pub struct Application {
     port: u16,
     server: Server,
     worker: WebhookWorker,
+    journey_cleanup: JourneyCleanup,
     pub state: AppState,
 }
 
@@ -126,15 +136,18 @@ impl Application {
             webhook_store,
             webhook_wake,
             binding_codes: options.binding_codes,
+            scan_limiter: ScanLimiter::new(options.scan_limit),
         };
         let emulator = demo_channel
             .map(|channel| emulator::Emulator::new(&state.settings, channel, &state.sms));
         let server = run(listener, state.clone(), emulator)?;
         let worker = WebhookWorker::spawn(state.clone(), options.webhook_worker);
+        let journey_cleanup = JourneyCleanup::spawn(state.db.clone(), options.journey_cleanup);
         Ok(Self {
             port,
             server,
             worker,
+            journey_cleanup,
             state,
         })
     }
@@ -144,10 +157,11 @@ impl Application {
     }
 
     /// Serves until SIGINT/SIGTERM; in-flight requests get up to 10 s to finish, then the webhook
-    /// worker finishes the events it is handling.
+    /// worker finishes the events it is handling and the journey clean-up stops.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
         self.worker.stop().await;
+        self.journey_cleanup.stop().await;
         served
     }
 }

@@ -4,6 +4,26 @@
 //! the hop through LINE as text: `綁定碼 K7P3QX`. The shopper may edit the message, so the code is
 //! found anywhere in it, in either case.
 
+use rand::Rng;
+use rand::rngs::OsRng;
+
+/// Letters and digits a person cannot mix up when reading the code aloud or typing it
+/// (no 0/O, 1/I/L).
+const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+
+/// Length of a new code: 31^8 ≈ 8.5e11 codes, so guessing one of the live journeys' codes is
+/// hopeless, and still short enough to type.
+pub const LENGTH: usize = 8;
+
+/// A fresh random code for a route-B journey (unique among journeys by a database index; the
+/// caller draws again on the rare clash).
+pub fn generate() -> String {
+    let mut rng = OsRng;
+    (0..LENGTH)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
 /// The message the landing page prefills in the OA chat.
 pub fn prefilled_message(code: &str) -> String {
     format!("綁定碼 {code}")
@@ -27,6 +47,15 @@ mod tests {
     fn the_prefilled_message_yields_its_code() {
         assert_eq!(candidates(&prefilled_message("K7P3QX")), vec!["K7P3QX"]);
         assert_eq!(candidates(&prefilled_message("KPQXYZ")), vec!["KPQXYZ"]);
+    }
+
+    #[test]
+    fn generated_codes_are_found_in_their_message_and_vary() {
+        let code = generate();
+        assert_eq!(code.len(), LENGTH);
+        assert!(code.bytes().all(|b| ALPHABET.contains(&b)));
+        assert_eq!(candidates(&prefilled_message(&code)), vec![code.clone()]);
+        assert_ne!(generate(), code);
     }
 
     #[test]

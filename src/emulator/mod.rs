@@ -6,7 +6,8 @@
 //!   reply, push, profile, bot info and webhook test (Messaging API) — with LINE's JSON shapes.
 //!   `LINE_API_BASE_URL` points here in demo mode.
 //! - `/emulator/liff-sdk.js` and `/emulator/liff/...` ([`phone`]): a stand-in LIFF SDK, the LIFF
-//!   URL launcher (`https://liff.line.me/{liffId}`) and the LINE Login consent screen.
+//!   URL launcher (`https://liff.line.me/{liffId}`, which `LIFF_URL_BASE` names in demo mode, so a
+//!   route-A scan lands there) and the LINE Login consent screen.
 //! - `/emulator/line/R/...`, `/emulator/chat`: the LINE app — the OA's profile with its add-friend
 //!   button, the OA chat (prefilled message links land here). Adding the friend and sending a
 //!   message POST **signed** webhooks to `/line/webhook`, as LINE does.
@@ -51,6 +52,7 @@ pub fn configure_settings(settings: &mut Settings, channel: &DemoChannel) {
         api_base_url: at("/api"),
         liff_sdk_url: at("/liff-sdk.js"),
         app_base_url: at("/line"),
+        liff_url_base: at("/liff"),
     };
     settings.line = line;
     if settings.secret_key_generated {

@@ -8,6 +8,7 @@ mod health;
 mod liff;
 mod metrics;
 mod route_b;
+mod scan;
 pub mod staff;
 mod webhook;
 
@@ -24,6 +25,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/healthz", web::get().to(health::healthz))
         .route("/metrics", web::get().to(metrics::metrics))
         .route("/line/webhook", web::post().to(webhook::receive))
+        .configure(scan::routes)
         .configure(liff::routes)
         .configure(route_b::routes)
         .configure(admin::routes)

@@ -25,6 +25,8 @@ enum Access {
     /// HQ only, and only in demo mode: this (non-demo) app answers 404 even to HQ; the demo's own
     /// tests (`demo.rs`) check HQ's 200 there.
     HqDemoOnly,
+    /// Another clerk's card in their own store: store staff print only their own (404).
+    OtherClerk,
 }
 
 struct Route {
@@ -58,6 +60,8 @@ struct World {
     group_b: i32,
     empty_group: i32,
     clerk_b: i32,
+    /// A colleague of the signed-in store A staff member.
+    clerk_a: i32,
     member_a: i32,
     member_b: i32,
     /// Two conflicts between members of store A (one to merge, one to keep apart).
@@ -70,6 +74,7 @@ async fn world(app: &TestApp) -> World {
     let store_b = app.create_store("B01", "高雄巨蛋店", Some("南區")).await;
     app.create_store("C01", "台中店", None).await;
     let (clerk_b, _) = app.create_account(StaffRole::Store, Some(store_b)).await;
+    let (clerk_a, _) = app.create_account(StaffRole::Store, Some(store_a)).await;
     let empty = store_assistant::services::stores::create_group(
         &app.db,
         &store_assistant::services::audit::Actor::cli(),
@@ -110,6 +115,7 @@ async fn world(app: &TestApp) -> World {
         group_b: app.group_id("南區").await.unwrap(),
         empty_group: empty.id,
         clerk_b,
+        clerk_a,
         member_a,
         member_b,
         conflicts: [conflicts[0], conflicts[1]],
@@ -123,7 +129,7 @@ fn routes(w: &World) -> Vec<Route> {
     use Access::*;
     let (a, b, gb, ge, cb) = (w.store_a, w.store_b, w.group_b, w.empty_group, w.clerk_b);
     let (ma, mb, [c1, c2]) = (w.member_a, w.member_b, w.conflicts);
-    let tb = w.token_b;
+    let (tb, ca) = (w.token_b, w.clerk_a);
     vec![
         get("/admin", Anyone),
         get("/admin/stores", Anyone),
@@ -158,6 +164,11 @@ fn routes(w: &World) -> Vec<Route> {
         ),
         get("/admin/setup", HqOnly),
         get("/admin/api-tokens", HqOnly),
+        get(format!("/admin/stores/{a}/poster"), OwnStore),
+        get(format!("/admin/stores/{b}/poster"), OtherStore),
+        get(format!("/admin/stores/{a}/clerks/{ca}/card"), OtherClerk),
+        get(format!("/admin/stores/{b}/clerks/{cb}/card"), OtherStore),
+        get("/admin/posters", HqOnly),
         post(
             "/admin/stores",
             &[("code", "N01"), ("name", "新店"), ("group_id", "")],
@@ -214,6 +225,24 @@ fn routes(w: &World) -> Vec<Route> {
         ),
         post(format!("/admin/accounts/{cb}/deactivate"), &[], OtherStore),
         post(format!("/admin/accounts/{cb}/reactivate"), &[], OtherStore),
+        post(format!("/admin/stores/{a}/qr/rotate"), &[], HqOnly),
+        post(format!("/admin/stores/{b}/qr/rotate"), &[], HqOnly),
+        post(format!("/admin/stores/{b}/qr/revoke"), &[], HqOnly),
+        post(
+            format!("/admin/stores/{b}/clerks/{cb}/qr/rotate"),
+            &[],
+            HqOnly,
+        ),
+        post(
+            format!("/admin/stores/{b}/clerks/{cb}/qr/revoke"),
+            &[],
+            HqOnly,
+        ),
+        post(
+            format!("/admin/stores/{a}/clerks/{ca}/qr/revoke"),
+            &[],
+            HqOnly,
+        ),
         post(
             "/admin/setup/items/quick_login",
             &[("value", "yes")],
@@ -352,7 +381,9 @@ async fn store_staff_reach_only_their_own_store_and_no_hq_route() {
             Access::HqOnly | Access::HqDemoOnly => {
                 assert!(status == 403 || status == 404, "{what}")
             }
-            Access::OtherStore => assert!(status == 403 || status == 404, "{what}"),
+            Access::OtherStore | Access::OtherClerk => {
+                assert!(status == 403 || status == 404, "{what}")
+            }
         }
         if route.access != Access::Anyone && route.access != Access::OwnStore {
             assert!(!body.contains("高雄巨蛋店"), "{what}: leaks store B's name");

@@ -242,22 +242,17 @@ impl TestApp {
         store.update(&self.db).await.unwrap();
     }
 
-    /// A journey of the store (with its own QR token), valid for `valid_for` from now.
+    /// A journey of the store (through the store's QR token), valid for `valid_for` from now.
     pub async fn seed_journey(&self, store_id: i32, valid_for: chrono::Duration) -> SeededJourney {
         use sea_orm::{ActiveModelTrait, Set};
         use store_assistant::db::entities::enums::Route;
-        use store_assistant::db::entities::{journeys, qr_tokens};
+        use store_assistant::db::entities::journeys;
         use store_assistant::domain::tokens::random_token;
+        use store_assistant::services::qr::{TokenOwner, ensure_token};
         let now = chrono::Utc::now();
-        let token = qr_tokens::ActiveModel {
-            token: Set(random_token(16)),
-            store_id: Set(store_id),
-            created_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&self.db)
-        .await
-        .unwrap();
+        let token = ensure_token(&self.db, TokenOwner::Store(store_id), None)
+            .await
+            .unwrap();
         let journey = SeededJourney {
             id: random_token(16),
             nonce: random_token(16),

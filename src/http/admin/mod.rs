@@ -11,6 +11,7 @@ mod conflicts;
 mod dashboard;
 mod groups;
 mod members;
+mod posters;
 mod reports;
 mod setup;
 mod stores;
@@ -52,6 +53,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 "/stores/{id}/reactivate",
                 web::post().to(stores::reactivate),
             )
+            .configure(poster_routes)
             .route("/groups", web::get().to(groups::list))
             .route("/groups", web::post().to(groups::create))
             .route("/groups/{id}", web::get().to(groups::show))
@@ -88,6 +90,32 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             )
             .configure(member_routes),
     );
+}
+
+/// QR posters and clerk cards, and HQ's rotation and revocation of their codes.
+fn poster_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/posters", web::get().to(posters::all_posters))
+        .route("/stores/{id}/poster", web::get().to(posters::store_poster))
+        .route(
+            "/stores/{id}/clerks/{staff_id}/card",
+            web::get().to(posters::clerk_card),
+        )
+        .route(
+            "/stores/{id}/qr/rotate",
+            web::post().to(posters::rotate_store),
+        )
+        .route(
+            "/stores/{id}/qr/revoke",
+            web::post().to(posters::revoke_store),
+        )
+        .route(
+            "/stores/{id}/clerks/{staff_id}/qr/rotate",
+            web::post().to(posters::rotate_clerk),
+        )
+        .route(
+            "/stores/{id}/clerks/{staff_id}/qr/revoke",
+            web::post().to(posters::revoke_clerk),
+        );
 }
 
 /// Members, binding changes, conflicts and reports.

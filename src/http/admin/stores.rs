@@ -2,7 +2,7 @@
 //! (de)activate), plus the CSV import and export.
 
 use actix_web::http::header;
-use actix_web::web::{Bytes, Data, Path};
+use actix_web::web::{Bytes, Data, Path, Query};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
@@ -81,6 +81,41 @@ pub struct StorePage {
     /// Group choices (HQ only), with the store's current one marked.
     groups: Vec<(GroupView, bool)>,
     moved: Option<GroupMove>,
+    /// The signed-in staff member (store staff get a link to their own clerk card).
+    viewer_id: i32,
+    /// What a QR code change just did (`?notice=qr_rotated`, ...).
+    notice: Option<QrNotice>,
+}
+
+/// The result of a QR code change, shown on the store page it redirects to.
+pub struct QrNotice {
+    zh: &'static str,
+    en: &'static str,
+}
+
+impl QrNotice {
+    fn parse(text: &str) -> Option<Self> {
+        let (zh, en) = match text {
+            "qr_rotated" => (
+                "已更換門市 QR Code：舊海報已停用，請列印新海報。",
+                "The store's QR code was replaced: old posters no longer work; print the new one.",
+            ),
+            "qr_revoked" => (
+                "已停用門市 QR Code：舊海報掃描後會請顧客洽門市人員。下次列印海報時會產生新的 QR Code。",
+                "The store's QR code was revoked; the next poster printed gets a new code.",
+            ),
+            "clerk_qr_rotated" => (
+                "已更換人員名片的 QR Code：舊名片已停用。",
+                "The clerk card's QR code was replaced; the old card no longer works.",
+            ),
+            "clerk_qr_revoked" => (
+                "已停用人員名片的 QR Code。",
+                "The clerk card's QR code was revoked.",
+            ),
+            _ => return None,
+        };
+        Some(Self { zh, en })
+    }
 }
 
 async fn store_page(
@@ -88,6 +123,7 @@ async fn store_page(
     staff: &CurrentStaff,
     store_id: i32,
     moved: Option<GroupMove>,
+    notice: Option<QrNotice>,
 ) -> Result<HttpResponse, AppError> {
     let actor = staff.actor();
     let detail = stores::get_store(&state.db, &actor, store_id).await?;
@@ -110,15 +146,25 @@ async fn store_page(
         clerks: detail.clerks,
         groups,
         moved,
+        viewer_id: staff.id,
+        notice,
     })
+}
+
+#[derive(Deserialize)]
+pub struct ShowQuery {
+    #[serde(default)]
+    notice: String,
 }
 
 pub async fn show(
     state: Data<AppState>,
     staff: CurrentStaff,
     id: Path<i32>,
+    query: Query<ShowQuery>,
 ) -> Result<HttpResponse, AppError> {
-    store_page(&state, &staff, id.into_inner(), None).await
+    let notice = QrNotice::parse(&query.notice);
+    store_page(&state, &staff, id.into_inner(), None, notice).await
 }
 
 #[derive(Deserialize)]
@@ -154,7 +200,7 @@ pub async fn set_group(
     let moved =
         stores::set_store_group(&state.db, &staff.actor(), id, optional_id(&form.group_id)?)
             .await?;
-    store_page(&state, &staff, id, Some(moved)).await
+    store_page(&state, &staff, id, Some(moved), None).await
 }
 
 #[derive(Deserialize)]

@@ -1,0 +1,135 @@
+//! Printable QR posters and clerk cards (`templates/posters/`), and HQ's rotation and revocation
+//! of the codes. Store staff print their own store's poster and their own card; HQ any of them,
+//! or every active store's poster at once (`/admin/posters`).
+
+use actix_web::HttpResponse;
+use actix_web::web::{Data, Path};
+use askama::Template;
+
+use super::stores::Empty;
+use super::{demo, render, see_other};
+use crate::error::AppError;
+use crate::http::staff::{CsrfForm, CurrentStaff};
+use crate::services::posters::{self, Posters};
+use crate::services::qr::{self, TokenOwner};
+use crate::startup::AppState;
+
+/// One document of A4 posters, or of clerk cards, each on its own printed page.
+#[derive(Template)]
+#[template(path = "posters/sheets.html")]
+pub struct SheetsPage {
+    demo: bool,
+    posters: Posters,
+    /// Clerk cards (A6) instead of A4 posters.
+    card: bool,
+    /// Where the screen-only "back" link goes.
+    back: String,
+}
+
+pub async fn store_poster(
+    state: Data<AppState>,
+    staff: CurrentStaff,
+    id: Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let posters = posters::store_poster(&state.db, &state.settings, &staff.actor(), id).await?;
+    render(&SheetsPage {
+        demo: demo(&state),
+        posters,
+        card: false,
+        back: format!("/admin/stores/{id}"),
+    })
+}
+
+pub async fn clerk_card(
+    state: Data<AppState>,
+    staff: CurrentStaff,
+    path: Path<(i32, i32)>,
+) -> Result<HttpResponse, AppError> {
+    let (store_id, clerk_id) = path.into_inner();
+    let posters = posters::clerk_card(
+        &state.db,
+        &state.settings,
+        &staff.actor(),
+        store_id,
+        clerk_id,
+    )
+    .await?;
+    render(&SheetsPage {
+        demo: demo(&state),
+        posters,
+        card: true,
+        back: format!("/admin/stores/{store_id}"),
+    })
+}
+
+pub async fn all_posters(
+    state: Data<AppState>,
+    staff: CurrentStaff,
+) -> Result<HttpResponse, AppError> {
+    let posters = posters::all_posters(&state.db, &state.settings, &staff.actor()).await?;
+    render(&SheetsPage {
+        demo: demo(&state),
+        posters,
+        card: false,
+        back: "/admin/stores".to_owned(),
+    })
+}
+
+fn done(store_id: i32, notice: &str) -> HttpResponse {
+    see_other(format!("/admin/stores/{store_id}?notice={notice}"))
+}
+
+pub async fn rotate_store(
+    state: Data<AppState>,
+    staff: CurrentStaff,
+    id: Path<i32>,
+    _form: CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    qr::rotate(&state.db, &staff.actor(), TokenOwner::Store(id)).await?;
+    Ok(done(id, "qr_rotated"))
+}
+
+pub async fn revoke_store(
+    state: Data<AppState>,
+    staff: CurrentStaff,
+    id: Path<i32>,
+    _form: CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    qr::revoke(&state.db, &staff.actor(), TokenOwner::Store(id)).await?;
+    Ok(done(id, "qr_revoked"))
+}
+
+pub async fn rotate_clerk(
+    state: Data<AppState>,
+    staff: CurrentStaff,
+    path: Path<(i32, i32)>,
+    _form: CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    let (store_id, clerk_id) = path.into_inner();
+    qr::rotate(
+        &state.db,
+        &staff.actor(),
+        TokenOwner::Clerk { store_id, clerk_id },
+    )
+    .await?;
+    Ok(done(store_id, "clerk_qr_rotated"))
+}
+
+pub async fn revoke_clerk(
+    state: Data<AppState>,
+    staff: CurrentStaff,
+    path: Path<(i32, i32)>,
+    _form: CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    let (store_id, clerk_id) = path.into_inner();
+    qr::revoke(
+        &state.db,
+        &staff.actor(),
+        TokenOwner::Clerk { store_id, clerk_id },
+    )
+    .await?;
+    Ok(done(store_id, "clerk_qr_revoked"))
+}
