@@ -1,5 +1,6 @@
-//! The demo end to end in headless Chromium: HQ signs in, answers the checklist for a route and
-//! activates; a shopper on the emulator's phone binds by route A (LIFF) or route B (OA chat, SMS
+//! The demo end to end in headless Chromium: HQ signs in, answers the checklist for a route,
+//! activates, opens a store's poster and presses its "scan" button; a shopper on the emulator's
+//! phone binds by route A (LIFF) or route B (OA chat, SMS
 //! code); HQ and the store's staff see the new member, another store's staff do not. A failed step
 //! saves a screenshot under `test-artifacts/`.
 //!
@@ -8,12 +9,10 @@
 use std::path::PathBuf;
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use store_assistant::db::entities::enums::Route;
 use store_assistant::db::entities::{members, stores};
 use store_assistant::services::demo;
 
 use crate::browser::Browser;
-use crate::demo::demo_journey;
 use crate::helpers::{TestApp, spawn_demo_app};
 
 /// Where the README's screenshots go, when asked for.
@@ -52,12 +51,26 @@ async fn hq_opens_the_shop(browser: &Browser, app: &TestApp, route_button: &str,
     screenshot_for_docs(browser, "checklist.png").await;
 }
 
-/// Opens `target` on the emulator's phone (what the poster's scan does) and returns the
-/// emulated LINE user's id.
-async fn open_on_the_phone(browser: &Browser, app: &TestApp, target: &str) -> String {
-    let encoded: String = url::form_urlencoded::byte_serialize(target.as_bytes()).collect();
+/// HQ opens store D001's poster and presses its demo "scan" button: the emulator's phone opens
+/// the poster's QR link. Returns the emulated LINE user's id.
+async fn scan_the_poster(browser: &Browser, app: &TestApp, docs_name: Option<&str>) -> String {
+    let store = stores::Entity::find()
+        .filter(stores::Column::Code.eq("D001"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
     browser
-        .goto(&app.url(&format!("/emulator/phone?open={encoded}")))
+        .goto(&app.url(&format!("/admin/stores/{}/poster", store.id)))
+        .await;
+    browser
+        .wait_text("section[data-store-code='D001'] .store-name", "台北信義店")
+        .await;
+    if let Some(name) = docs_name {
+        screenshot_for_docs(browser, name).await;
+    }
+    browser
+        .click("section[data-store-code='D001'] .scan-button")
         .await;
     browser.wait_visible("#user-id").await
 }
@@ -109,14 +122,8 @@ async fn demo_route_a_from_hq_sign_in_to_a_member_bound_in_the_liff_page() {
     let browser = Browser::start_sized("demo_route_a", 1100, 1000).await;
     hq_opens_the_shop(&browser, &app, "#demo-route-a", "路線 A").await;
 
-    let journey = demo_journey(&app, "D001", Route::Liff).await;
     // Route A's scan redirects to the LIFF URL, which the emulator's launcher opens.
-    let user_id = open_on_the_phone(
-        &browser,
-        &app,
-        &format!("/emulator/liff/{}?ref={}", demo::LIFF_ID, journey.id),
-    )
-    .await;
+    let user_id = scan_the_poster(&browser, &app, Some("poster.png")).await;
     browser.enter_frame(0).await;
     // LINE Login's consent screen, with the OA's add-friend option ticked.
     browser.click("#allow").await;
@@ -141,8 +148,8 @@ async fn demo_route_b_through_the_emulated_chat_and_the_sms_inbox() {
     let browser = Browser::start_sized("demo_route_b", 1100, 1000).await;
     hq_opens_the_shop(&browser, &app, "#demo-route-b", "路線 B").await;
 
-    let journey = demo_journey(&app, "D001", Route::Phone).await;
-    let user_id = open_on_the_phone(&browser, &app, &format!("/j/{}", journey.id)).await;
+    // Route B's scan redirects to the landing page.
+    let user_id = scan_the_poster(&browser, &app, None).await;
     browser.enter_frame(0).await;
     assert_eq!(
         browser.wait_visible("#binding-name").await,
