@@ -382,3 +382,64 @@ async fn the_prefilled_code_sent_through_a_signed_webhook_gets_the_phone_button_
     assert_eq!(row.line_user_id.as_deref(), Some("U-webhook"));
     assert_eq!(app.client.get(uri).send().await.unwrap().status(), 200);
 }
+
+#[tokio::test]
+async fn a_shopper_walks_route_b_in_a_browser_from_the_scan_to_bound() {
+    use store_assistant::db::entities::enums::Route;
+    use store_assistant::services::audit::Actor;
+    use store_assistant::services::qr::{self, TokenOwner};
+    use store_assistant::services::setup;
+
+    let app = spawn_app().await;
+    let hostile = "<b>信義店</b> & Co";
+    let store = app.create_store("TP01", hostile, Some("北區")).await;
+    app.complete_checklist(false).await;
+    app.allow_sms(true).await;
+    setup::activate(&app.db, &Actor::cli()).await.unwrap();
+    let token = qr::ensure_token(&app.db, TokenOwner::Store(store), None)
+        .await
+        .unwrap()
+        .token;
+
+    let browser = crate::browser::Browser::start("route_b_from_scan_to_bound").await;
+    // The printed QR encodes /q/{token}; without a Certified Provider it leads to the landing page.
+    browser.goto(&app.url(&format!("/q/{token}"))).await;
+    let offered = browser.wait_visible("#binding-name").await;
+    assert_eq!(offered, format!("北區｜{hostile}"));
+    let current = browser.client.current_url().await.unwrap();
+    assert!(current.path().starts_with("/j/"), "{current}");
+    browser.wait_visible("#binding-code").await;
+
+    browser.fill("#phone", "０９１２ ３４５ ６７８").await;
+    browser.click("#phone-form input[name=consent]").await;
+    browser.click("#send-code").await;
+    assert_eq!(browser.wait_visible("#masked-phone").await, "0912***678");
+    let code = app.last_sms_code(PHONE);
+    browser.fill("#code", &code).await;
+    browser.click("#verify-code").await;
+    let bound = browser.wait_visible("#bound-name").await;
+    assert_eq!(bound, format!("北區｜{hostile}"));
+    assert!(
+        browser
+            .inner_html("#bound-name")
+            .await
+            .contains("&lt;b&gt;")
+    );
+    browser.close().await;
+
+    let member = members::Entity::find().one(&app.db).await.unwrap().unwrap();
+    assert_eq!(member.phone_e164.as_deref(), Some("+886912345678"));
+    let binding = bindings::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((binding.member_id, binding.store_id), (member.id, store));
+    let journey = journeys::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(journey.route, Route::Phone);
+    assert_eq!(journey.member_id, Some(member.id));
+}
