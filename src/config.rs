@@ -84,6 +84,9 @@ pub struct LineSettings {
     pub liff_id: Option<String>,
     pub api_base_url: Url,
     pub liff_sdk_url: Url,
+    /// Where links into the LINE app point (add friend, prefilled OA chat): `https://line.me`, or
+    /// the emulator's stand-in in demo mode (`LINE_APP_BASE_URL`).
+    pub app_base_url: Url,
     /// Where route A sends a scan: `{liff_url_base}/{LIFF_ID}?ref={journey}` (`LIFF_URL_BASE`;
     /// LINE's own address by default, the demo's LINE emulator otherwise).
     pub liff_url_base: Url,
@@ -151,6 +154,7 @@ pub const KNOWN_SETTINGS: &[&str] = &[
     "LIFF_ID",
     "LINE_API_BASE_URL",
     "LIFF_SDK_URL",
+    "LINE_APP_BASE_URL",
     "LIFF_URL_BASE",
     "SMS_PROVIDER",
     "MITAKE_USERNAME",
@@ -173,6 +177,7 @@ pub const DEFAULT_LISTEN_ADDR: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/store-assistant.db";
 pub const DEFAULT_LINE_API_BASE_URL: &str = "https://api.line.me";
 pub const DEFAULT_LIFF_SDK_URL: &str = "https://static.line-scdn.net/liff/edge/2/sdk.js";
+pub const DEFAULT_LINE_APP_BASE_URL: &str = "https://line.me";
 pub const DEFAULT_LIFF_URL_BASE: &str = "https://liff.line.me";
 
 impl Settings {
@@ -246,6 +251,10 @@ impl Settings {
             liff_sdk_url: parse_http_url(
                 "LIFF_SDK_URL",
                 &get("LIFF_SDK_URL").unwrap_or_else(|| DEFAULT_LIFF_SDK_URL.to_owned()),
+            )?,
+            app_base_url: parse_http_url(
+                "LINE_APP_BASE_URL",
+                &get("LINE_APP_BASE_URL").unwrap_or_else(|| DEFAULT_LINE_APP_BASE_URL.to_owned()),
             )?,
             liff_url_base: parse_http_url(
                 "LIFF_URL_BASE",

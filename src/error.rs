@@ -440,7 +440,12 @@ impl ResponseError for AppError {
 
 /// Paths whose clients are programs: they keep the JSON error body.
 fn wants_json(path: &str) -> bool {
-    path.starts_with("/api/") || path == "/api" || path.starts_with("/line/") || path == "/healthz"
+    path.starts_with("/api/")
+        || path == "/api"
+        || path.starts_with("/line/")
+        || path == "/healthz"
+        // The LINE emulator's stand-in for LINE's API answers JSON like LINE (demo mode only).
+        || path.starts_with("/emulator/api/")
 }
 
 #[derive(Template)]

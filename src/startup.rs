@@ -22,7 +22,7 @@ use crate::services::webhook::BindingCodeHandler;
 use crate::services::webhook_store::EventStore;
 use crate::services::webhook_worker::{WebhookWorker, WorkerConfig};
 use crate::sms::SmsProvider;
-use crate::{db, error, http, services, telemetry};
+use crate::{db, emulator, error, http, services, telemetry};
 
 /// Everything a request handler may use. Cheap to clone; built once, outside the worker closures.
 #[derive(Clone)]
@@ -81,6 +81,19 @@ impl Application {
         let db = db::connect(&settings).await?;
         db::migrate(&db).await?;
         let checkpointer = db::WalCheckpointer::spawn(&settings).await?;
+        // Demo mode: the made-up LINE channel and the demo shop, before the first-start HQ login
+        // (the demo's own HQ login makes that one unnecessary).
+        let demo_channel = if settings.demo {
+            let channel = services::demo::channel(&db)
+                .await
+                .context("reading the demo LINE channel")?;
+            services::demo::seed(&db, &channel)
+                .await
+                .map_err(|err| anyhow::anyhow!("seeding the demo shop: {err:?}"))?;
+            Some(channel)
+        } else {
+            None
+        };
         if let Some(initial) = services::accounts::ensure_initial_hq(&db)
             .await
             .context("creating the first HQ account")?
@@ -91,17 +104,12 @@ impl Application {
                 "first start: created an HQ login; sign in at /admin and change this one-time password"
             );
         }
-        if settings.demo {
-            tracing::warn!(
-                "DEMO MODE: no LINE credentials are set; a built-in LINE emulator stands in for LINE"
-            );
-        }
         if !settings.demo && matches!(settings.sms, SmsSettings::Log) {
             tracing::warn!(
                 "SMS_PROVIDER=log outside demo mode: verification codes are NOT sent to shoppers, only written to the log; set SMS_PROVIDER to mitake, every8d or twilio with its credentials"
             );
         }
-        if settings.secret_key_generated {
+        if settings.secret_key_generated && !settings.demo {
             tracing::warn!(
                 "SECRET_KEY is not set: a random key is used for this run, so signed links stop working after a restart; set SECRET_KEY"
             );
@@ -114,6 +122,10 @@ impl Application {
         if settings.public_base_url.port() == Some(0) {
             // LISTEN_ADDR asked for any free port (tests do): links must name the real one.
             let _ = settings.public_base_url.set_port(Some(port));
+        }
+        if let Some(channel) = &demo_channel {
+            emulator::configure_settings(&mut settings, channel);
+            announce_demo(&settings, channel);
         }
         let webhook_wake = Arc::new(Notify::new());
         let webhook_store = EventStore::spawn(db.clone(), webhook_wake.clone());
@@ -128,7 +140,9 @@ impl Application {
             binding_codes: options.binding_codes,
             scan_limiter: ScanLimiter::new(options.scan_limit),
         };
-        let server = run(listener, state.clone())?;
+        let emulator = demo_channel
+            .map(|channel| emulator::Emulator::new(&state.settings, channel, &state.sms));
+        let server = run(listener, state.clone(), emulator)?;
         let mut worker_config = options.webhook_worker;
         if !state.settings.webhook_worker {
             tracing::info!(
@@ -165,12 +179,49 @@ impl Application {
     }
 }
 
-fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
+/// Says loudly that this is a demo, and how to walk it (the logins are the demo's own, made up on
+/// its first start; the channel secret and access token are never printed).
+fn announce_demo(settings: &Settings, channel: &services::demo::DemoChannel) {
+    tracing::warn!(
+        "DEMO MODE: no LINE credentials are set; the built-in LINE emulator at {} stands in for LINE (its channel is made up and kept in the database)",
+        settings.public_url(emulator::PREFIX)
+    );
+    tracing::warn!(
+        url = %settings.public_url("/admin"),
+        username = services::demo::HQ_USERNAME,
+        password = %channel.hq_password.expose(),
+        "DEMO MODE: HQ login"
+    );
+    tracing::warn!(
+        url = %settings.public_url("/admin"),
+        username = services::demo::CLERK_USERNAME,
+        password = %channel.clerk_password.expose(),
+        store = services::demo::STORES[0].1,
+        "DEMO MODE: store clerk login"
+    );
+    tracing::warn!(
+        "DEMO MODE: the shopper's phone is at {}",
+        settings.public_url("/emulator/phone")
+    );
+}
+
+fn run(
+    listener: TcpListener,
+    state: AppState,
+    emulator: Option<emulator::Emulator>,
+) -> anyhow::Result<Server> {
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
+        let emulator = emulator.clone();
         App::new()
             .app_data(data.clone())
             .configure(http::routes)
+            // The LINE emulator's routes exist in demo mode only.
+            .configure(move |cfg| {
+                if let Some(emulator) = emulator {
+                    emulator::routes(cfg, emulator);
+                }
+            })
             .wrap(from_fn(error::html_for_browsers))
             .wrap(from_fn(telemetry::log_request))
     })

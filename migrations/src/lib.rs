@@ -29,6 +29,7 @@ mod m20261128_000020_create_sms_messages;
 mod m20261128_000021_create_audit_log;
 mod m20261130_001001_create_binding_change_members;
 mod m20261130_001002_index_member_pages;
+mod m20261201_000001_create_demo_settings;
 mod m20261201_005001_index_active_qr_tokens;
 
 pub struct Migrator;
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000021_create_audit_log::Migration),
             Box::new(m20261130_001001_create_binding_change_members::Migration),
             Box::new(m20261130_001002_index_member_pages::Migration),
+            Box::new(m20261201_000001_create_demo_settings::Migration),
             Box::new(m20261201_005001_index_active_qr_tokens::Migration),
         ]
     }

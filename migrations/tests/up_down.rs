@@ -31,6 +31,7 @@ const TABLES: &[&str] = &[
     "sms_messages",
     "audit_log",
     "binding_change_members",
+    "demo_settings",
 ];
 
 async fn assert_tables(db: &DatabaseConnection, present: bool) {

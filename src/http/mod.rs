@@ -1,4 +1,5 @@
-//! The HTTP surface. [`routes`] is the one table a reader scans to see every endpoint.
+//! The HTTP surface. [`routes`] is the one table a reader scans to see every endpoint (in demo mode
+//! `startup` also mounts the LINE emulator's own table, `emulator::routes`, under `/emulator`).
 //! Handlers extract, call one service, and render; they hold no SQL and no HTTP client calls.
 
 mod admin;

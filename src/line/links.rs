@@ -1,5 +1,5 @@
-//! Links into the LINE app (LINE URL scheme): the one place they are built, so demo mode can point
-//! them at the emulator instead.
+//! Links into the LINE app (LINE URL scheme): the one place they are built. Their base is
+//! `LINE_APP_BASE_URL` (`https://line.me`), so demo mode points them at the emulator's chat.
 
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
@@ -9,7 +9,8 @@ use crate::config::Settings;
 pub fn add_friend_url(settings: &Settings) -> Option<String> {
     let basic_id = settings.line.oa_basic_id.as_deref()?;
     Some(format!(
-        "https://line.me/R/ti/p/{}",
+        "{}/R/ti/p/{}",
+        base(settings),
         utf8_percent_encode(basic_id, NON_ALPHANUMERIC)
     ))
 }
@@ -19,9 +20,14 @@ pub fn add_friend_url(settings: &Settings) -> Option<String> {
 pub fn oa_message_url(settings: &Settings, text: &str) -> Option<String> {
     let basic_id = settings.line.oa_basic_id.as_deref()?;
     Some(format!(
-        "https://line.me/R/oaMessage/{basic_id}/?{}",
+        "{}/R/oaMessage/{basic_id}/?{}",
+        base(settings),
         utf8_percent_encode(text, NON_ALPHANUMERIC)
     ))
+}
+
+fn base(settings: &Settings) -> &str {
+    settings.line.app_base_url.as_str().trim_end_matches('/')
 }
 
 #[cfg(test)]
@@ -46,6 +52,21 @@ mod tests {
         assert_eq!(
             oa_message_url(&s, "綁定碼 K7P3QX").unwrap(),
             "https://line.me/R/oaMessage/@123abcde/?%E7%B6%81%E5%AE%9A%E7%A2%BC%20K7P3QX"
+        );
+    }
+
+    #[test]
+    fn links_follow_their_configured_base() {
+        let mut s = settings();
+        s.line.app_base_url = url::Url::parse("http://127.0.0.1:8080/emulator/line").unwrap();
+        assert_eq!(
+            add_friend_url(&s).unwrap(),
+            "http://127.0.0.1:8080/emulator/line/R/ti/p/%40123abcde"
+        );
+        assert!(
+            oa_message_url(&s, "x")
+                .unwrap()
+                .starts_with("http://127.0.0.1:8080/emulator/line/R/oaMessage/@123abcde/?")
         );
     }
 }

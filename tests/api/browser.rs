@@ -20,8 +20,13 @@ pub struct Browser {
 }
 
 impl Browser {
-    /// Starts chromedriver on a free port and a headless Chromium with a fresh profile.
+    /// Starts chromedriver on a free port and a headless Chromium with a fresh profile, phone-sized.
     pub async fn start(test_name: &str) -> Browser {
+        Self::start_sized(test_name, 412, 915).await
+    }
+
+    /// Like [`Browser::start`] with a window of `width` × `height` (a desktop for the admin).
+    pub async fn start_sized(test_name: &str, width: u32, height: u32) -> Browser {
         assert!(
             std::path::Path::new(CHROMEDRIVER).exists(),
             "browser tests need Debian's chromium and chromium-driver (scripts/test installs them)"
@@ -47,7 +52,7 @@ impl Browser {
                 "args": [
                     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                     "--no-first-run", "--disable-dev-shm-usage", "--disable-component-update",
-                    "--disable-sync", "--window-size=412,915",
+                    "--disable-sync", format!("--window-size={width},{height}"),
                     format!("--user-data-dir={}", profile_dir.display()),
                 ]
             }
@@ -115,7 +120,7 @@ impl Browser {
         }
     }
 
-    /// Types `text` into the (visible) input.
+    /// Types `text` into the field (after clearing it).
     pub async fn fill(&self, css: &str, text: &str) {
         self.wait_visible(css).await;
         let result = match self.client.find(Locator::Css(css)).await {
@@ -126,9 +131,51 @@ impl Browser {
             Err(err) => Err(err),
         };
         if let Err(err) = result {
-            self.fail(&format!("type into {css}"), &err.to_string())
+            self.fail(&format!("fill {css}"), &err.to_string()).await;
+        }
+    }
+
+    /// Works inside the `index`-th frame of the current page from now on.
+    pub async fn enter_frame(&self, index: u16) {
+        if let Err(err) = self.client.enter_frame(index).await {
+            self.fail(&format!("enter frame {index}"), &err.to_string())
                 .await;
         }
+    }
+
+    /// Back to the page around the current frame.
+    pub async fn leave_frame(&self) {
+        if let Err(err) = self.client.enter_parent_frame().await {
+            self.fail("leave frame", &err.to_string()).await;
+        }
+    }
+
+    /// Waits until the element's text contains `needle`; returns the text.
+    pub async fn wait_text(&self, css: &str, needle: &str) -> String {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await
+                && let Ok(text) = element.text().await
+                && text.contains(needle)
+            {
+                return text;
+            }
+            if tokio::time::Instant::now() > deadline {
+                self.fail(&format!("wait for {needle} in {css}"), "not shown in time")
+                    .await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Saves what the browser shows as a PNG (documentation screenshots).
+    #[allow(dead_code)]
+    pub async fn save_screenshot(&self, path: &std::path::Path) {
+        let bytes = self.client.screenshot().await.expect("a screenshot");
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).ok();
+        }
+        std::fs::write(path, bytes).expect("the screenshot is written");
     }
 
     pub async fn inner_html(&self, css: &str) -> String {

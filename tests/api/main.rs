@@ -15,6 +15,8 @@ mod bad_input;
 mod binding;
 mod browser;
 mod crash;
+mod demo;
+mod demo_browser;
 mod health;
 mod liff;
 mod line_client;

@@ -99,21 +99,19 @@ async fn oversized_body_is_413() {
 }
 
 #[tokio::test]
-async fn without_a_channel_secret_the_webhook_is_unavailable() {
+async fn without_line_credentials_the_webhook_checks_the_demo_channel_secret() {
+    // No LINE credentials: demo mode makes up a channel secret, and signatures are checked with it.
     let app = spawn_app_with(|vars| {
         vars.remove("LINE_CHANNEL_SECRET");
         vars.remove("LINE_CHANNEL_ACCESS_TOKEN");
     })
     .await;
-    let response = app.post_webhook(VERIFY_BODY).await;
-    assert_eq!(response.status().as_u16(), 503);
-    let json: serde_json::Value = response.json().await.unwrap();
-    assert!(
-        json["message_en"]
-            .as_str()
-            .unwrap()
-            .contains("LINE_CHANNEL_SECRET")
-    );
+    assert_eq!(app.post_webhook(VERIFY_BODY).await.status().as_u16(), 401);
+    let secret = app.state.settings.line.channel_secret.clone().unwrap();
+    assert_ne!(secret.expose(), CHANNEL_SECRET);
+    let signature = sign(secret.expose().as_bytes(), VERIFY_BODY.as_bytes());
+    let response = app.post_webhook_raw(VERIFY_BODY, Some(&signature)).await;
+    assert_eq!(response.status().as_u16(), 200);
 }
 
 // ---------------------------------------------------------------------------------------------

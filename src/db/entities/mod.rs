@@ -9,6 +9,7 @@ pub mod binding_change_members;
 pub mod binding_changes;
 pub mod bindings;
 pub mod checklist_items;
+pub mod demo_settings;
 pub mod enums;
 pub mod funnel_events;
 pub mod journeys;

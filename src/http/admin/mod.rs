@@ -81,6 +81,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/setup/settings", web::post().to(setup::save_settings))
             .route("/setup/activate", web::post().to(setup::activate))
             .route("/setup/deactivate", web::post().to(setup::deactivate))
+            .route("/setup/demo-route", web::post().to(setup::demo_route))
             .route("/api-tokens", web::get().to(api_tokens::list))
             .route("/api-tokens", web::post().to(api_tokens::create))
             .route(

@@ -11,6 +11,7 @@ use crate::db::entities::enums::CheckOutcome;
 use crate::domain::checklist::{Answer, ChecklistItem, Missing};
 use crate::error::AppError;
 use crate::http::staff::{CsrfForm, CurrentStaff};
+use crate::services::demo::{self as demo_shop, DemoRoute};
 use crate::services::setup::{
     self, Answered, CheckState, ItemState, SettingsInput, SetupOverview, Stamp,
 };
@@ -23,6 +24,7 @@ pub enum Notice {
     SettingsSaved,
     Activated,
     Deactivated,
+    DemoRoute(DemoRoute),
 }
 
 /// A notice as the page shows it.
@@ -92,6 +94,20 @@ impl NoticeView {
                 vec![line(
                     "已停止開通：顧客掃描 QR code 會看到「尚未開放」。",
                     "Deactivated: shoppers who scan now see \"not open yet\".",
+                )],
+                false,
+            ),
+            Notice::DemoRoute(DemoRoute::Liff) => (
+                vec![line(
+                    "示範：已回答所有前置準備項目，並設為有認證提供者、開啟自動產生 LIFF 網址（路線 A：LIFF 一站式綁定）。",
+                    "Demo: every item answered, with a Certified Provider and auto LIFF on (route A: LIFF one pass).",
+                )],
+                false,
+            ),
+            Notice::DemoRoute(DemoRoute::OaChat) => (
+                vec![line(
+                    "示範：已回答所有前置準備項目，並設為沒有認證提供者（路線 B：加好友後以簡訊驗證手機）。",
+                    "Demo: every item answered, without a Certified Provider (route B: OA friend, then SMS).",
                 )],
                 false,
             ),
@@ -196,6 +212,8 @@ pub struct SetupPage {
     activated: Option<String>,
     notice: Option<NoticeView>,
     webhook_url: String,
+    /// Demo mode: the route shoppers take now (`a` or `b`).
+    demo_route: &'static str,
 }
 
 async fn setup_page(
@@ -204,7 +222,13 @@ async fn setup_page(
     notice: Option<Notice>,
 ) -> Result<HttpResponse, AppError> {
     let overview = setup::overview(&state.db, &staff.actor()).await?;
+    let flags = setup::flags(&state.db).await?;
     render(&SetupPage {
+        demo_route: if flags.certified_provider && flags.auto_liff {
+            "a"
+        } else {
+            "b"
+        },
         demo: demo(state),
         nav: Nav::new(staff, "setup"),
         items: overview.items.iter().map(ItemRow::new).collect(),
@@ -301,4 +325,27 @@ pub async fn deactivate(
 ) -> Result<HttpResponse, AppError> {
     setup::deactivate(&state.db, &staff.actor()).await?;
     setup_page(&state, &staff, Some(Notice::Deactivated)).await
+}
+
+#[derive(Deserialize)]
+pub struct DemoRouteForm {
+    route: String,
+}
+
+/// Demo mode only: answers the checklist for route A or route B in one go.
+pub async fn demo_route(
+    state: Data<AppState>,
+    staff: CurrentStaff,
+    CsrfForm(form): CsrfForm<DemoRouteForm>,
+) -> Result<HttpResponse, AppError> {
+    if !demo(&state) {
+        return Err(AppError::not_found(
+            "只有示範模式才有這個功能。",
+            "This exists in demo mode only.",
+        ));
+    }
+    let route = DemoRoute::parse(&form.route)
+        .ok_or_else(|| AppError::bad_request("請選擇路線 A 或 B。", "Choose route A or B."))?;
+    demo_shop::use_route(&state.db, &staff.actor(), route).await?;
+    setup_page(&state, &staff, Some(Notice::DemoRoute(route))).await
 }
