@@ -29,7 +29,7 @@ use chrono::{DateTime, FixedOffset, SubsecRound, TimeDelta, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
 };
 
 use crate::config::Secret;
@@ -292,7 +292,26 @@ pub async fn send_code_at(
 }
 
 /// [`verify_code`] with the collaborators and the time passed in.
-pub async fn verify_code_at(
+///
+/// One transaction per try: the claimed try holds the challenge's row until the outcome is
+/// written, so a double submit of the right code waits for the first and is told "already used"
+/// instead of finding all tries claimed by requests still in flight.
+pub async fn verify_code_at<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    secret_key: &Secret,
+    phone: &TaiwanMobile,
+    code: &str,
+    client_ip: &str,
+    now: DateTime<Utc>,
+) -> Result<VerifiedPhone, OtpError> {
+    let txn = db.begin().await?;
+    let outcome = verify_in(&txn, secret_key, phone, code, client_ip, now).await;
+    // A wrong try counts even though the answer is a refusal: commit either way.
+    txn.commit().await?;
+    outcome
+}
+
+async fn verify_in(
     db: &impl ConnectionTrait,
     secret_key: &Secret,
     phone: &TaiwanMobile,
