@@ -175,6 +175,8 @@ pub const KNOWN_SETTINGS: &[&str] = &[
 
 pub const DEFAULT_LISTEN_ADDR: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/store-assistant.db";
+/// Where demo mode keeps its data when `DATABASE_URL` is not set.
+pub const DEMO_DATABASE_URL: &str = "sqlite://data/demo.db";
 pub const DEFAULT_LINE_API_BASE_URL: &str = "https://api.line.me";
 pub const DEFAULT_LIFF_SDK_URL: &str = "https://static.line-scdn.net/liff/edge/2/sdk.js";
 pub const DEFAULT_LINE_APP_BASE_URL: &str = "https://line.me";
@@ -231,9 +233,6 @@ impl Settings {
             }
         };
 
-        let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
-        let database_kind = database_kind(&database_url)?;
-
         let line = LineSettings {
             channel_secret: get("LINE_CHANNEL_SECRET").map(Secret::new),
             channel_access_token: get("LINE_CHANNEL_ACCESS_TOKEN").map(Secret::new),
@@ -263,6 +262,14 @@ impl Settings {
         };
 
         let demo = decide_demo(&line, force_demo || parse_bool("DEMO", get("DEMO"))?)?;
+        // The demo gets a file of its own, so its made-up accounts never land in the shop's data.
+        let default_database = if demo {
+            DEMO_DATABASE_URL
+        } else {
+            DEFAULT_DATABASE_URL
+        };
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| default_database.to_owned());
+        let database_kind = database_kind(&database_url)?;
         let sms = parse_sms(&get)?;
         let sms_price = match get("SMS_PRICE_TWD") {
             Some(text) => parse_sms_price(&text)?,
@@ -508,6 +515,7 @@ mod tests {
         assert_eq!(settings.listen_addr.to_string(), DEFAULT_LISTEN_ADDR);
         assert_eq!(settings.database_kind, DatabaseKind::Sqlite);
         assert!(settings.demo);
+        assert_eq!(settings.database_url, DEMO_DATABASE_URL);
         assert!(settings.secret_key_generated);
         assert_eq!(settings.public_url("/q/x"), "http://127.0.0.1:8080/q/x");
     }
@@ -539,7 +547,9 @@ mod tests {
             ("LINE_CHANNEL_SECRET", "s"),
             ("LINE_CHANNEL_ACCESS_TOKEN", "t"),
         ]);
-        assert!(!Settings::from_vars(&v, false).unwrap().demo);
+        let real = Settings::from_vars(&v, false).unwrap();
+        assert!(!real.demo);
+        assert_eq!(real.database_url, DEFAULT_DATABASE_URL);
         assert_eq!(Settings::from_vars(&v, true).unwrap_err().name, "DEMO");
     }
 

@@ -80,6 +80,7 @@ impl Application {
     pub async fn build_with(settings: Settings, options: BuildOptions) -> anyhow::Result<Self> {
         let db = db::connect(&settings).await?;
         db::migrate(&db).await?;
+        services::demo::check_database_for_mode(&db, settings.demo).await?;
         let checkpointer = db::WalCheckpointer::spawn(&settings).await?;
         // Demo mode: the made-up LINE channel and the demo shop, before the first-start HQ login
         // (the demo's own HQ login makes that one unnecessary).

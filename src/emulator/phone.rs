@@ -73,8 +73,12 @@ fn see_other(location: &str) -> HttpResponse {
         .finish()
 }
 
-/// Only places on this server: an absolute URL on it, or a path.
+/// Only places on this server: an absolute URL on it, or a path. Browsers drop tabs and line
+/// breaks from URLs (`/\t/evil.example` becomes `//evil.example`), so control characters are refused.
 fn own_target(emulator: &Emulator, target: &str) -> Option<String> {
+    if target.chars().any(char::is_control) {
+        return None;
+    }
     let is_path = target.starts_with('/') && !target.starts_with("//") && !target.contains('\\');
     (is_path || emulator.is_own_url(target)).then(|| target.to_owned())
 }

@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Que
 
 use crate::config::Secret;
 use crate::db::entities::enums::StaffRole;
-use crate::db::entities::{demo_settings, shop_settings, store_groups, stores};
+use crate::db::entities::{demo_settings, shop_settings, staff_accounts, store_groups, stores};
 use crate::domain::password::generate_password;
 use crate::domain::tokens::random_token;
 use crate::error::AppError;
@@ -51,6 +51,42 @@ impl std::fmt::Debug for DemoChannel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("DemoChannel(***)")
     }
+}
+
+/// Why this database cannot be used in the mode asked for, if it cannot.
+///
+/// Demo data (a `demo-hq` login whose password was printed, made-up LINE users) must never mix
+/// with a real shop's: a database that ran the demo is refused outside demo mode, and demo mode
+/// is refused on a database that already holds staff accounts of its own.
+pub async fn check_database_for_mode(
+    db: &impl ConnectionTrait,
+    demo: bool,
+) -> Result<(), DatabaseModeError> {
+    let ran_demo = demo_settings::Entity::find_by_id(1)
+        .one(db)
+        .await?
+        .is_some();
+    if !demo && ran_demo {
+        return Err(DatabaseModeError::HoldsDemo);
+    }
+    if demo && !ran_demo && staff_accounts::Entity::find().one(db).await?.is_some() {
+        return Err(DatabaseModeError::HoldsRealShop);
+    }
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DatabaseModeError {
+    #[error(
+        "DATABASE_URL points at a database used for the demo; LINE credentials are set, so use a fresh database for the real shop"
+    )]
+    HoldsDemo,
+    #[error(
+        "demo mode (no LINE credentials set) refuses DATABASE_URL: that database already holds a shop's staff accounts; set the LINE credentials, or point DATABASE_URL at a fresh database for the demo"
+    )]
+    HoldsRealShop,
+    #[error(transparent)]
+    Db(#[from] sea_orm::DbErr),
 }
 
 /// The demo channel, made up on the first demo start and read back on every later one.

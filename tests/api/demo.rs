@@ -502,3 +502,73 @@ async fn a_webhook_with_a_wrong_signature_is_still_refused_in_demo_mode() {
     let response = app.post_webhook_raw(body, Some(&signature)).await;
     assert_eq!(response.status().as_u16(), 401);
 }
+
+/// Starts an application on `database_url`, with or without LINE credentials, and returns why it
+/// refused to start.
+async fn start_refusal(database_url: &str, with_line_credentials: bool) -> String {
+    let mut vars: HashMap<String, String> = [
+        ("LISTEN_ADDR", "127.0.0.1:0"),
+        ("DATABASE_URL", database_url),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    if with_line_credentials {
+        vars.insert("LINE_CHANNEL_SECRET".to_owned(), "real-secret".to_owned());
+        vars.insert(
+            "LINE_CHANNEL_ACCESS_TOKEN".to_owned(),
+            "real-token".to_owned(),
+        );
+    }
+    let settings = Settings::from_vars(&vars, false).unwrap();
+    match store_assistant::startup::Application::build(settings).await {
+        Ok(_) => panic!("the application started on {database_url}"),
+        Err(err) => format!("{err:#}"),
+    }
+}
+
+#[tokio::test]
+async fn the_demo_and_a_real_shop_never_share_a_database() {
+    // A database the demo ran on (demo-hq's password was printed) is refused for the real shop …
+    let demo_app = spawn_demo_app().await;
+    let refusal = start_refusal(&demo_app.database_url, true).await;
+    assert!(refusal.contains("used for the demo"), "{refusal}");
+
+    // … and demo mode refuses a database that holds a shop's own staff accounts.
+    let real_app = spawn_app().await;
+    assert!(
+        staff_accounts::Entity::find()
+            .count(&real_app.db)
+            .await
+            .unwrap()
+            > 0
+    );
+    let refusal = start_refusal(&real_app.database_url, false).await;
+    assert!(refusal.contains("already holds"), "{refusal}");
+    let demo_rows = store_assistant::db::entities::demo_settings::Entity::find()
+        .count(&real_app.db)
+        .await
+        .unwrap();
+    assert_eq!(demo_rows, 0, "nothing of the demo was written");
+}
+
+#[tokio::test]
+async fn the_emulator_login_redirects_only_to_this_server() {
+    let app = spawn_demo_app().await;
+    let phone = Phone::new(&app).await;
+    for target in [
+        "//evil.example/",
+        "/\t/evil.example/",
+        "/\n/evil.example/",
+        "https://evil.example/",
+    ] {
+        let response = phone
+            .post(
+                "/emulator/liff/login",
+                &[("liff_id", demo::LIFF_ID), ("redirect_uri", target)],
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 400, "{target:?}");
+        assert!(response.headers().get("location").is_none(), "{target:?}");
+    }
+}
