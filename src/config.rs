@@ -55,6 +55,10 @@ pub struct Settings {
     /// `WEBHOOK_WORKER`: whether this process handles stored webhook events. Off, it only
     /// receives and stores them, and another instance on the same database handles them.
     pub webhook_worker: bool,
+    /// `TRUST_X_FORWARDED_FOR`: behind a reverse proxy that appends the client's address to
+    /// `X-Forwarded-For`, the per-client limits (scans, SMS, sign-in) count that address instead
+    /// of the proxy's. Off by default: without such a proxy any client could write the header.
+    pub trust_forwarded_for: bool,
 }
 
 /// The price of one SMS (one cost unit of the provider) in hundredths of a New Taiwan dollar, so
@@ -171,6 +175,7 @@ pub const KNOWN_SETTINGS: &[&str] = &[
     "DEMO",
     "SMS_PRICE_TWD",
     "WEBHOOK_WORKER",
+    "TRUST_X_FORWARDED_FOR",
 ];
 
 pub const DEFAULT_LISTEN_ADDR: &str = "127.0.0.1:8080";
@@ -281,6 +286,9 @@ impl Settings {
             value => parse_bool("WEBHOOK_WORKER", value)?,
         };
 
+        let trust_forwarded_for =
+            parse_bool("TRUST_X_FORWARDED_FOR", get("TRUST_X_FORWARDED_FOR"))?;
+
         let (secret_key, secret_key_generated) = match get("SECRET_KEY") {
             Some(key) if key.len() >= 32 => (Secret::new(key), false),
             Some(_) => {
@@ -304,6 +312,7 @@ impl Settings {
             demo,
             sms_price,
             webhook_worker,
+            trust_forwarded_for,
         })
     }
 

@@ -49,11 +49,25 @@ async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
     ))
 }
 
-/// The shopper's address for the SMS limits: the TCP peer (`X-Forwarded-For` is not trusted).
+/// The client's address for the per-client limits (scans, SMS, sign-in): the TCP peer, or with
+/// `TRUST_X_FORWARDED_FOR` the last `X-Forwarded-For` entry — the one our own proxy appended;
+/// earlier entries are whatever the client wrote.
+pub(crate) fn client_addr(req: &actix_web::HttpRequest) -> Option<std::net::IpAddr> {
+    let trusted = req
+        .app_data::<web::Data<crate::startup::AppState>>()
+        .is_some_and(|state| state.settings.trust_forwarded_for);
+    let forwarded = trusted
+        .then(|| req.headers().get("x-forwarded-for"))
+        .flatten()
+        .and_then(|value| value.to_str().ok())
+        .and_then(|list| list.rsplit(',').next())
+        .and_then(|last| last.trim().parse().ok());
+    forwarded.or_else(|| req.peer_addr().map(|addr| addr.ip()))
+}
+
+/// [`client_addr`] as text, as the limits store it.
 pub(crate) fn client_ip(req: &actix_web::HttpRequest) -> String {
-    req.peer_addr()
-        .map(|addr| addr.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned())
+    client_addr(req).map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
 }
 
 /// Renders a page; a template failure is an unexpected error, not a half-written page.

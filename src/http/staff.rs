@@ -189,11 +189,3 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
         })
     }
 }
-
-/// The client address for throttling: the TCP peer. `X-Forwarded-For` is not trusted, because any
-/// client can write it; behind a proxy every client shares the proxy's address.
-pub fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|addr| addr.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned())
-}

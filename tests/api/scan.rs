@@ -541,3 +541,60 @@ async fn revoking_a_code_without_replacement_gives_the_next_poster_a_new_one() {
         .unwrap();
     assert_eq!(revocations, 1);
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_scan_limit_counts_the_address_the_proxy_appended() {
+    let options = || BuildOptions {
+        scan_limit: RateLimit {
+            burst: 2,
+            refill: std::time::Duration::from_secs(3600),
+            max_addresses: 100,
+        },
+        ..BuildOptions::default()
+    };
+    let scan_via = |app: &TestApp, token: &str, forwarded_for: &str| {
+        app.client
+            .get(app.url(&format!("/q/{token}")))
+            .header("x-forwarded-for", forwarded_for)
+            .send()
+    };
+
+    let proxied = spawn_app_with_options(
+        |vars| {
+            vars.insert("TRUST_X_FORWARDED_FOR".to_owned(), "true".to_owned());
+        },
+        options(),
+    )
+    .await;
+    let store = open_shop(&proxied, false).await;
+    let token = store_token(&proxied, store).await;
+    for shopper in ["203.0.113.1", "203.0.113.2", "203.0.113.3"] {
+        for _ in 0..2 {
+            let response = scan_via(&proxied, &token, shopper).await.unwrap();
+            assert_eq!(response.status().as_u16(), 303, "{shopper}");
+        }
+    }
+    // What a client writes before the proxy's entry changes nothing.
+    let spoofed = scan_via(&proxied, &token, "198.51.100.9, 203.0.113.1")
+        .await
+        .unwrap();
+    assert_eq!(spoofed.status().as_u16(), 429);
+
+    // Without the setting the header is the client's word and is ignored: one peer, one budget.
+    let direct = spawn_app_with_options(|_| {}, options()).await;
+    let store = open_shop(&direct, false).await;
+    let token = store_token(&direct, store).await;
+    let statuses: Vec<u16> = futures_util::future::join_all(
+        ["203.0.113.1", "203.0.113.2", "203.0.113.3"]
+            .map(|shopper| scan_via(&direct, &token, shopper)),
+    )
+    .await
+    .into_iter()
+    .map(|response| response.unwrap().status().as_u16())
+    .collect();
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 429).count(),
+        1,
+        "{statuses:?}"
+    );
+}

@@ -12,7 +12,8 @@ use serde::Deserialize;
 use super::{demo, render};
 use crate::domain::tokens::{constant_time_eq, random_token};
 use crate::error::{AppError, Message};
-use crate::http::staff::{CsrfForm, SESSION_COOKIE, client_ip, csrf_refused};
+use crate::http::client_ip;
+use crate::http::staff::{CsrfForm, SESSION_COOKIE, csrf_refused};
 use crate::services::sessions::{self, LoginError};
 use crate::startup::AppState;
 
