@@ -347,6 +347,10 @@ impl From<crate::services::otp::OtpError> for AppError {
                 "這組驗證碼已使用過，請重新傳送驗證碼。",
                 "This code was already used; please ask for a new one.",
             ),
+            OtpError::SentForAnotherJourney => AppError::bad_request(
+                "這個驗證碼是在另一個頁面要求的：請回到那個頁面輸入，或在此頁重新傳送驗證碼。",
+                "This code was asked for on another page: type it there, or tap Resend here.",
+            ),
             OtpError::Database(err) => err.into(),
         }
     }
@@ -358,10 +362,6 @@ impl From<crate::services::phone_step::PhoneStepError> for AppError {
         match err {
             PhoneStepError::Journey(err) => err.into(),
             PhoneStepError::Otp(err) => err.into(),
-            PhoneStepError::CodeForAnotherJourney => AppError::bad_request(
-                "這個驗證碼不是在此頁面要求的，請按「重新傳送驗證碼」。",
-                "This code was not requested on this page; please tap Resend.",
-            ),
             PhoneStepError::Database(err) => err.into(),
         }
     }

@@ -133,6 +133,9 @@ pub enum OtpError {
     TooManyTries { retry_after: Duration },
     #[error("the code was already used")]
     AlreadyUsed,
+    /// The newest code of this phone was asked for on another journey (another tab or store).
+    #[error("the code was sent for another journey")]
+    SentForAnotherJourney,
     #[error(transparent)]
     Database(#[from] DbErr),
 }
@@ -167,6 +170,7 @@ pub async fn verify_code(
     state: &AppState,
     phone: &TaiwanMobile,
     code: &str,
+    for_journey: Option<&str>,
     client_ip: &str,
 ) -> Result<VerifiedPhone, OtpError> {
     verify_code_at(
@@ -174,6 +178,7 @@ pub async fn verify_code(
         &state.settings.secret_key,
         phone,
         code,
+        for_journey,
         client_ip,
         Utc::now(),
     )
@@ -301,11 +306,12 @@ pub async fn verify_code_at<C: ConnectionTrait + TransactionTrait>(
     secret_key: &Secret,
     phone: &TaiwanMobile,
     code: &str,
+    for_journey: Option<&str>,
     client_ip: &str,
     now: DateTime<Utc>,
 ) -> Result<VerifiedPhone, OtpError> {
     let txn = db.begin().await?;
-    let outcome = verify_in(&txn, secret_key, phone, code, client_ip, now).await;
+    let outcome = verify_in(&txn, secret_key, phone, code, for_journey, client_ip, now).await;
     // A wrong try counts even though the answer is a refusal: commit either way.
     txn.commit().await?;
     outcome
@@ -316,6 +322,7 @@ async fn verify_in(
     secret_key: &Secret,
     phone: &TaiwanMobile,
     code: &str,
+    for_journey: Option<&str>,
     client_ip: &str,
     now: DateTime<Utc>,
 ) -> Result<VerifiedPhone, OtpError> {
@@ -331,6 +338,10 @@ async fn verify_in(
     };
     if let Some(refusal) = unusable(&challenge, now) {
         return Err(refusal);
+    }
+    if for_journey.is_some_and(|journey| challenge.journey_id.as_deref() != Some(journey)) {
+        // Typed on another tab's page: the code stays usable where it was asked for.
+        return Err(OtpError::SentForAnotherJourney);
     }
 
     // Claim a try before comparing: parallel guesses cannot exceed MAX_TRIES comparisons.

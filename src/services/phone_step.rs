@@ -23,8 +23,6 @@ pub enum PhoneStepError {
     Journey(#[from] JourneyLookupError),
     #[error(transparent)]
     Otp(#[from] OtpError),
-    #[error("the code was sent for another journey")]
-    CodeForAnotherJourney,
     #[error(transparent)]
     Database(#[from] DbErr),
 }
@@ -62,11 +60,7 @@ pub async fn verify_code(
     code: &str,
     client_ip: &str,
 ) -> Result<VerifiedPhone, PhoneStepError> {
-    let verified = otp::verify_code(state, phone, code, client_ip).await?;
-    if verified.journey_id.as_deref() != Some(journey.id.as_str()) {
-        // A code sent for another journey (another tab, another store) binds nothing here.
-        return Err(PhoneStepError::CodeForAnotherJourney);
-    }
+    let verified = otp::verify_code(state, phone, code, Some(&journey.id), client_ip).await?;
     record_stage(&state.db, journey, FunnelStage::CodeVerified).await?;
     Ok(verified)
 }

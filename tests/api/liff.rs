@@ -630,6 +630,10 @@ async fn a_code_sent_for_another_journey_binds_nothing_here() {
 
     assert_eq!((status, json["error"].as_str()), (400, Some("phone_code")));
     assert_eq!(counts(&app).await, (0, 0));
+    // The code is still good on the page it was asked for.
+    let response = post_bind(&app, bind_body_with_code(&other, PHONE, &code)).await;
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(counts(&app).await, (1, 1));
 }
 
 #[tokio::test]

@@ -84,7 +84,7 @@ async fn verify_at(
     code: &str,
     now: DateTime<Utc>,
 ) -> Result<otp::VerifiedPhone, OtpError> {
-    otp::verify_code_at(&app.db, secret(app), phone, code, IP, now).await
+    otp::verify_code_at(&app.db, secret(app), phone, code, None, IP, now).await
 }
 
 /// The code in the newest SMS the `log` provider "sent" to `phone`.
