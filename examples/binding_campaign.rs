@@ -25,12 +25,11 @@ use sea_orm::{
 };
 use store_assistant::config::Settings;
 use store_assistant::db::entities::enums::Route;
-use store_assistant::db::entities::{
-    bindings, checklist_items, journeys, members, qr_tokens, shop_settings, stores,
-};
+use store_assistant::db::entities::{bindings, checklist_items, members, shop_settings, stores};
 use store_assistant::domain::phone::TaiwanMobile;
-use store_assistant::domain::tokens::random_token;
+use store_assistant::services::journeys::{self as journey_service, NewJourney};
 use store_assistant::services::otp::IP_CODES_PER_HOUR;
+use store_assistant::services::qr::{self, TokenOwner};
 use store_assistant::startup::{AppState, Application};
 use tokio::sync::Semaphore;
 
@@ -315,7 +314,8 @@ async fn seed(state: &AppState) -> anyhow::Result<Vec<i32>> {
     Ok(ids)
 }
 
-/// One journey per shopper, as each scan creates one.
+/// One journey per shopper, started as a scan of the store's poster starts one (the store's QR
+/// code, the journey, its funnel events; route B journeys with their binding code).
 async fn seed_journeys(
     state: &AppState,
     store_ids: &[i32],
@@ -323,45 +323,24 @@ async fn seed_journeys(
     count: usize,
 ) -> anyhow::Result<Vec<String>> {
     let db = &state.db;
-    let now = chrono::Utc::now();
     let mut tokens = Vec::new();
     for &store_id in store_ids {
-        let token = qr_tokens::ActiveModel {
-            token: Set(random_token(16)),
-            store_id: Set(store_id),
-            created_at: Set(now),
-            ..Default::default()
-        }
-        .insert(db)
-        .await?;
-        tokens.push(token);
+        tokens.push(qr::ensure_token(db, TokenOwner::Store(store_id), None).await?);
     }
     let mut ids = Vec::with_capacity(count);
-    let rows: Vec<journeys::ActiveModel> = (0..count)
-        .map(|n| {
-            let token = &tokens[n % tokens.len()];
-            let id = random_token(16);
-            ids.push(id.clone());
-            journeys::ActiveModel {
-                id: Set(id),
-                qr_token_id: Set(token.id),
-                store_id: Set(token.store_id),
-                clerk_id: Set(None),
-                route: Set(route),
-                nonce: Set(random_token(16)),
-                binding_code: Set(None),
-                line_user_id: Set(None),
-                member_id: Set(None),
-                created_at: Set(now),
-                expires_at: Set(now + chrono::Duration::hours(72)),
-                completed_at: Set(None),
-            }
-        })
-        .collect();
-    for chunk in rows.chunks(200) {
-        journeys::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(db)
-            .await?;
+    for n in 0..count {
+        let token = &tokens[n % tokens.len()];
+        let new = NewJourney {
+            qr_token_id: token.id,
+            store_id: token.store_id,
+            clerk_id: None,
+            route,
+        };
+        ids.push(
+            journey_service::start(db, new, chrono::Utc::now())
+                .await?
+                .id,
+        );
     }
     Ok(ids)
 }
