@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::auth::ApiStaff;
-use super::{created, ok};
+use super::{ActiveJson, created, ok};
 use crate::db::entities::enums::StaffRole;
 use crate::db::entities::staff_accounts;
 use crate::error::AppError;
@@ -93,11 +93,6 @@ pub async fn create(
     )
     .await?;
     created(&IssuedJson::from(issued))
-}
-
-#[derive(Deserialize)]
-pub struct ActiveJson {
-    active: bool,
 }
 
 pub async fn set_active(

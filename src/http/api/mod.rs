@@ -24,6 +24,12 @@ pub const OPENAPI_JSON: &str = include_str!("../../../docs/openapi.json");
 /// Where the API is mounted; the OpenAPI document's `servers` entry.
 pub const BASE_PATH: &str = "/api/v1";
 
+/// `{"active": bool}`: the body that (de)activates a store or an account.
+#[derive(serde::Deserialize)]
+struct ActiveJson {
+    active: bool,
+}
+
 macro_rules! api_routes {
     ($($method:ident $path:literal => $handler:path;)*) => {
         /// Every route under [`BASE_PATH`] as `(method, path)`, exactly as registered.

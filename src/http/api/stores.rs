@@ -5,7 +5,7 @@ use actix_web::web::{Data, Json, Path};
 use serde::{Deserialize, Serialize};
 
 use super::auth::ApiStaff;
-use super::{created, ok};
+use super::{ActiveJson, created, ok};
 use crate::error::AppError;
 use crate::services::stores::{self, GroupDetail, GroupMove, GroupView, NewStore, StoreView};
 use crate::startup::AppState;
@@ -166,11 +166,6 @@ pub async fn set_group(
     let moved = stores::set_store_group(&state.db, &staff.actor(), id, body.group_id).await?;
     let store = store_detail(&state, &staff, id).await?;
     ok(&serde_json::json!({ "store": store, "moved": MovedJson::from(moved) }))
-}
-
-#[derive(Deserialize)]
-pub struct ActiveJson {
-    active: bool,
 }
 
 pub async fn set_active(
