@@ -31,6 +31,10 @@ mod m20261130_001001_create_binding_change_members;
 mod m20261130_001002_index_member_pages;
 mod m20261201_000001_create_demo_settings;
 mod m20261201_005001_index_active_qr_tokens;
+mod m20261204_140001_create_orders;
+mod m20261204_140002_create_sales_rollups;
+mod m20261204_140003_add_attribution_settings;
+mod m20261204_140004_create_order_webhooks;
 
 pub struct Migrator;
 
@@ -63,6 +67,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_001002_index_member_pages::Migration),
             Box::new(m20261201_000001_create_demo_settings::Migration),
             Box::new(m20261201_005001_index_active_qr_tokens::Migration),
+            Box::new(m20261204_140001_create_orders::Migration),
+            Box::new(m20261204_140002_create_sales_rollups::Migration),
+            Box::new(m20261204_140003_add_attribution_settings::Migration),
+            Box::new(m20261204_140004_create_order_webhooks::Migration),
         ]
     }
 }

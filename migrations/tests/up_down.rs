@@ -32,6 +32,11 @@ const TABLES: &[&str] = &[
     "audit_log",
     "binding_change_members",
     "demo_settings",
+    "orders",
+    "sales_daily",
+    "sales_buyers",
+    "order_webhook_secrets",
+    "order_webhook_deliveries",
 ];
 
 async fn assert_tables(db: &DatabaseConnection, present: bool) {
@@ -263,6 +268,138 @@ async fn check_schema(db: &DatabaseConnection) {
     assert_eq!(row.try_get::<i64>("", "id").unwrap(), 1);
     assert_eq!(row.try_get::<i32>("", "attempts").unwrap(), 0);
     assert!(!row.try_get::<bool>("", "is_redelivery").unwrap());
+
+    check_sales_schema(db, store_id).await;
+}
+
+fn sale(
+    external_id: &str,
+    amount: i64,
+    store_id: Option<i32>,
+    reason: Option<&str>,
+) -> InsertStatement {
+    let now = Utc::now();
+    insert(
+        "orders",
+        &[
+            "kind",
+            "channel",
+            "source",
+            "external_id",
+            "status",
+            "amount",
+            "ordered_at",
+            "booked_day",
+            "booked_month",
+            "received_at",
+            "attribution_level",
+            "credited_store_id",
+            "unattributed_reason",
+        ],
+        vec![
+            "sale".into(),
+            "online".into(),
+            "api".into(),
+            external_id.into(),
+            "paid".into(),
+            amount.into(),
+            now.into(),
+            20261204.into(),
+            202612.into(),
+            now.into(),
+            "store".into(),
+            store_id.into(),
+            reason.map(str::to_owned).into(),
+        ],
+    )
+}
+
+/// The sales tables' rules: one row per source and external id, sales positive, credited or
+/// unattributed with a reason (never both), settings defaults and bounds.
+async fn check_sales_schema(db: &DatabaseConnection, store_id: i32) {
+    let backend = db.get_database_backend();
+    db.execute(&sale("A1", 1200, Some(store_id), None))
+        .await
+        .unwrap();
+    db.execute(&sale("A2", 500, None, Some("unknown_member")))
+        .await
+        .unwrap();
+    assert!(
+        db.execute(&sale("A1", 1200, Some(store_id), None))
+            .await
+            .is_err(),
+        "(source, external_id) is unique"
+    );
+    assert!(
+        db.execute(&sale("A3", 0, Some(store_id), None))
+            .await
+            .is_err(),
+        "a sale of NT$0 is refused"
+    );
+    assert!(
+        db.execute(&sale("A4", 100, Some(store_id), Some("not_bound")))
+            .await
+            .is_err(),
+        "credited and unattributed at once is refused"
+    );
+    assert!(
+        db.execute(&sale("A5", 100, None, None)).await.is_err(),
+        "neither credited nor a reason is refused"
+    );
+    assert!(
+        db.execute(&sale("A6", 100, None, Some("lost")))
+            .await
+            .is_err(),
+        "an unknown reason is refused"
+    );
+
+    let row = db
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT attribution_level, attribution_window_days FROM shop_settings",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        row.try_get::<String>("", "attribution_level").unwrap(),
+        "store"
+    );
+    assert_eq!(
+        row.try_get::<Option<i32>>("", "attribution_window_days")
+            .unwrap(),
+        None
+    );
+    let bad_window = Query::update()
+        .table(Alias::new("shop_settings"))
+        .value(Alias::new("attribution_window_days"), 0)
+        .to_owned();
+    assert!(db.execute(&bad_window).await.is_err(), "a window of 0 days");
+    let bad_level = Query::update()
+        .table(Alias::new("shop_settings"))
+        .value(Alias::new("attribution_level"), "group")
+        .to_owned();
+    assert!(db.execute(&bad_level).await.is_err(), "level 'group'");
+    let row = db
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT purchase_entry_enabled FROM stores WHERE code = 'S001'",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!row.try_get::<bool>("", "purchase_entry_enabled").unwrap());
+
+    let secret = |source: &str| {
+        insert(
+            "order_webhook_secrets",
+            &["source", "secret", "updated_at"],
+            vec![source.into(), "s".into(), Utc::now().into()],
+        )
+    };
+    db.execute(&secret("shopify")).await.unwrap();
+    assert!(db.execute(&secret("shopify")).await.is_err());
+    assert!(db.execute(&secret("magento")).await.is_err());
 }
 
 async fn exercise(db: &DatabaseConnection) {

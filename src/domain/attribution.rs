@@ -1,8 +1,19 @@
-//! Attribution: who gets the credit (the referrer) when a member binds.
+//! Attribution: who gets the credit (the referrer) when a member binds, and which store and clerk
+//! an order credits.
 //!
-//! A policy object, so a merchant could choose another rule later. The default,
+//! Binding is a policy object, so a merchant could choose another rule later. The default,
 //! [`FirstBindingWins`], is DESIGN.md's: the first successful binding is permanent; a bound member
 //! who scans another store's code keeps the binding they have and the attempt is only recorded.
+//!
+//! Sales ([`credit_order`]): an order credits the referrer the member had *when it was ordered*
+//! (an HQ rebinding later never moves past sales), only from the moment of binding on (an order
+//! placed before the shopper bound is never credited), and only within HQ's attribution window
+//! (歸因有效期限) counted from that first binding. The level (歸因層級) decides whether the clerk is
+//! credited as well as the store.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::db::entities::enums::{AttributionLevel, UnattributedReason};
 
 /// The referrer a journey offers: a store and maybe the clerk whose card was scanned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +50,84 @@ impl AttributionPolicy for FirstBindingWins {
                 store_id: current.store_id,
             },
         }
+    }
+}
+
+/// HQ's attribution settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttributionRules {
+    pub level: AttributionLevel,
+    /// Days after the binding during which orders are credited; `None`: no limit.
+    pub window_days: Option<u32>,
+}
+
+/// One HQ change of a member's referrer (a rebinding, a reassignment or its undo).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReferrerChange {
+    pub at: DateTime<Utc>,
+    pub from: Referrer,
+    pub to: Referrer,
+}
+
+/// A member's binding over time: when they first bound, who their referrer is now, and HQ's
+/// changes to it. Only the changes after the instant asked about matter; the rest may be left out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BindingHistory {
+    pub bound_at: DateTime<Utc>,
+    pub current: Referrer,
+    pub changes: Vec<ReferrerChange>,
+}
+
+impl BindingHistory {
+    /// The referrer at `at`: the one the first change after `at` moved away from, or the current
+    /// one when nothing changed since. `None` before the member bound.
+    pub fn referrer_at(&self, at: DateTime<Utc>) -> Option<Referrer> {
+        if at < self.bound_at {
+            return None;
+        }
+        let next_change = self
+            .changes
+            .iter()
+            .filter(|change| change.at > at)
+            .min_by_key(|change| change.at);
+        Some(next_change.map_or(self.current, |change| change.from))
+    }
+}
+
+/// What an order credits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SalesCredit {
+    /// The store (and, at clerk level, the clerk the member bound through, if any).
+    Credited {
+        store_id: i32,
+        clerk_id: Option<i32>,
+    },
+    Unattributed(UnattributedReason),
+}
+
+/// The credit for an order of a matched member: `binding` is `None` when the member has none.
+pub fn credit_order(
+    binding: Option<&BindingHistory>,
+    ordered_at: DateTime<Utc>,
+    rules: AttributionRules,
+) -> SalesCredit {
+    let Some(binding) = binding else {
+        return SalesCredit::Unattributed(UnattributedReason::NotBound);
+    };
+    let Some(referrer) = binding.referrer_at(ordered_at) else {
+        return SalesCredit::Unattributed(UnattributedReason::BeforeBinding);
+    };
+    if let Some(days) = rules.window_days
+        && ordered_at - binding.bound_at > Duration::days(i64::from(days))
+    {
+        return SalesCredit::Unattributed(UnattributedReason::WindowExpired);
+    }
+    SalesCredit::Credited {
+        store_id: referrer.store_id,
+        clerk_id: match rules.level {
+            AttributionLevel::Store => None,
+            AttributionLevel::Clerk => referrer.clerk_id,
+        },
     }
 }
 
@@ -81,5 +170,186 @@ mod tests {
             FirstBindingWins.decide(Some(XINYI), banqiao),
             AttributionDecision::AlreadyBoundElsewhere { store_id: 1 }
         );
+    }
+
+    // ---- Sales ----
+
+    use chrono::TimeZone;
+    use proptest::prelude::*;
+
+    const BANQIAO: Referrer = Referrer {
+        store_id: 2,
+        clerk_id: None,
+    };
+
+    fn at(day: u32, hour: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, day, hour, 0, 0).unwrap()
+    }
+
+    const STORE_LEVEL: AttributionRules = AttributionRules {
+        level: AttributionLevel::Store,
+        window_days: None,
+    };
+    const CLERK_LEVEL: AttributionRules = AttributionRules {
+        level: AttributionLevel::Clerk,
+        window_days: None,
+    };
+
+    fn bound_at_xinyi(day: u32) -> BindingHistory {
+        BindingHistory {
+            bound_at: at(day, 12),
+            current: XINYI,
+            changes: vec![],
+        }
+    }
+
+    #[test]
+    fn an_order_credits_the_bound_store_and_at_clerk_level_the_clerk() {
+        let binding = bound_at_xinyi(1);
+        assert_eq!(
+            credit_order(Some(&binding), at(5, 9), STORE_LEVEL),
+            SalesCredit::Credited {
+                store_id: 1,
+                clerk_id: None
+            }
+        );
+        assert_eq!(
+            credit_order(Some(&binding), at(5, 9), CLERK_LEVEL),
+            SalesCredit::Credited {
+                store_id: 1,
+                clerk_id: Some(7)
+            }
+        );
+    }
+
+    #[test]
+    fn orders_before_the_binding_are_never_credited() {
+        let binding = bound_at_xinyi(10);
+        assert_eq!(
+            credit_order(Some(&binding), at(10, 11), CLERK_LEVEL),
+            SalesCredit::Unattributed(UnattributedReason::BeforeBinding)
+        );
+        // The very instant of binding counts as bound.
+        assert!(matches!(
+            credit_order(Some(&binding), at(10, 12), CLERK_LEVEL),
+            SalesCredit::Credited { .. }
+        ));
+    }
+
+    #[test]
+    fn a_member_without_a_binding_credits_nobody() {
+        assert_eq!(
+            credit_order(None, at(5, 9), STORE_LEVEL),
+            SalesCredit::Unattributed(UnattributedReason::NotBound)
+        );
+    }
+
+    #[test]
+    fn the_window_counts_from_the_binding_and_includes_its_last_instant() {
+        let binding = bound_at_xinyi(1);
+        let rules = AttributionRules {
+            level: AttributionLevel::Store,
+            window_days: Some(7),
+        };
+        assert!(matches!(
+            credit_order(Some(&binding), at(8, 12), rules),
+            SalesCredit::Credited { store_id: 1, .. }
+        ));
+        assert_eq!(
+            credit_order(Some(&binding), at(8, 13), rules),
+            SalesCredit::Unattributed(UnattributedReason::WindowExpired)
+        );
+    }
+
+    #[test]
+    fn a_rebinding_moves_only_the_orders_placed_after_it() {
+        let binding = BindingHistory {
+            bound_at: at(1, 12),
+            current: BANQIAO,
+            changes: vec![ReferrerChange {
+                at: at(15, 0),
+                from: XINYI,
+                to: BANQIAO,
+            }],
+        };
+        assert_eq!(binding.referrer_at(at(14, 23)), Some(XINYI));
+        assert_eq!(binding.referrer_at(at(15, 1)), Some(BANQIAO));
+        assert_eq!(binding.referrer_at(at(1, 11)), None);
+    }
+
+    #[test]
+    fn with_several_changes_the_first_one_after_the_order_says_who_had_it() {
+        let tamsui = Referrer {
+            store_id: 3,
+            clerk_id: Some(9),
+        };
+        let binding = BindingHistory {
+            bound_at: at(1, 0),
+            current: tamsui,
+            changes: vec![
+                ReferrerChange {
+                    at: at(20, 0),
+                    from: BANQIAO,
+                    to: tamsui,
+                },
+                ReferrerChange {
+                    at: at(10, 0),
+                    from: XINYI,
+                    to: BANQIAO,
+                },
+            ],
+        };
+        assert_eq!(binding.referrer_at(at(5, 0)), Some(XINYI));
+        assert_eq!(binding.referrer_at(at(15, 0)), Some(BANQIAO));
+        assert_eq!(binding.referrer_at(at(25, 0)), Some(tamsui));
+    }
+
+    fn referrer() -> impl Strategy<Value = Referrer> {
+        (1..5i32, proptest::option::of(1..5i32))
+            .prop_map(|(store_id, clerk_id)| Referrer { store_id, clerk_id })
+    }
+
+    proptest! {
+        #[test]
+        fn no_order_before_the_binding_is_ever_credited(
+            bound_hour in 0i64..1000,
+            order_hour in 0i64..2000,
+            window in proptest::option::of(1u32..60),
+            clerk_level in any::<bool>(),
+            current in referrer(),
+            changes in proptest::collection::vec((0i64..2000, referrer(), referrer()), 0..5),
+        ) {
+            let start = at(1, 0);
+            let binding = BindingHistory {
+                bound_at: start + Duration::hours(bound_hour),
+                current,
+                changes: changes
+                    .into_iter()
+                    .map(|(hour, from, to)| ReferrerChange { at: start + Duration::hours(hour), from, to })
+                    .collect(),
+            };
+            let rules = AttributionRules {
+                level: if clerk_level { AttributionLevel::Clerk } else { AttributionLevel::Store },
+                window_days: window,
+            };
+            let ordered_at = start + Duration::hours(order_hour);
+            let credit = credit_order(Some(&binding), ordered_at, rules);
+            if ordered_at < binding.bound_at {
+                prop_assert_eq!(credit, SalesCredit::Unattributed(UnattributedReason::BeforeBinding));
+            }
+            if let SalesCredit::Credited { store_id, clerk_id } = credit {
+                prop_assert!(ordered_at >= binding.bound_at);
+                let known: Vec<Referrer> = std::iter::once(binding.current)
+                    .chain(binding.changes.iter().map(|c| c.from))
+                    .collect();
+                prop_assert!(known.iter().any(|r| r.store_id == store_id));
+                if !clerk_level {
+                    prop_assert_eq!(clerk_id, None);
+                }
+                if let Some(days) = window {
+                    prop_assert!(ordered_at - binding.bound_at <= Duration::days(i64::from(days)));
+                }
+            }
+        }
     }
 }

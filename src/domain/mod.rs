@@ -1,15 +1,18 @@
 //! Pure types and rules of the product: no web, no database, no network. Unit-tested beside the code.
 
 pub mod access;
+pub mod amount;
 pub mod attribution;
 pub mod binding_code;
 pub mod checklist;
 pub mod id_token;
 pub mod login_throttle;
 pub mod members;
+pub mod orders;
 pub mod otp_code;
 pub mod password;
 pub mod phone;
+pub mod pos_csv;
 pub mod rate_limit;
 pub mod reports;
 pub mod scan;

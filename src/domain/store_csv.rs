@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use super::stores::{Name, NameError, StoreCode};
 
 pub const HEADER: [&str; 3] = ["store_code", "store_name", "group_name"];
-const BOM: &[u8] = b"\xEF\xBB\xBF";
+pub(crate) const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// One valid row of an import.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -255,7 +255,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<CsvStore>, Vec<CsvProblem>> {
     }
 }
 
-fn unreadable(err: &csv::Error) -> CsvProblem {
+pub(crate) fn unreadable(err: &csv::Error) -> CsvProblem {
     CsvProblem {
         line: err.position().map_or(0, |p| p.line()),
         kind: ProblemKind::Unreadable {
@@ -264,7 +264,7 @@ fn unreadable(err: &csv::Error) -> CsvProblem {
     }
 }
 
-fn lines_not_utf8(bytes: &[u8]) -> Vec<CsvProblem> {
+pub(crate) fn lines_not_utf8(bytes: &[u8]) -> Vec<CsvProblem> {
     bytes
         .split(|b| *b == b'\n')
         .enumerate()

@@ -23,6 +23,14 @@ pub fn start_of_day(day: NaiveDate) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
+/// The instant of a Taipei wall-clock time (`None` only for times chrono cannot represent).
+pub fn from_local(local: chrono::NaiveDateTime) -> Option<DateTime<Utc>> {
+    offset()
+        .from_local_datetime(&local)
+        .single()
+        .map(|at| at.with_timezone(&Utc))
+}
+
 /// "2026-11-28 14:03:00" in Taipei time: what staff read, and what spreadsheets parse.
 pub fn format(instant: DateTime<Utc>) -> String {
     instant

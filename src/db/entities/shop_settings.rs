@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use super::enums::AttributionLevel;
+
 /// The single shop-wide settings row (id is always 1; seeded by the migration).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "shop_settings")]
@@ -17,6 +19,10 @@ pub struct Model {
     pub activated_at: Option<DateTimeUtc>,
     pub activated_by_staff_id: Option<i32>,
     pub updated_at: DateTimeUtc,
+    /// 歸因層級: who an order credits.
+    pub attribution_level: AttributionLevel,
+    /// 歸因有效期限: days after binding during which orders are credited; `None`: no limit.
+    pub attribution_window_days: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

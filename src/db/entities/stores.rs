@@ -14,6 +14,8 @@ pub struct Model {
     pub active: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Its staff may record in-store purchases (新增門市消費); HQ switches it.
+    pub purchase_entry_enabled: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
