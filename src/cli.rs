@@ -1,5 +1,5 @@
 //! The command line: `serve` (default), `migrate`, `admin create`, `stores import|export`,
-//! `qr export`. Each command is a few lines that call the same services the web admin uses.
+//! `qr export`, `orders import`. Each command is a few lines that call the same services the web admin uses.
 
 use std::io::{BufRead, IsTerminal};
 
@@ -11,6 +11,7 @@ use crate::db;
 use crate::db::entities::enums::StaffRole;
 use crate::services::accounts::{self, NewStaff};
 use crate::services::audit::Actor;
+use crate::services::orders::{self, OrderError};
 use crate::services::qr;
 use crate::services::stores::{self, ImportError};
 use crate::startup::Application;
@@ -46,6 +47,22 @@ pub enum Command {
     /// The stores' QR codes as image files.
     #[command(subcommand)]
     Qr(QrCommand),
+    /// Orders: import in-store purchases from the POS.
+    #[command(subcommand)]
+    Orders(OrdersCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrdersCommand {
+    /// Import in-store purchases from a POS CSV file, all or nothing: any bad line refuses the
+    /// whole file and every problem is listed by line number. Orders already imported are left as
+    /// they are (a status they now state, such as a refund, is booked). Columns: order_id,
+    /// ordered_at, amount (required); store_code, status, refunded_amount, phone, member_id,
+    /// receipt_no, note (optional); see the README.
+    Import {
+        /// A UTF-8 CSV file (BOM allowed) with a header line.
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -168,6 +185,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Stores(command) => run_stores(command, settings).await?,
         Command::Qr(command) => run_qr(command, settings).await?,
+        Command::Orders(command) => run_orders(command, settings).await?,
     }
     Ok(())
 }
@@ -286,6 +304,37 @@ async fn run_stores(command: StoresCommand, settings: Settings) -> anyhow::Resul
         }
     }
     Ok(())
+}
+
+async fn run_orders(command: OrdersCommand, settings: Settings) -> anyhow::Result<()> {
+    let OrdersCommand::Import { file } = command;
+    let bytes =
+        std::fs::read(&file).with_context(|| format!("could not read {}", file.display()))?;
+    let db = db::connect(&settings).await?;
+    db::migrate(&db).await?;
+    match orders::import::import_csv(&db, &Actor::cli(), &bytes).await {
+        Ok(summary) => {
+            println!(
+                "imported: {} new order(s), {} already imported, {} refund(s) booked, {} new order(s) not credited to any store",
+                summary.created,
+                summary.already_imported,
+                summary.refunds_booked,
+                summary.unattributed
+            );
+            Ok(())
+        }
+        Err(OrderError::FileRejected(problems)) => {
+            for problem in &problems {
+                eprintln!("{}", problem.en);
+            }
+            anyhow::bail!(
+                "{} problem(s) in {}; nothing was imported",
+                problems.len(),
+                file.display()
+            )
+        }
+        Err(err) => Err(anyhow::Error::new(err).context("importing orders")),
+    }
 }
 
 fn role_label(role: StaffRole) -> &'static str {

@@ -17,3 +17,4 @@ pub mod services;
 pub mod sms;
 pub mod startup;
 pub mod telemetry;
+pub mod webshops;

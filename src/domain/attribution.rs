@@ -61,6 +61,60 @@ pub struct AttributionRules {
     pub window_days: Option<u32>,
 }
 
+/// The longest attribution window HQ may set: ten years.
+pub const MAX_WINDOW_DAYS: u32 = 3650;
+
+impl AttributionRules {
+    /// From the settings form: the level `store` or `clerk`, and the window in days (empty: no
+    /// limit; full-width digits accepted).
+    pub fn parse(level: &str, window_days: &str) -> Result<Self, RulesError> {
+        let level = match level.trim() {
+            "store" => AttributionLevel::Store,
+            "clerk" => AttributionLevel::Clerk,
+            _ => return Err(RulesError::Level),
+        };
+        let window: String = window_days
+            .trim()
+            .chars()
+            .map(|c| match c {
+                '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+                other => other,
+            })
+            .collect();
+        let window_days = if window.is_empty() {
+            None
+        } else {
+            Some(
+                window
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|days| (1..=MAX_WINDOW_DAYS).contains(days))
+                    .ok_or(RulesError::Window)?,
+            )
+        };
+        Ok(Self { level, window_days })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RulesError {
+    #[error("the attribution level is store or clerk")]
+    Level,
+    #[error(
+        "the attribution window is a whole number of days from 1 to 3650, or empty for no limit"
+    )]
+    Window,
+}
+
+impl RulesError {
+    pub fn zh(self) -> &'static str {
+        match self {
+            RulesError::Level => "歸因層級請選擇「門市」或「店員」。",
+            RulesError::Window => "歸因有效期限須為 1 到 3650 的整數天數；留空表示不限期。",
+        }
+    }
+}
+
 /// One HQ change of a member's referrer (a rebinding, a reassignment or its undo).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReferrerChange {
@@ -200,6 +254,26 @@ mod tests {
             bound_at: at(day, 12),
             current: XINYI,
             changes: vec![],
+        }
+    }
+
+    #[test]
+    fn the_settings_form_reads_level_and_window() {
+        assert_eq!(
+            AttributionRules::parse("clerk", " ３０ "),
+            Ok(AttributionRules {
+                level: AttributionLevel::Clerk,
+                window_days: Some(30)
+            })
+        );
+        assert_eq!(AttributionRules::parse("store", ""), Ok(STORE_LEVEL));
+        assert_eq!(AttributionRules::parse("group", ""), Err(RulesError::Level));
+        for window in ["0", "-1", "3651", "30.5", "thirty"] {
+            assert_eq!(
+                AttributionRules::parse("store", window),
+                Err(RulesError::Window),
+                "{window}"
+            );
         }
     }
 

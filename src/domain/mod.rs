@@ -5,6 +5,7 @@ pub mod amount;
 pub mod attribution;
 pub mod binding_code;
 pub mod checklist;
+pub mod hmac;
 pub mod id_token;
 pub mod login_throttle;
 pub mod members;

@@ -10,6 +10,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
 use super::amount::Ntd;
 use super::phone::TaiwanMobile;
+use super::stores::StoreCode;
 use super::taipei_time;
 use crate::db::entities::enums::{OrderStatus, SalesChannel};
 
@@ -130,16 +131,45 @@ impl ExternalId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
 
-    /// The id of a refund row of this order: `#refund-{id}` for a refund the source numbered,
-    /// `#refunded-{total}` for a state ("refunded NT$500 so far"), `#cancel` for a cancellation.
-    /// Two deliveries of the same refund produce the same id, so the unique index keeps one.
-    pub fn refund_id(&self, suffix: &RefundKey) -> String {
-        match suffix {
-            RefundKey::Numbered(id) => format!("{}#refund-{id}", self.0),
-            RefundKey::RefundedTo(total) => format!("{}#refunded-{total}", self.0),
-            RefundKey::Cancellation => format!("{}#cancel", self.0),
-        }
+/// A LINE user id as LINE writes it: `U` and 32 hex digits.
+pub fn parse_line_user_id(text: &str) -> Option<String> {
+    let text = text.trim();
+    let valid = text.len() == 33
+        && text.starts_with('U')
+        && text[1..].bytes().all(|b| b.is_ascii_hexdigit());
+    valid.then(|| text.to_owned())
+}
+
+/// The key a clerk's purchase form carries (minted when the form is shown, or by the client), so a
+/// double submit is one purchase: 8 to 64 characters of A-Z, a-z, 0-9, `-` or `_`.
+pub fn parse_idempotency_key(text: &str) -> Option<ExternalId> {
+    let text = text.trim();
+    let valid = (8..=64).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    valid.then(|| ExternalId(text.to_owned()))
+}
+
+/// Why a purchase is voided: 1 to 200 characters, no control characters.
+pub fn parse_void_reason(text: &str) -> Option<String> {
+    let text = text.trim();
+    let valid =
+        !text.is_empty() && text.chars().count() <= 200 && !text.chars().any(char::is_control);
+    valid.then(|| text.to_owned())
+}
+
+/// The external id of a refund row of the order `order_external_id`: `#refund-{id}` for a refund
+/// the source numbered, `#refunded-{total}` for a state ("refunded NT$500 so far"), `#cancel` for a
+/// cancellation. Two deliveries of the same refund produce the same id, so the unique index keeps
+/// one row.
+pub fn refund_external_id(order_external_id: &str, key: &RefundKey) -> String {
+    match key {
+        RefundKey::Numbered(id) => format!("{order_external_id}#refund-{id}"),
+        RefundKey::RefundedTo(total) => format!("{order_external_id}#refunded-{total}"),
+        RefundKey::Cancellation => format!("{order_external_id}#cancel"),
     }
 }
 
@@ -225,6 +255,13 @@ pub struct RefundInput {
     pub refunded_at: DateTime<Utc>,
 }
 
+/// The store an in-store purchase was made in: by code (the API, the POS file) or by id (a clerk).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntryStore {
+    Code(StoreCode),
+    Id(i32),
+}
+
 /// One order as it comes in, whatever the way in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderInput {
@@ -237,8 +274,8 @@ pub struct OrderInput {
     pub status: StatedStatus,
     /// Refunds the source numbered, each booked once.
     pub refunds: Vec<RefundInput>,
-    /// In-store: the store code where it was bought.
-    pub store_code: Option<String>,
+    /// In-store: the store where it was bought.
+    pub entry_store: Option<EntryStore>,
     pub receipt_no: Option<String>,
     pub note: Option<String>,
 }
@@ -297,12 +334,14 @@ impl SaleState {
 }
 
 impl StatedStatus {
-    /// The adjustment this stated status asks of the books, if any.
-    pub fn adjustment(self) -> Option<Adjustment> {
+    /// The adjustment this stated status asks of the books, under the key that books it once.
+    pub fn adjustment(self) -> Option<(RefundKey, Adjustment)> {
         match self {
             StatedStatus::Paid => None,
-            StatedStatus::Cancelled => Some(Adjustment::Cancel),
-            StatedStatus::Refunded { total } => Some(Adjustment::RefundedTo(total)),
+            StatedStatus::Cancelled => Some((RefundKey::Cancellation, Adjustment::Cancel)),
+            StatedStatus::Refunded { total } => {
+                Some((RefundKey::RefundedTo(total), Adjustment::RefundedTo(total)))
+            }
         }
     }
 }
@@ -409,13 +448,40 @@ mod tests {
         assert!(ExternalId::parse("").is_err());
         assert!(ExternalId::parse("a\nb").is_err());
         assert!(ExternalId::parse(&"x".repeat(101)).is_err());
-        let id = ExternalId::parse("A1").unwrap();
         assert_eq!(
-            id.refund_id(&RefundKey::Numbered("9".into())),
+            refund_external_id("A1", &RefundKey::Numbered("9".into())),
             "A1#refund-9"
         );
-        assert_eq!(id.refund_id(&RefundKey::RefundedTo(500)), "A1#refunded-500");
-        assert_eq!(id.refund_id(&RefundKey::Cancellation), "A1#cancel");
+        assert_eq!(
+            refund_external_id("A1", &RefundKey::RefundedTo(500)),
+            "A1#refunded-500"
+        );
+        assert_eq!(
+            refund_external_id("A1", &RefundKey::Cancellation),
+            "A1#cancel"
+        );
+    }
+
+    #[test]
+    fn line_user_ids_are_u_and_32_hex_digits() {
+        let id = "U4af4980629a0c8d3e5f7d6e1b2c3d4e5";
+        assert_eq!(parse_line_user_id(id).as_deref(), Some(id));
+        assert_eq!(parse_line_user_id("U123"), None);
+        assert_eq!(
+            parse_line_user_id("X4af4980629a0c8d3e5f7d6e1b2c3d4e5"),
+            None
+        );
+    }
+
+    #[test]
+    fn idempotency_keys_and_void_reasons_are_checked() {
+        assert!(parse_idempotency_key("2f1c9a7e-0b4d-4c1e-9f6a-1b2c3d4e5f60").is_some());
+        assert!(parse_idempotency_key("short").is_none());
+        assert!(parse_idempotency_key("has space in it").is_none());
+        assert!(parse_idempotency_key(&"k".repeat(65)).is_none());
+        assert_eq!(parse_void_reason(" 打錯金額 ").as_deref(), Some("打錯金額"));
+        assert_eq!(parse_void_reason("  "), None);
+        assert_eq!(parse_void_reason(&"字".repeat(201)), None);
     }
 
     #[test]

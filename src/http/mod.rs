@@ -7,6 +7,7 @@ pub mod api;
 mod health;
 mod liff;
 mod metrics;
+mod order_webhooks;
 mod route_b;
 mod scan;
 pub mod staff;
@@ -25,6 +26,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/healthz", web::get().to(health::healthz))
         .route("/metrics", web::get().to(metrics::metrics))
         .route("/line/webhook", web::post().to(webhook::receive))
+        .route(
+            "/webhooks/orders/{shop}",
+            web::post().to(order_webhooks::receive),
+        )
         .configure(scan::routes)
         .configure(liff::routes)
         .configure(route_b::routes)

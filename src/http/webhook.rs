@@ -28,7 +28,7 @@ pub async fn receive(
 /// Reads the body, refusing with 413 as soon as it is known to exceed `limit`: from
 /// `Content-Length` before reading anything, or while streaming — never buffering (or hashing)
 /// more than `limit` bytes.
-async fn read_body(
+pub(crate) async fn read_body(
     req: &HttpRequest,
     mut payload: web::Payload,
     limit: usize,

@@ -4,12 +4,7 @@
 //! JSON parser or the database. The comparison is constant time (`Mac::verify_slice`), so the
 //! response time tells an attacker nothing about how many bytes of a guess were right.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
-
-type HmacSha256 = Hmac<Sha256>;
+use crate::domain::hmac::{self, HmacError};
 
 /// Why a request's signature was refused. Never carries the body or the secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -22,33 +17,18 @@ pub enum SignatureError {
     Mismatch,
 }
 
-/// A SHA-256 HMAC is 32 bytes; its standard Base64 is 44 characters.
-const SIGNATURE_LEN: usize = 32;
-
 /// Checks `signature` (the header value, if any) against `body` under the channel secret.
 pub fn verify(secret: &[u8], body: &[u8], signature: Option<&[u8]>) -> Result<(), SignatureError> {
-    let header = signature.ok_or(SignatureError::Missing)?;
-    let header = header.trim_ascii();
-    if header.is_empty() {
-        return Err(SignatureError::Missing);
-    }
-    let expected = STANDARD
-        .decode(header)
-        .map_err(|_| SignatureError::Malformed)?;
-    if expected.len() != SIGNATURE_LEN {
-        return Err(SignatureError::Malformed);
-    }
-    let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC accepts keys of any length");
-    mac.update(body);
-    mac.verify_slice(&expected)
-        .map_err(|_| SignatureError::Mismatch)
+    hmac::verify_base64(secret, body, signature).map_err(|err| match err {
+        HmacError::Missing => SignatureError::Missing,
+        HmacError::Malformed => SignatureError::Malformed,
+        HmacError::Mismatch => SignatureError::Mismatch,
+    })
 }
 
 /// The header value LINE would send for `body`: used by tests, the load generator and the demo.
 pub fn sign(secret: &[u8], body: &[u8]) -> String {
-    let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC accepts keys of any length");
-    mac.update(body);
-    STANDARD.encode(mac.finalize().into_bytes())
+    hmac::sign_base64(secret, body)
 }
 
 #[cfg(test)]

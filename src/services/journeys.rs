@@ -177,6 +177,16 @@ impl JourneyCleanup {
                         tracing::warn!(error = %err, "journey clean-up failed; retrying next round")
                     }
                 }
+                // Order-webhook deliveries past their retention go in the same quiet moment.
+                if let Err(err) = crate::services::order_webhooks::delete_old_deliveries(
+                    &db,
+                    Utc::now(),
+                    config.batch,
+                )
+                .await
+                {
+                    tracing::warn!(error = %err, "deleting old order-webhook deliveries failed");
+                }
             }
         });
         Self { stop, task }

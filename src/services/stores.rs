@@ -25,6 +25,8 @@ pub struct StoreView {
     pub group_id: Option<i32>,
     pub group_name: Option<String>,
     pub active: bool,
+    /// Its staff may record in-store purchases.
+    pub purchase_entry_enabled: bool,
 }
 
 impl StoreView {
@@ -41,6 +43,7 @@ impl StoreView {
             name: store.name,
             group_id: store.group_id,
             active: store.active,
+            purchase_entry_enabled: store.purchase_entry_enabled,
         }
     }
 }

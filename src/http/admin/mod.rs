@@ -13,6 +13,7 @@ mod groups;
 mod members;
 mod posters;
 mod reports;
+mod sales_settings;
 mod setup;
 mod stores;
 
@@ -82,6 +83,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/setup/activate", web::post().to(setup::activate))
             .route("/setup/deactivate", web::post().to(setup::deactivate))
             .route("/setup/demo-route", web::post().to(setup::demo_route))
+            .configure(sales_routes)
             .route("/api-tokens", web::get().to(api_tokens::list))
             .route("/api-tokens", web::post().to(api_tokens::create))
             .route(
@@ -90,6 +92,27 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             )
             .configure(member_routes),
     );
+}
+
+/// Sales settings: attribution, web-shop webhook secrets, per-store purchase entry.
+fn sales_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/sales-settings", web::get().to(sales_settings::show))
+        .route(
+            "/sales-settings/attribution",
+            web::post().to(sales_settings::save_rules),
+        )
+        .route(
+            "/sales-settings/secrets/{shop}",
+            web::post().to(sales_settings::set_secret),
+        )
+        .route(
+            "/sales-settings/secrets/{shop}/clear",
+            web::post().to(sales_settings::clear_secret),
+        )
+        .route(
+            "/stores/{id}/purchase-entry",
+            web::post().to(sales_settings::set_purchase_entry),
+        );
 }
 
 /// QR posters and clerk cards, and HQ's rotation and revocation of their codes.
@@ -149,7 +172,7 @@ pub struct Nav {
     pub is_hq: bool,
     pub csrf_token: String,
     /// Which nav item is current: `dashboard`, `stores`, `groups`, `accounts`, `audit`, `setup`,
-    /// `api-tokens`, `password`, `members`, `changes`, `conflicts`, `reports`.
+    /// `api-tokens`, `password`, `members`, `changes`, `conflicts`, `reports`, `sales-settings`.
     pub section: &'static str,
 }
 

@@ -8,6 +8,7 @@
 mod accounts;
 mod audit;
 pub mod auth;
+pub mod orders;
 mod setup;
 mod stores;
 
@@ -69,6 +70,7 @@ api_routes! {
     post "/setup/activation" => setup::activate;
     delete "/setup/activation" => setup::deactivate;
     get "/audit" => audit::list;
+    post "/orders" => orders::create;
 }
 
 /// A JSON answer; API answers are personal, so never cached.

@@ -1,0 +1,440 @@
+//! Signed order webhooks from web shops (`POST /webhooks/orders/{generic|shopify|woocommerce}`),
+//! and HQ's secrets for them.
+//!
+//! Order of checks, so a forged or replayed request never reaches the parser or the books: the
+//! shop's secret must be set (else 401), the signature is checked on the raw bytes (401; for the
+//! generic webhook also the 5-minute window), then the payload is read (400 with the field named),
+//! then one transaction applies it and records the delivery under what identifies it at its
+//! source. The delivery row commits with the order, or not at all, so a delivery that failed is
+//! processed when it is sent again; one that succeeded is answered "duplicate" (Shopify,
+//! WooCommerce: they retry until they hear 2xx) or refused as a replay (the generic webhook, 409).
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
+    TryInsertResult,
+};
+use serde_json::json;
+
+use crate::config::Secret;
+use crate::db::entities::enums::WebShop;
+use crate::db::entities::{order_webhook_deliveries, order_webhook_secrets};
+use crate::domain::hmac;
+use crate::services::audit::{self, Actor, Change};
+use crate::services::orders::{
+    self, Booking, ChangedAmount, OrderError, Recorded, RecordedOrder, retrying,
+};
+use crate::webshops::generic::{self, OrderJson, SignatureRefusal};
+use crate::webshops::{PayloadError, ShopEvent, shopify, woocommerce};
+
+/// Deliveries are remembered this long: longer than any platform retries.
+pub const DELIVERY_RETENTION_DAYS: i64 = 7;
+
+/// The request as received: the raw body and the headers that matter to its shop.
+#[derive(Debug, Clone, Copy)]
+pub struct Delivery<'a> {
+    pub body: &'a [u8],
+    pub signature: Option<&'a [u8]>,
+    /// Generic webhook only.
+    pub timestamp: Option<&'a [u8]>,
+    /// Shopify, WooCommerce.
+    pub topic: Option<&'a str>,
+    /// Shopify's webhook id, WooCommerce's delivery id.
+    pub delivery_id: Option<&'a str>,
+}
+
+/// How a delivery was handled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Handled {
+    Recorded {
+        order: Box<RecordedOrder>,
+        created: bool,
+    },
+    /// This delivery was handled before.
+    Duplicate,
+    /// Nothing to record, and why.
+    Ignored(&'static str),
+    /// WooCommerce's test ping when a webhook is saved.
+    Ping,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookError {
+    #[error("no secret is set for {0:?}")]
+    NotConfigured(WebShop),
+    #[error("signature refused: {0}")]
+    Signature(&'static str),
+    #[error("the timestamp is outside the 5-minute window")]
+    Stale,
+    #[error("this signed request was received before")]
+    Replay,
+    #[error(transparent)]
+    Payload(#[from] PayloadError),
+    /// A refund of an order not recorded yet: the shop retries, by then the order is there.
+    #[error("the refund's order has not been received")]
+    OrderNotReceived,
+    #[error(transparent)]
+    Order(#[from] OrderError),
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+/// Verifies, reads and records one delivery.
+pub async fn receive(
+    db: &DatabaseConnection,
+    shop: WebShop,
+    delivery: Delivery<'_>,
+) -> Result<Handled, WebhookError> {
+    let now = Utc::now();
+    if shop == WebShop::WooCommerce && woocommerce::is_ping(delivery.body) {
+        return Ok(Handled::Ping);
+    }
+    let secret = secret(db, shop)
+        .await?
+        .ok_or(WebhookError::NotConfigured(shop))?;
+    let secret = secret.expose().as_bytes();
+    let (event, delivery_key) = match shop {
+        WebShop::Generic => {
+            let signature = generic::verify(
+                secret,
+                delivery.timestamp,
+                delivery.signature,
+                delivery.body,
+                now,
+            )
+            .map_err(|refusal| match refusal {
+                SignatureRefusal::Stale => WebhookError::Stale,
+                other => WebhookError::Signature(refusal_reason(other)),
+            })?;
+            let input = OrderJson::from_bytes(delivery.body)?.into_input(now)?;
+            (ShopEvent::Order(Box::new(input)), Some(signature))
+        }
+        WebShop::Shopify | WebShop::WooCommerce => {
+            hmac::verify_base64(secret, delivery.body, delivery.signature)
+                .map_err(|err| WebhookError::Signature(hmac_reason(err)))?;
+            let topic = delivery.topic.unwrap_or_default();
+            let event = if shop == WebShop::Shopify {
+                shopify::event(topic, delivery.body)?
+            } else {
+                woocommerce::event(topic, delivery.body)?
+            };
+            (event, delivery.delivery_id.map(str::to_owned))
+        }
+    };
+    let changed_amount = match shop {
+        WebShop::Generic => ChangedAmount::Refuse,
+        WebShop::Shopify | WebShop::WooCommerce => ChangedAmount::Keep,
+    };
+    let applied = retrying(db, async |txn| {
+        if let Some(key) = &delivery_key
+            && seen(txn, shop, key).await?
+        {
+            return Ok(None);
+        }
+        let booking = Booking::load(txn, None, changed_amount).await?;
+        let handled = apply(txn, &booking, shop, &event).await?;
+        if let Some(key) = &delivery_key
+            && !record_delivery(txn, shop, key, &handled, now).await?
+        {
+            // A twin of this delivery committed meanwhile: roll back, and the next try sees it.
+            return Err(OrderError::Retry);
+        }
+        Ok(Some(handled))
+    })
+    .await
+    .map_err(unwrap_not_received)?;
+    match applied {
+        Some(handled) => Ok(handled),
+        None => duplicate(shop),
+    }
+}
+
+fn duplicate(shop: WebShop) -> Result<Handled, WebhookError> {
+    match shop {
+        WebShop::Generic => Err(WebhookError::Replay),
+        WebShop::Shopify | WebShop::WooCommerce => Ok(Handled::Duplicate),
+    }
+}
+
+/// A refund of an unknown order travels through the transaction as an `OrderNotFound`.
+fn unwrap_not_received(err: OrderError) -> WebhookError {
+    match err {
+        OrderError::OrderNotFound => WebhookError::OrderNotReceived,
+        other => WebhookError::Order(other),
+    }
+}
+
+async fn apply(
+    txn: &DatabaseTransaction,
+    booking: &Booking,
+    shop: WebShop,
+    event: &ShopEvent,
+) -> Result<Handled, OrderError> {
+    let source = match shop {
+        WebShop::Shopify => shopify::SOURCE,
+        WebShop::WooCommerce => woocommerce::SOURCE,
+        WebShop::Generic => "",
+    };
+    let recorded = |recorded: Recorded| Handled::Recorded {
+        created: recorded.created,
+        order: Box::new(recorded.order),
+    };
+    Ok(match event {
+        ShopEvent::Order(input) => recorded(orders::ingest_in(txn, booking, input).await?),
+        ShopEvent::Refund {
+            order_external_id,
+            refund,
+        } => recorded(
+            orders::refund_in(txn, booking, source, order_external_id.as_str(), refund)
+                .await?
+                .ok_or(OrderError::OrderNotFound)?,
+        ),
+        ShopEvent::Cancel { order_external_id } => {
+            match orders::cancel_in(txn, booking, source, order_external_id.as_str()).await? {
+                Some(done) => recorded(done),
+                None => Handled::Ignored("cancelled before it was paid"),
+            }
+        }
+        ShopEvent::Ignored(reason) => Handled::Ignored(reason),
+    })
+}
+
+async fn seen(db: &impl ConnectionTrait, shop: WebShop, key: &str) -> Result<bool, DbErr> {
+    Ok(order_webhook_deliveries::Entity::find()
+        .filter(order_webhook_deliveries::Column::Source.eq(shop))
+        .filter(order_webhook_deliveries::Column::DeliveryKey.eq(key))
+        .count(db)
+        .await?
+        > 0)
+}
+
+/// Records the delivery; false when the same delivery was recorded meanwhile.
+async fn record_delivery(
+    txn: &DatabaseTransaction,
+    shop: WebShop,
+    key: &str,
+    handled: &Handled,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let (outcome, order_id) = match handled {
+        Handled::Recorded { order, created } => (
+            if *created { "recorded" } else { "updated" }.to_owned(),
+            Some(order.sale.id),
+        ),
+        Handled::Ignored(reason) => (format!("ignored: {reason}"), None),
+        Handled::Duplicate | Handled::Ping => ("duplicate".to_owned(), None),
+    };
+    let inserted =
+        order_webhook_deliveries::Entity::insert(order_webhook_deliveries::ActiveModel {
+            id: NotSet,
+            source: Set(shop),
+            delivery_key: Set(key.to_owned()),
+            received_at: Set(now),
+            outcome: Set(outcome),
+            order_id: Set(order_id),
+        })
+        .on_conflict(OnConflict::new().do_nothing().to_owned())
+        .try_insert()
+        .exec_without_returning(txn)
+        .await?;
+    Ok(matches!(inserted, TryInsertResult::Inserted(1)))
+}
+
+fn refusal_reason(refusal: SignatureRefusal) -> &'static str {
+    match refusal {
+        SignatureRefusal::Missing => "missing",
+        SignatureRefusal::Malformed => "malformed",
+        SignatureRefusal::Stale => "stale",
+        SignatureRefusal::Mismatch => "mismatch",
+    }
+}
+
+fn hmac_reason(err: hmac::HmacError) -> &'static str {
+    match err {
+        hmac::HmacError::Missing => "missing",
+        hmac::HmacError::Malformed => "malformed",
+        hmac::HmacError::Mismatch => "mismatch",
+    }
+}
+
+/// Deletes up to `batch` deliveries older than the retention; returns how many.
+pub async fn delete_old_deliveries(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    batch: u64,
+) -> Result<u64, DbErr> {
+    let old = order_webhook_deliveries::Entity::find()
+        .select_only()
+        .column(order_webhook_deliveries::Column::Id)
+        .filter(
+            order_webhook_deliveries::Column::ReceivedAt
+                .lt(now - Duration::days(DELIVERY_RETENTION_DAYS)),
+        )
+        .order_by_asc(order_webhook_deliveries::Column::ReceivedAt)
+        .limit(batch)
+        .into_query();
+    let deleted = order_webhook_deliveries::Entity::delete_many()
+        .filter(order_webhook_deliveries::Column::Id.in_subquery(old))
+        .exec(db)
+        .await?;
+    Ok(deleted.rows_affected)
+}
+
+// ---- HQ's secrets ----
+
+/// The secret a shop signs with, if HQ set one.
+pub async fn secret(db: &impl ConnectionTrait, shop: WebShop) -> Result<Option<Secret>, DbErr> {
+    Ok(order_webhook_secrets::Entity::find_by_id(shop)
+        .one(db)
+        .await?
+        .map(|row| Secret::new(row.secret)))
+}
+
+/// A shop's secret as the settings page shows it: set or not, its last four characters, when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretState {
+    pub shop: WebShop,
+    /// `…a1b2`: enough to tell which secret is set, never enough to use it.
+    pub hint: Option<String>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// The state of every shop's secret (HQ only).
+pub async fn secret_states(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+) -> Result<Vec<SecretState>, OrderError> {
+    actor.scope.require_hq()?;
+    let rows = order_webhook_secrets::Entity::find().all(db).await?;
+    Ok([WebShop::Generic, WebShop::Shopify, WebShop::WooCommerce]
+        .into_iter()
+        .map(|shop| {
+            let row = rows.iter().find(|row| row.source == shop);
+            SecretState {
+                shop,
+                hint: row.map(|row| hint(&row.secret)),
+                updated_at: row.map(|row| row.updated_at),
+            }
+        })
+        .collect())
+}
+
+fn hint(secret: &str) -> String {
+    let tail: String = secret
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!("…{tail}")
+}
+
+/// Shortest secret accepted: anything shorter is guessable.
+pub const MIN_SECRET_CHARS: usize = 16;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error("the secret is shorter than 16 characters or has spaces or control characters")]
+    Unusable,
+    #[error(transparent)]
+    Order(#[from] OrderError),
+}
+
+impl From<DbErr> for SecretError {
+    fn from(err: DbErr) -> Self {
+        SecretError::Order(err.into())
+    }
+}
+
+/// Sets (or replaces) a shop's secret; the audit log records that it changed, never the value.
+pub async fn set_secret(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    shop: WebShop,
+    secret: &Secret,
+) -> Result<(), SecretError> {
+    actor.scope.require_hq().map_err(OrderError::from)?;
+    let value = secret.expose().trim();
+    if value.chars().count() < MIN_SECRET_CHARS
+        || value.chars().any(|c| c.is_control() || c.is_whitespace())
+    {
+        return Err(SecretError::Unusable);
+    }
+    let txn = sea_orm::TransactionTrait::begin(db).await?;
+    order_webhook_secrets::Entity::insert(order_webhook_secrets::ActiveModel {
+        source: Set(shop),
+        secret: Set(value.to_owned()),
+        updated_at: Set(Utc::now()),
+        updated_by_staff_id: Set(actor.staff_id),
+    })
+    .on_conflict(
+        OnConflict::column(order_webhook_secrets::Column::Source)
+            .update_columns([
+                order_webhook_secrets::Column::Secret,
+                order_webhook_secrets::Column::UpdatedAt,
+                order_webhook_secrets::Column::UpdatedByStaffId,
+            ])
+            .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        Change::new("order_webhook.secret_set", "order_webhook", shop_key(shop))
+            .after(json!({ "secret": hint(value) })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Removes a shop's secret: its webhooks are refused (401) from now on.
+pub async fn clear_secret(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    shop: WebShop,
+) -> Result<(), OrderError> {
+    actor.scope.require_hq()?;
+    let txn = sea_orm::TransactionTrait::begin(db).await?;
+    let deleted = order_webhook_secrets::Entity::delete_by_id(shop)
+        .exec(&txn)
+        .await?;
+    if deleted.rows_affected > 0 {
+        audit::record(
+            &txn,
+            actor,
+            Change::new(
+                "order_webhook.secret_clear",
+                "order_webhook",
+                shop_key(shop),
+            ),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// `generic`, `shopify`, `woocommerce`: as in URLs and the audit log.
+pub fn shop_key(shop: WebShop) -> &'static str {
+    match shop {
+        WebShop::Generic => "generic",
+        WebShop::Shopify => "shopify",
+        WebShop::WooCommerce => "woocommerce",
+    }
+}
+
+/// The shop a URL segment names.
+pub fn shop_of(key: &str) -> Option<WebShop> {
+    match key {
+        "generic" => Some(WebShop::Generic),
+        "shopify" => Some(WebShop::Shopify),
+        "woocommerce" => Some(WebShop::WooCommerce),
+        _ => None,
+    }
+}

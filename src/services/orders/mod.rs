@@ -1,0 +1,714 @@
+//! Orders in: one order per transaction, whatever the way in (the API, a signed web-shop webhook,
+//! the POS import, a clerk's in-store entry), with the attribution snapshot and the report totals
+//! written in the same transaction.
+//!
+//! Nothing here is read-then-write: the unique index on `(source, external_id)` with
+//! `INSERT … ON CONFLICT DO NOTHING` makes a repeated order (an API retry, a webhook redelivered,
+//! a form submitted twice, two requests racing) a no-op that is answered with the order already
+//! stored; each refund row has an id of its own derived from what the source said (see
+//! [`ExternalId::refund_id`]), and a sale's refunded total is moved with a compare-and-set, so two
+//! refunds racing on one sale cannot both book against the same remainder — the loser's
+//! transaction is retried from the start.
+//!
+//! What the rows mean is in `docs/data-model.md`; [`books`] keeps `sales_daily` and `sales_buyers`;
+//! [`in_store`] records and voids clerks' purchases; [`import`] applies a POS file.
+
+mod books;
+pub mod import;
+pub mod in_store;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set, TransactionTrait,
+    TryInsertResult,
+};
+
+use crate::db::entities::enums::{
+    AttributionLevel, OrderKind, OrderStatus, SalesChannel, UnattributedReason,
+};
+use crate::db::entities::{
+    binding_change_members, binding_changes, bindings, members, orders, shop_settings, stores,
+};
+use crate::domain::access::AccessDenied;
+use crate::domain::attribution::{
+    AttributionRules, BindingHistory, Referrer, ReferrerChange, SalesCredit, credit_order,
+};
+use crate::domain::orders::{
+    Adjustment, CustomerRef, EntryStore, OrderFieldError, OrderInput, RefundInput, RefundKey,
+    SaleState, booked_day_and_month, refund_external_id,
+};
+
+/// A transaction that lost a race is tried again this many times in all.
+const ATTEMPTS: usize = 4;
+
+/// A sale and its refund rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedOrder {
+    pub sale: orders::Model,
+    pub refunds: Vec<orders::Model>,
+}
+
+/// The answer to an order coming in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub order: RecordedOrder,
+    /// False when the order was already there (it may have taken a refund or cancellation now).
+    pub created: bool,
+    /// Refund rows this call booked.
+    pub refunds_booked: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OrderError {
+    #[error("{0}")]
+    Field(#[from] OrderFieldError),
+    #[error("no store has the code {0}")]
+    UnknownStore(String),
+    /// The same source and external id were recorded with another amount (or member).
+    #[error("order {} is already recorded with other details", .existing.sale.external_id)]
+    DifferentOrder { existing: Box<RecordedOrder> },
+    /// An in-store receipt number already recorded in that store.
+    #[error("receipt {receipt_no} is already recorded")]
+    ReceiptTaken {
+        receipt_no: String,
+        ordered_at: DateTime<Utc>,
+    },
+    #[error("the order does not exist")]
+    OrderNotFound,
+    #[error("the member does not exist")]
+    MemberNotFound,
+    #[error("purchase entry is off for this store")]
+    PurchaseEntryOff,
+    #[error("the order cannot be voided: {0}")]
+    NotVoidable(&'static str),
+    #[error("the idempotency key is malformed")]
+    BadIdempotencyKey,
+    #[error("a void needs a reason")]
+    VoidReason,
+    /// A POS file with problems, every one by line; nothing was imported.
+    #[error("the file was refused")]
+    FileRejected(Vec<crate::domain::pos_csv::LineProblem>),
+    #[error(transparent)]
+    Access(#[from] AccessDenied),
+    /// Lost a race every time it was tried.
+    #[error("too many concurrent changes to the same order")]
+    Busy,
+    /// Lost a race: try the transaction again.
+    #[error("retry")]
+    Retry,
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+/// How an order is recorded: the settings read in its transaction, who recorded it, and what a
+/// changed amount means.
+#[derive(Debug, Clone, Copy)]
+pub struct Booking {
+    pub rules: AttributionRules,
+    pub operator_staff_id: Option<i32>,
+    pub now: DateTime<Utc>,
+    pub changed_amount: ChangedAmount,
+}
+
+/// What to do when an order comes again with another amount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangedAmount {
+    /// Refuse (409): an API caller or a file made a mistake and should hear of it.
+    Refuse,
+    /// Keep the amount first recorded: a web shop's later edit of an order's total is not a
+    /// refund, and refusing would make the platform retry (and, after enough failures, stop
+    /// sending).
+    Keep,
+}
+
+impl Booking {
+    /// Reads HQ's attribution settings inside `txn`.
+    pub async fn load(
+        txn: &impl ConnectionTrait,
+        operator_staff_id: Option<i32>,
+        changed_amount: ChangedAmount,
+    ) -> Result<Self, DbErr> {
+        Ok(Self {
+            rules: attribution_rules(txn).await?,
+            operator_staff_id,
+            now: Utc::now(),
+            changed_amount,
+        })
+    }
+}
+
+/// HQ's attribution level and window.
+pub async fn attribution_rules(db: &impl ConnectionTrait) -> Result<AttributionRules, DbErr> {
+    let settings = shop_settings::Entity::find_by_id(1)
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("shop_settings row 1".to_owned()))?;
+    Ok(AttributionRules {
+        level: settings.attribution_level,
+        window_days: settings
+            .attribution_window_days
+            .and_then(|d| u32::try_from(d).ok()),
+    })
+}
+
+/// Runs `work` in a transaction, again from the start when it lost a race ([`OrderError::Retry`]).
+pub(crate) async fn retrying<T>(
+    db: &DatabaseConnection,
+    mut work: impl AsyncFnMut(&DatabaseTransaction) -> Result<T, OrderError>,
+) -> Result<T, OrderError> {
+    for _ in 0..ATTEMPTS {
+        let txn = db.begin().await?;
+        match work(&txn).await {
+            Ok(done) => {
+                txn.commit().await?;
+                return Ok(done);
+            }
+            Err(OrderError::Retry) => txn.rollback().await?,
+            Err(err) => return Err(err),
+        }
+    }
+    Err(OrderError::Busy)
+}
+
+/// Records one order (API, webhook): see the module docs.
+pub async fn ingest(
+    db: &DatabaseConnection,
+    operator_staff_id: Option<i32>,
+    changed_amount: ChangedAmount,
+    input: &OrderInput,
+) -> Result<Recorded, OrderError> {
+    retrying(db, async |txn| {
+        let booking = Booking::load(txn, operator_staff_id, changed_amount).await?;
+        ingest_in(txn, &booking, input).await
+    })
+    .await
+}
+
+/// [`ingest`] inside the caller's transaction (the webhooks record their delivery in it; the
+/// import records a whole file).
+pub async fn ingest_in(
+    txn: &DatabaseTransaction,
+    booking: &Booking,
+    input: &OrderInput,
+) -> Result<Recorded, OrderError> {
+    let (sale, created) =
+        match find_row(txn, input.source.as_str(), input.external_id.as_str()).await? {
+            Some(existing) => (existing, false),
+            None => match insert_sale(txn, booking, input).await? {
+                Some(sale) => (sale, true),
+                // Inserted by a concurrent request since our look: answer with theirs.
+                None => (
+                    find_row(txn, input.source.as_str(), input.external_id.as_str())
+                        .await?
+                        .ok_or(OrderError::Retry)?,
+                    false,
+                ),
+            },
+        };
+    if !created {
+        check_same_order(txn, booking, input, &sale).await?;
+    }
+    let mut sale = sale;
+    let mut refunds_booked = 0;
+    // A refund or cancellation stated with a new order happened at an unknown time before we
+    // heard of it: booked with the sale. Learned later, it is booked when we learn it.
+    let learned_at = if created {
+        input.ordered_at
+    } else {
+        booking.now
+    };
+    for refund in &input.refunds {
+        let key = RefundKey::Numbered(refund.refund_id.clone());
+        let at = refund.refunded_at.max(sale.ordered_at);
+        if let Some(next) = adjust(
+            txn,
+            booking,
+            &sale,
+            &key,
+            Adjustment::Refund(refund.amount.get()),
+            at,
+        )
+        .await?
+        {
+            refunds_booked += usize::from(next.1);
+            sale = next.0;
+        }
+    }
+    if let Some((key, adjustment)) = input.status.adjustment()
+        && let Some(next) = adjust(txn, booking, &sale, &key, adjustment, learned_at).await?
+    {
+        refunds_booked += usize::from(next.1);
+        sale = next.0;
+    }
+    Ok(Recorded {
+        order: with_refunds(txn, sale).await?,
+        created,
+        refunds_booked,
+    })
+}
+
+/// A repeated order must be the same order: same amount (and, in store, the same member).
+async fn check_same_order(
+    txn: &DatabaseTransaction,
+    booking: &Booking,
+    input: &OrderInput,
+    existing: &orders::Model,
+) -> Result<(), OrderError> {
+    let different_member = input.channel == SalesChannel::InStore
+        && input.customer.member_id.is_some()
+        && existing.member_id != input.customer.member_id;
+    let different_amount = existing.amount != input.amount.get();
+    let refuse = existing.kind != OrderKind::Sale
+        || different_member
+        || (different_amount && booking.changed_amount == ChangedAmount::Refuse);
+    if refuse {
+        return Err(OrderError::DifferentOrder {
+            existing: Box::new(with_refunds(txn, existing.clone()).await?),
+        });
+    }
+    if different_amount {
+        tracing::warn!(
+            source = %existing.source,
+            external_id = %existing.external_id,
+            recorded = existing.amount,
+            now = input.amount.get(),
+            "an order came again with another amount; the amount first recorded is kept"
+        );
+    }
+    Ok(())
+}
+
+/// Inserts the sale with its attribution snapshot and adds it to the report totals; `None` when
+/// the same order was inserted concurrently. An in-store receipt already recorded is refused.
+async fn insert_sale(
+    txn: &DatabaseTransaction,
+    booking: &Booking,
+    input: &OrderInput,
+) -> Result<Option<orders::Model>, OrderError> {
+    let entry_store_id = match &input.entry_store {
+        None => None,
+        Some(EntryStore::Id(id)) => Some(*id),
+        Some(EntryStore::Code(code)) => Some(
+            stores::Entity::find()
+                .filter(stores::Column::Code.eq(code.as_str()))
+                .one(txn)
+                .await?
+                .ok_or_else(|| OrderError::UnknownStore(code.to_string()))?
+                .id,
+        ),
+    };
+    let customer = match_customer(txn, &input.customer).await?;
+    let credit = match customer.member_id {
+        None => SalesCredit::Unattributed(customer.missing),
+        Some(member_id) => {
+            let history = binding_history(txn, member_id, input.ordered_at).await?;
+            credit_order(history.as_ref(), input.ordered_at, booking.rules)
+        }
+    };
+    let (credited_store_id, credited_clerk_id, unattributed_reason) = match credit {
+        SalesCredit::Credited { store_id, clerk_id } => (Some(store_id), clerk_id, None),
+        SalesCredit::Unattributed(reason) => (None, None, Some(reason)),
+    };
+    let credited_group_id = match credited_store_id {
+        Some(id) => stores::Entity::find_by_id(id)
+            .one(txn)
+            .await?
+            .and_then(|s| s.group_id),
+        None => None,
+    };
+    let (booked_day, booked_month) = booked_day_and_month(input.ordered_at);
+    let row = orders::ActiveModel {
+        id: NotSet,
+        kind: Set(OrderKind::Sale),
+        parent_id: Set(None),
+        channel: Set(input.channel),
+        source: Set(input.source.as_str().to_owned()),
+        external_id: Set(input.external_id.as_str().to_owned()),
+        status: Set(OrderStatus::Paid),
+        amount: Set(input.amount.get()),
+        refunded_amount: Set(0),
+        ordered_at: Set(input.ordered_at),
+        booked_day: Set(booked_day),
+        booked_month: Set(booked_month),
+        received_at: Set(booking.now),
+        member_id: Set(customer.member_id),
+        customer_phone: Set(input.customer.phone.as_ref().map(|p| p.e164().to_owned())),
+        customer_line_user_id: Set(input.customer.line_user_id.clone()),
+        attribution_level: Set(booking.rules.level),
+        credited_store_id: Set(credited_store_id),
+        credited_group_id: Set(credited_group_id),
+        credited_clerk_id: Set(credited_clerk_id),
+        unattributed_reason: Set(unattributed_reason),
+        entry_store_id: Set(entry_store_id),
+        operator_staff_id: Set(booking.operator_staff_id),
+        receipt_no: Set(input.receipt_no.clone()),
+        note: Set(input.note.clone()),
+        voided_at: Set(None),
+        voided_by_staff_id: Set(None),
+        void_reason: Set(None),
+    };
+    // No conflict target: the source/external-id index and the in-store receipt index both
+    // answer "nothing inserted" instead of an error that would end a PostgreSQL transaction.
+    let inserted = orders::Entity::insert(row)
+        .on_conflict(OnConflict::new().do_nothing().to_owned())
+        .try_insert()
+        .exec(txn)
+        .await?;
+    let id = match inserted {
+        TryInsertResult::Inserted(result) => result.last_insert_id,
+        TryInsertResult::Conflicted | TryInsertResult::Empty => {
+            if find_row(txn, input.source.as_str(), input.external_id.as_str())
+                .await?
+                .is_some()
+            {
+                return Ok(None);
+            }
+            return Err(receipt_taken(txn, entry_store_id, input.receipt_no.as_deref()).await?);
+        }
+    };
+    let sale = orders::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or(OrderError::Retry)?;
+    books::add_sale(txn, &sale).await?;
+    Ok(Some(sale))
+}
+
+async fn receipt_taken(
+    txn: &DatabaseTransaction,
+    entry_store_id: Option<i32>,
+    receipt_no: Option<&str>,
+) -> Result<OrderError, DbErr> {
+    let (Some(store_id), Some(receipt_no)) = (entry_store_id, receipt_no) else {
+        return Ok(OrderError::Retry);
+    };
+    let existing = orders::Entity::find()
+        .filter(orders::Column::EntryStoreId.eq(store_id))
+        .filter(orders::Column::ReceiptNo.eq(receipt_no))
+        .filter(orders::Column::VoidedAt.is_null())
+        .one(txn)
+        .await?;
+    Ok(match existing {
+        Some(existing) => OrderError::ReceiptTaken {
+            receipt_no: receipt_no.to_owned(),
+            ordered_at: existing.ordered_at,
+        },
+        None => OrderError::Retry,
+    })
+}
+
+/// Applies one adjustment to a sale: books the refund row (once per `key`) and moves the sale's
+/// refunded total and status with a compare-and-set. Returns the sale after it and whether a
+/// row was booked, or `None` when nothing changed.
+async fn adjust(
+    txn: &DatabaseTransaction,
+    booking: &Booking,
+    sale: &orders::Model,
+    key: &RefundKey,
+    adjustment: Adjustment,
+    at: DateTime<Utc>,
+) -> Result<Option<(orders::Model, bool)>, OrderError> {
+    let before = SaleState {
+        amount: sale.amount,
+        refunded: sale.refunded_amount,
+        status: sale.status,
+    };
+    let (book, after) = before.apply(adjustment);
+    if book == 0 && after == before {
+        return Ok(None);
+    }
+    let external_id = refund_external_id(&sale.external_id, key);
+    if book > 0 {
+        let (booked_day, booked_month) = booked_day_and_month(at);
+        let refund = orders::ActiveModel {
+            id: NotSet,
+            kind: Set(OrderKind::Refund),
+            parent_id: Set(Some(sale.id)),
+            channel: Set(sale.channel),
+            source: Set(sale.source.clone()),
+            external_id: Set(external_id),
+            status: Set(OrderStatus::Refunded),
+            amount: Set(-book),
+            refunded_amount: Set(0),
+            ordered_at: Set(at),
+            booked_day: Set(booked_day),
+            booked_month: Set(booked_month),
+            received_at: Set(booking.now),
+            member_id: Set(sale.member_id),
+            customer_phone: Set(sale.customer_phone.clone()),
+            customer_line_user_id: Set(sale.customer_line_user_id.clone()),
+            attribution_level: Set(sale.attribution_level),
+            credited_store_id: Set(sale.credited_store_id),
+            credited_group_id: Set(sale.credited_group_id),
+            credited_clerk_id: Set(sale.credited_clerk_id),
+            unattributed_reason: Set(sale.unattributed_reason),
+            entry_store_id: Set(sale.entry_store_id),
+            operator_staff_id: Set(booking.operator_staff_id),
+            receipt_no: Set(None),
+            note: Set(None),
+            voided_at: Set(None),
+            voided_by_staff_id: Set(None),
+            void_reason: Set(None),
+        };
+        let inserted = orders::Entity::insert(refund)
+            .on_conflict(OnConflict::new().do_nothing().to_owned())
+            .try_insert()
+            .exec(txn)
+            .await?;
+        let TryInsertResult::Inserted(result) = inserted else {
+            // This very refund is booked already (a redelivery).
+            return Ok(None);
+        };
+        let row = orders::Entity::find_by_id(result.last_insert_id)
+            .one(txn)
+            .await?
+            .ok_or(OrderError::Retry)?;
+        books::add_refund(txn, &row).await?;
+    }
+    let moved = orders::Entity::update_many()
+        .col_expr(
+            orders::Column::RefundedAmount,
+            sea_orm::sea_query::Expr::value(after.refunded),
+        )
+        .col_expr(
+            orders::Column::Status,
+            sea_orm::sea_query::Expr::value(after.status),
+        )
+        .filter(orders::Column::Id.eq(sale.id))
+        .filter(orders::Column::RefundedAmount.eq(before.refunded))
+        .filter(orders::Column::Status.eq(before.status))
+        .exec(txn)
+        .await?;
+    if moved.rows_affected != 1 {
+        // Another transaction refunded this sale since we read it.
+        return Err(OrderError::Retry);
+    }
+    let mut sale = sale.clone();
+    sale.refunded_amount = after.refunded;
+    sale.status = after.status;
+    Ok(Some((sale, book > 0)))
+}
+
+/// Books a refund the source numbered against an order already recorded (Shopify's
+/// `refunds/create`). `None` when the order is unknown.
+pub async fn refund_in(
+    txn: &DatabaseTransaction,
+    booking: &Booking,
+    source: &str,
+    order_external_id: &str,
+    refund: &RefundInput,
+) -> Result<Option<Recorded>, OrderError> {
+    let key = RefundKey::Numbered(refund.refund_id.clone());
+    let adjustment = Adjustment::Refund(refund.amount.get());
+    adjust_recorded(
+        txn,
+        booking,
+        source,
+        order_external_id,
+        &key,
+        adjustment,
+        refund.refunded_at,
+    )
+    .await
+}
+
+/// Cancels an order already recorded (a web shop's cancellation). `None` when the order is
+/// unknown: an order cancelled before it was paid was never a sale.
+pub async fn cancel_in(
+    txn: &DatabaseTransaction,
+    booking: &Booking,
+    source: &str,
+    order_external_id: &str,
+) -> Result<Option<Recorded>, OrderError> {
+    let key = RefundKey::Cancellation;
+    adjust_recorded(
+        txn,
+        booking,
+        source,
+        order_external_id,
+        &key,
+        Adjustment::Cancel,
+        booking.now,
+    )
+    .await
+}
+
+async fn adjust_recorded(
+    txn: &DatabaseTransaction,
+    booking: &Booking,
+    source: &str,
+    order_external_id: &str,
+    key: &RefundKey,
+    adjustment: Adjustment,
+    at: DateTime<Utc>,
+) -> Result<Option<Recorded>, OrderError> {
+    let Some(sale) = find_row(txn, source, order_external_id)
+        .await?
+        .filter(|row| row.kind == OrderKind::Sale)
+    else {
+        return Ok(None);
+    };
+    let at = at.max(sale.ordered_at);
+    let (sale, booked) = match adjust(txn, booking, &sale, key, adjustment, at).await? {
+        Some((sale, booked)) => (sale, booked),
+        None => (sale, false),
+    };
+    Ok(Some(Recorded {
+        order: with_refunds(txn, sale).await?,
+        created: false,
+        refunds_booked: usize::from(booked),
+    }))
+}
+
+async fn find_row(
+    db: &impl ConnectionTrait,
+    source: &str,
+    external_id: &str,
+) -> Result<Option<orders::Model>, DbErr> {
+    orders::Entity::find()
+        .filter(orders::Column::Source.eq(source))
+        .filter(orders::Column::ExternalId.eq(external_id))
+        .one(db)
+        .await
+}
+
+/// The sale with its refunds, oldest first.
+pub async fn with_refunds(
+    db: &impl ConnectionTrait,
+    sale: orders::Model,
+) -> Result<RecordedOrder, DbErr> {
+    let refunds = orders::Entity::find()
+        .filter(orders::Column::ParentId.eq(sale.id))
+        .order_by_asc(orders::Column::Id)
+        .all(db)
+        .await?;
+    Ok(RecordedOrder { sale, refunds })
+}
+
+/// One sale and its refunds by id.
+pub async fn get(db: &impl ConnectionTrait, id: i64) -> Result<RecordedOrder, OrderError> {
+    let sale = orders::Entity::find_by_id(id)
+        .filter(orders::Column::Kind.eq(OrderKind::Sale))
+        .one(db)
+        .await?
+        .ok_or(OrderError::OrderNotFound)?;
+    Ok(with_refunds(db, sale).await?)
+}
+
+/// The member an order names, or why there is none.
+struct CustomerMatch {
+    member_id: Option<i32>,
+    missing: UnattributedReason,
+}
+
+/// Tries the member id, then the LINE user id, then the phone: the first that finds a member wins.
+async fn match_customer(
+    txn: &impl ConnectionTrait,
+    customer: &CustomerRef,
+) -> Result<CustomerMatch, DbErr> {
+    if customer.is_empty() {
+        return Ok(CustomerMatch {
+            member_id: None,
+            missing: UnattributedReason::NoCustomer,
+        });
+    }
+    let mut lookups = Vec::new();
+    if let Some(id) = customer.member_id {
+        lookups.push(members::Column::Id.eq(id));
+    }
+    if let Some(line_user_id) = &customer.line_user_id {
+        lookups.push(members::Column::LineUserId.eq(line_user_id.as_str()));
+    }
+    if let Some(phone) = &customer.phone {
+        lookups.push(members::Column::PhoneE164.eq(phone.e164()));
+    }
+    for lookup in lookups {
+        if let Some((id,)) = members::Entity::find()
+            .select_only()
+            .column(members::Column::Id)
+            .filter(lookup)
+            .into_tuple::<(i32,)>()
+            .one(txn)
+            .await?
+        {
+            return Ok(CustomerMatch {
+                member_id: Some(id),
+                missing: UnattributedReason::UnknownMember,
+            });
+        }
+    }
+    Ok(CustomerMatch {
+        member_id: None,
+        missing: UnattributedReason::UnknownMember,
+    })
+}
+
+/// The member's binding as far as `at` needs it: the current referrer and HQ's changes after `at`.
+async fn binding_history(
+    txn: &impl ConnectionTrait,
+    member_id: i32,
+    at: DateTime<Utc>,
+) -> Result<Option<BindingHistory>, DbErr> {
+    let Some(binding) = bindings::Entity::find()
+        .filter(bindings::Column::MemberId.eq(member_id))
+        .one(txn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let current = Referrer {
+        store_id: binding.store_id,
+        clerk_id: binding.clerk_id,
+    };
+    // Every change of the referrer touches `updated_at`: unchanged since `at`, no change matters.
+    let changes = if binding.updated_at <= at {
+        Vec::new()
+    } else {
+        binding_change_members::Entity::find()
+            .select_only()
+            .column(binding_changes::Column::PerformedAt)
+            .column(binding_change_members::Column::FromStoreId)
+            .column(binding_change_members::Column::FromClerkId)
+            .column(binding_change_members::Column::ToStoreId)
+            .column(binding_change_members::Column::ToClerkId)
+            .join(
+                sea_orm::JoinType::InnerJoin,
+                binding_change_members::Relation::Change.def(),
+            )
+            .filter(binding_change_members::Column::MemberId.eq(member_id))
+            .filter(binding_changes::Column::PerformedAt.gt(at))
+            .into_tuple::<(DateTime<Utc>, i32, Option<i32>, i32, Option<i32>)>()
+            .all(txn)
+            .await?
+            .into_iter()
+            .map(
+                |(changed_at, from_store, from_clerk, to_store, to_clerk)| ReferrerChange {
+                    at: changed_at,
+                    from: Referrer {
+                        store_id: from_store,
+                        clerk_id: from_clerk,
+                    },
+                    to: Referrer {
+                        store_id: to_store,
+                        clerk_id: to_clerk,
+                    },
+                },
+            )
+            .collect()
+    };
+    Ok(Some(BindingHistory {
+        bound_at: binding.bound_at,
+        current,
+        changes,
+    }))
+}
+
+/// `store` or `clerk`, as the settings page and the CSV export say it.
+pub fn level_label(level: AttributionLevel) -> &'static str {
+    match level {
+        AttributionLevel::Store => "門市",
+        AttributionLevel::Clerk => "店員",
+    }
+}
