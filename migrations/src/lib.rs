@@ -35,7 +35,6 @@ mod m20261204_140001_create_orders;
 mod m20261204_140002_create_sales_rollups;
 mod m20261204_140003_add_attribution_settings;
 mod m20261204_140004_create_order_webhooks;
-mod m20261204_140005_index_binding_history;
 
 pub struct Migrator;
 
@@ -72,7 +71,6 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_140002_create_sales_rollups::Migration),
             Box::new(m20261204_140003_add_attribution_settings::Migration),
             Box::new(m20261204_140004_create_order_webhooks::Migration),
-            Box::new(m20261204_140005_index_binding_history::Migration),
         ]
     }
 }

@@ -5,8 +5,8 @@
 use sea_orm::{EntityTrait, QueryOrder};
 use store_assistant::db::entities::enums::StaffRole;
 use store_assistant::db::entities::{
-    api_tokens, bindings, checklist_items, member_conflicts, members, shop_settings,
-    staff_accounts, stores,
+    api_tokens, bindings, checklist_items, member_conflicts, members, order_webhook_secrets,
+    shop_settings, staff_accounts, stores,
 };
 
 use crate::helpers::{TestApp, spawn_app};
@@ -169,6 +169,7 @@ fn routes(w: &World) -> Vec<Route> {
         get(format!("/admin/stores/{a}/clerks/{ca}/card"), OtherClerk),
         get(format!("/admin/stores/{b}/clerks/{cb}/card"), OtherStore),
         get("/admin/posters", HqOnly),
+        get("/admin/sales-settings", HqOnly),
         post(
             "/admin/stores",
             &[("code", "N01"), ("name", "新店"), ("group_id", "")],
@@ -305,6 +306,32 @@ fn routes(w: &World) -> Vec<Route> {
             &[("reason", "會員要求刪除")],
             HqOnly,
         ),
+        post(
+            "/admin/sales-settings/attribution",
+            &[("level", "clerk"), ("window_days", "30")],
+            HqOnly,
+        ),
+        post(
+            "/admin/sales-settings/secrets/shopify",
+            &[("secret", "a-shopify-secret-0123456789")],
+            HqOnly,
+        ),
+        post(
+            "/admin/sales-settings/secrets/generic",
+            &[("action", "generate")],
+            HqOnly,
+        ),
+        post("/admin/sales-settings/secrets/shopify/clear", &[], HqOnly),
+        post(
+            format!("/admin/stores/{a}/purchase-entry"),
+            &[("enabled", "on")],
+            HqOnly,
+        ),
+        post(
+            format!("/admin/stores/{b}/purchase-entry"),
+            &[("enabled", "on")],
+            OtherStore,
+        ),
     ]
 }
 
@@ -434,18 +461,27 @@ async fn store_staff_reach_only_their_own_store_and_no_hq_route() {
     assert_eq!(setup_rows(&app).await, setup_before);
 }
 
-/// The setup state store staff must not change: checklist, settings, tokens.
+/// The setup state store staff must not change: checklist, settings, tokens, web-shop secrets.
 async fn setup_rows(
     app: &TestApp,
 ) -> (
     Vec<checklist_items::Model>,
     Vec<shop_settings::Model>,
     Vec<api_tokens::Model>,
+    Vec<(String, String)>,
 ) {
+    let secrets = order_webhook_secrets::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| (format!("{:?}", row.source), row.secret))
+        .collect();
     (
         checklist_items::Entity::find().all(&app.db).await.unwrap(),
         shop_settings::Entity::find().all(&app.db).await.unwrap(),
         api_tokens::Entity::find().all(&app.db).await.unwrap(),
+        secrets,
     )
 }
 

@@ -290,6 +290,17 @@ fn routes(w: &World) -> Vec<Route> {
         ),
         route("POST", "/setup/activation", None, HqOnly),
         route("DELETE", "/setup/activation", None, HqOnly),
+        route(
+            "POST",
+            "/orders",
+            Some(json!({
+                "source": "web",
+                "external_id": "A-1",
+                "amount": 1200,
+                "ordered_at": "2026-12-01T10:00:00+08:00"
+            })),
+            HqOnly,
+        ),
     ]
 }
 

@@ -685,3 +685,117 @@ impl TestApp {
         }
     }
 }
+
+// ---- Orders ----
+
+use store_assistant::db::entities::enums::WebShop;
+use store_assistant::db::entities::{orders, sales_buyers, sales_daily};
+
+/// A secret long enough for the settings' rule.
+#[allow(dead_code)]
+pub const SHOP_SECRET: &str = "shop-webhook-secret-0123456789";
+
+#[allow(dead_code)]
+impl TestApp {
+    /// Sets a web shop's webhook secret as HQ would.
+    pub async fn set_shop_secret(&self, shop: WebShop, secret: &str) {
+        store_assistant::services::order_webhooks::set_secret(
+            &self.db,
+            &Actor::cli(),
+            shop,
+            &store_assistant::config::Secret::new(secret),
+        )
+        .await
+        .expect("the secret is set");
+    }
+
+    /// Posts a web-shop webhook with these headers.
+    pub async fn post_shop_webhook(
+        &self,
+        shop: &str,
+        headers: &[(&str, String)],
+        body: impl Into<Vec<u8>>,
+    ) -> (u16, serde_json::Value) {
+        let mut request = self
+            .client
+            .post(self.url(&format!("/webhooks/orders/{shop}")))
+            .header("content-type", "application/json")
+            .body(body.into());
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let response = request.send().await.expect("request sent");
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+        )
+    }
+
+    /// Posts `body` to the generic order webhook, signed with `secret` at `timestamp`.
+    pub async fn post_generic_order(
+        &self,
+        secret: &str,
+        timestamp: i64,
+        body: &serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let body = body.to_string();
+        let signature =
+            store_assistant::webshops::generic::sign(secret.as_bytes(), timestamp, body.as_bytes());
+        self.post_shop_webhook(
+            "generic",
+            &[
+                ("x-store-assistant-timestamp", timestamp.to_string()),
+                ("x-store-assistant-signature", signature),
+            ],
+            body,
+        )
+        .await
+    }
+
+    /// Every order row (sales and refunds), oldest first.
+    pub async fn order_rows(&self) -> Vec<orders::Model> {
+        orders::Entity::find()
+            .order_by_asc(orders::Column::Id)
+            .all(&self.db)
+            .await
+            .unwrap()
+    }
+
+    /// Totals over all `sales_daily` rows: (orders, gross, refunds, refunded).
+    pub async fn daily_totals(&self) -> (i64, i64, i64, i64) {
+        sales_daily::Entity::find()
+            .all(&self.db)
+            .await
+            .unwrap()
+            .iter()
+            .fold((0, 0, 0, 0), |(o, g, r, a), row| {
+                (
+                    o + i64::from(row.order_count),
+                    g + row.gross_amount,
+                    r + i64::from(row.refund_count),
+                    a + row.refund_amount,
+                )
+            })
+    }
+
+    /// The `sales_buyers` rows.
+    pub async fn buyer_rows(&self) -> Vec<sales_buyers::Model> {
+        sales_buyers::Entity::find().all(&self.db).await.unwrap()
+    }
+
+    /// Sets HQ's attribution level (`store`/`clerk`) and window ("" for none).
+    pub async fn set_attribution(&self, level: &str, window_days: &str) {
+        store_assistant::services::sales_settings::update_rules(
+            &self.db,
+            &Actor::cli(),
+            level,
+            window_days,
+        )
+        .await
+        .expect("the attribution settings are saved");
+    }
+}
+
+use sea_orm::QueryOrder;

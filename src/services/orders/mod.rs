@@ -166,10 +166,24 @@ pub(crate) async fn retrying<T>(
                 return Ok(done);
             }
             Err(OrderError::Retry) => txn.rollback().await?,
+            Err(OrderError::Database(err)) if lost_to_a_lock(&err) => txn.rollback().await?,
             Err(err) => return Err(err),
         }
     }
     Err(OrderError::Busy)
+}
+
+/// PostgreSQL ended the transaction to break a deadlock (40P01) or a serialisation conflict
+/// (40001): two bookings took the same report cells in opposite orders. Trying again is the fix.
+fn lost_to_a_lock(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    match err {
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e
+            .as_database_error()
+            .and_then(|db| db.code())
+            .is_some_and(|code| code == "40P01" || code == "40001"),
+        _ => false,
+    }
 }
 
 /// Records one order (API, webhook): see the module docs.
@@ -210,7 +224,14 @@ pub async fn ingest_in(
     if !created {
         check_same_order(txn, booking, input, &sale).await?;
     }
-    let mut sale = sale;
+    let adjusting = !input.refunds.is_empty() || input.status.adjustment().is_some();
+    // Concurrent refunds of one sale queue on its row (PostgreSQL; SQLite has one writer), so
+    // they book one after the other instead of losing the compare-and-set below.
+    let mut sale = if adjusting && !created {
+        lock(txn, sale.id).await?
+    } else {
+        sale
+    };
     let mut refunds_booked = 0;
     // A refund or cancellation stated with a new order happened at an unknown time before we
     // heard of it: booked with the sale. Learned later, it is booked when we learn it.
@@ -550,6 +571,7 @@ async fn adjust_recorded(
     else {
         return Ok(None);
     };
+    let sale = lock(txn, sale.id).await?;
     let at = at.max(sale.ordered_at);
     let (sale, booked) = match adjust(txn, booking, &sale, key, adjustment, at).await? {
         Some((sale, booked)) => (sale, booked),
@@ -560,6 +582,15 @@ async fn adjust_recorded(
         created: false,
         refunds_booked: usize::from(booked),
     }))
+}
+
+/// The sale, read again with a row lock held to the end of the transaction.
+async fn lock(txn: &DatabaseTransaction, id: i64) -> Result<orders::Model, OrderError> {
+    orders::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or(OrderError::Retry)
 }
 
 async fn find_row(
