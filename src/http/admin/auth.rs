@@ -109,7 +109,15 @@ pub async fn login(
         return Err(csrf_refused());
     }
     let ip = client_ip(&req);
-    match sessions::login(&state.db, &form.username, &form.password, &ip).await {
+    match sessions::login(
+        &state.db,
+        &state.passwords,
+        &form.username,
+        &form.password,
+        &ip,
+    )
+    .await
+    {
         Ok(signed_in) => {
             let mut response = HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, safe_next(Some(&form.next))))
@@ -148,6 +156,7 @@ pub async fn login(
                 retry_after_secs: wait,
             })
         }
+        Err(LoginError::Hashing(err)) => Err(err.into()),
         Err(LoginError::Database(err)) => Err(err.into()),
     }
 }
