@@ -284,3 +284,48 @@ async fn a_burst_of_wrong_passwords_gets_only_the_allowed_hash_checks() {
     );
     assert_eq!(wrong + refused, BURST);
 }
+
+#[tokio::test]
+async fn addresses_of_one_ipv6_network_share_the_sign_in_limit_per_address() {
+    let app = spawn_app_with(|vars| {
+        vars.insert("TRUST_X_FORWARDED_FOR".to_owned(), "true".to_owned());
+    })
+    .await;
+    let page = app.get("/admin/login").await;
+    let token = set_cookie(&page, "sa_login_csrf").unwrap();
+    let login_from = |host: String, username: String, password: &'static str| {
+        app.client
+            .post(app.url("/admin/login"))
+            .header(reqwest::header::COOKIE, format!("sa_login_csrf={token}"))
+            .header("x-forwarded-for", host)
+            .form(&[
+                ("username", username.as_str()),
+                ("password", password),
+                ("csrf_token", token.as_str()),
+            ])
+            .send()
+    };
+    for i in 0..20u32 {
+        let response = login_from(
+            format!("2001:db8:7:7::{:x}", i + 1),
+            format!("guess-{i}"),
+            "wrong-password-123",
+        )
+        .await
+        .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+    }
+    let (_, username) = app.create_account(StaffRole::Hq, None).await;
+    let same_network = login_from(
+        "2001:db8:7:7::ffff".to_owned(),
+        username.clone(),
+        STAFF_PASSWORD,
+    )
+    .await
+    .unwrap();
+    assert_eq!(same_network.status().as_u16(), 429);
+    let other_network = login_from("2001:db8:7:8::1".to_owned(), username, STAFF_PASSWORD)
+        .await
+        .unwrap();
+    assert_eq!(other_network.status().as_u16(), 303);
+}

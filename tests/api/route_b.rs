@@ -443,3 +443,41 @@ async fn a_shopper_walks_route_b_in_a_browser_from_the_scan_to_bound() {
     assert_eq!(journey.route, Route::Phone);
     assert_eq!(journey.member_id, Some(member.id));
 }
+
+#[tokio::test]
+async fn addresses_of_one_ipv6_network_share_the_sms_limit_per_address() {
+    let app = crate::helpers::spawn_app_with(|vars| {
+        vars.insert("TRUST_X_FORWARDED_FOR".to_owned(), "true".to_owned());
+    })
+    .await;
+    app.allow_sms(true).await;
+    let store = app.seed_store("TP001", Some("北區")).await;
+    let ask = |host: String, n: u32| {
+        let app = &app;
+        async move {
+            let journey = app.seed_journey(store, Duration::hours(72)).await;
+            app.client
+                .post(app.url(&format!("/j/{}/phone", journey.id)))
+                .header("x-forwarded-for", host)
+                .form(&[
+                    ("phone", format!("0912{n:06}").as_str()),
+                    ("consent", "yes"),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // Twelve addresses of one /64 (one subscriber's network), each a new phone and journey.
+    let mut statuses = Vec::new();
+    for n in 0..12u32 {
+        let response = ask(format!("2001:db8:1:2::{:x}", n + 1), n).await;
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(statuses[..10], [200; 10], "{statuses:?}");
+    assert_eq!(statuses[10..], [429, 429], "{statuses:?}");
+    assert_eq!(app.sms_count(), 10);
+    // Another /64 is another client.
+    let other = ask("2001:db8:1:3::1".to_owned(), 50).await;
+    assert_eq!(other.status().as_u16(), 200);
+}

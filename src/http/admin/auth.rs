@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::{demo, render};
 use crate::domain::tokens::{constant_time_eq, random_token};
 use crate::error::{AppError, Message};
-use crate::http::client_ip;
+use crate::http::client_network;
 use crate::http::staff::{CsrfForm, SESSION_COOKIE, csrf_refused};
 use crate::services::sessions::{self, LoginError};
 use crate::startup::AppState;
@@ -108,7 +108,7 @@ pub async fn login(
     if !expected.is_some_and(|t| !t.is_empty() && constant_time_eq(&t, &form.csrf_token)) {
         return Err(csrf_refused());
     }
-    let ip = client_ip(&req);
+    let ip = client_network(&req);
     match sessions::login(
         &state.db,
         &state.passwords,
