@@ -16,6 +16,7 @@ pub mod scan;
 pub mod shop_settings;
 pub mod signed_link;
 pub mod sms_text;
+pub mod spreadsheet;
 pub mod store_csv;
 pub mod stores;
 pub mod taipei_time;

@@ -23,6 +23,7 @@ mod line_client;
 mod member_fixtures;
 mod otp;
 mod posters;
+mod request_log;
 mod route_b;
 mod scan;
 mod schema;
