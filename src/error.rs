@@ -171,12 +171,22 @@ fn journey_expired() -> AppError {
     ))
 }
 
+/// One scan binds one member; the LIFF page tells this refusal by its code.
+fn journey_completed() -> AppError {
+    AppError::conflict(
+        "這次掃描已完成一位會員的綁定；要綁定另一位會員，請重新掃描門市的 QR code。",
+        "This scan has already bound a member; to bind someone else, scan the store's QR code again.",
+    )
+    .with_code("journey_completed")
+}
+
 impl From<crate::services::binding::BindError> for AppError {
     fn from(err: crate::services::binding::BindError) -> Self {
         use crate::services::binding::BindError;
         match err {
             BindError::JourneyNotFound => journey_not_found(),
             BindError::JourneyExpired => journey_expired(),
+            BindError::JourneyCompleted => journey_completed(),
             BindError::Database(db) => db.into(),
         }
     }
@@ -225,8 +235,11 @@ impl From<crate::services::liff::LiffBindError> for AppError {
                 "This binding does not ask for a mobile number.",
             ))
             .with_code("phone_not_required"),
-            // An unknown or expired journey is the whole page's problem, not the phone step's.
-            LiffBindError::Phone(PhoneStepError::Journey(err)) => err.into(),
+            // An unknown, expired or completed journey is the whole page's problem, not the
+            // phone step's.
+            LiffBindError::Phone(err @ (PhoneStepError::Journey(_) | PhoneStepError::JourneyCompleted)) => {
+                err.into()
+            }
             LiffBindError::Phone(err) => AppError::from(err).with_code("phone_code"),
             LiffBindError::LineUnavailable(err) => {
                 tracing::warn!(error = %err, "LINE unavailable during LIFF binding");
@@ -307,6 +320,12 @@ impl From<crate::services::otp::OtpError> for AppError {
                     wait_en(retry_after)
                 ),
             ),
+            OtpError::JourneyCodesUsedUp => too_many(
+                std::time::Duration::ZERO,
+                "這次的綁定流程已傳送太多次驗證碼，請重新掃描門市的 QR Code 再試一次。".to_owned(),
+                "This binding link has sent too many codes; please scan the store's QR code again."
+                    .to_owned(),
+            ),
             OtpError::SmsNotSent(_) => AppError::unavailable(
                 "簡訊暫時無法送出，請稍後再試。",
                 "The SMS could not be sent right now; please try again shortly.",
@@ -361,6 +380,11 @@ impl From<crate::services::phone_step::PhoneStepError> for AppError {
         use crate::services::phone_step::PhoneStepError;
         match err {
             PhoneStepError::Journey(err) => err.into(),
+            PhoneStepError::LineRoute => AppError::conflict(
+                "這次掃描要在 LINE 裡完成綁定，不需要簡訊驗證：請用手機相機重新掃描門市的 QR code，並在 LINE 中開啟。",
+                "This scan binds through LINE and needs no SMS code: scan the store's QR code again with the phone's camera and open it in LINE.",
+            ),
+            PhoneStepError::JourneyCompleted => journey_completed(),
             PhoneStepError::Otp(err) => err.into(),
             PhoneStepError::Database(err) => err.into(),
         }

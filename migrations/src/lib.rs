@@ -35,6 +35,8 @@ mod m20261204_140001_create_orders;
 mod m20261204_140002_create_sales_rollups;
 mod m20261204_140003_add_attribution_settings;
 mod m20261204_140004_create_order_webhooks;
+mod m20261204_151001_create_sms_budget_days;
+mod m20261204_151002_index_otp_challenges_journey_id;
 
 pub struct Migrator;
 
@@ -71,6 +73,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_140002_create_sales_rollups::Migration),
             Box::new(m20261204_140003_add_attribution_settings::Migration),
             Box::new(m20261204_140004_create_order_webhooks::Migration),
+            Box::new(m20261204_151001_create_sms_budget_days::Migration),
+            Box::new(m20261204_151002_index_otp_challenges_journey_id::Migration),
         ]
     }
 }

@@ -167,15 +167,6 @@ pub fn merge_binding_winner(
     }
 }
 
-/// A CSV cell that a spreadsheet will not run: text starting with `=`, `+`, `-`, `@` (or a tab or
-/// carriage return) gets a leading apostrophe. Display names come from shoppers' LINE profiles.
-pub fn spreadsheet_safe(text: &str) -> String {
-    match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
-        _ => text.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,12 +254,5 @@ mod tests {
             BindingWinner::LineMember
         );
         assert_eq!(merge_binding_winner(None, None), BindingWinner::Neither);
-    }
-
-    #[test]
-    fn formula_cells_are_defused() {
-        assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(spreadsheet_safe("@SUM(1)"), "'@SUM(1)");
-        assert_eq!(spreadsheet_safe("小明"), "小明");
     }
 }

@@ -10,6 +10,8 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
+use super::client_network::network;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimit {
     /// Requests allowed at once from a quiet address.
@@ -52,9 +54,9 @@ impl RateLimiter {
     }
 
     /// Takes one request from `address`'s bucket: `Ok` if allowed, `Err(wait)` until the next
-    /// one would be. IPv6 addresses count per /64 (one subscriber's network).
+    /// one would be. IPv6 addresses count per /64 (`client_network`).
     pub fn check(&mut self, address: IpAddr, now: Instant) -> Result<(), Duration> {
-        let key = bucket_key(address);
+        let key = network(address);
         let full = u64::from(self.limit.burst) * 1000;
         if !self.buckets.contains_key(&key) && self.buckets.len() >= self.limit.max_addresses {
             self.forget_idle(now);
@@ -88,20 +90,6 @@ impl RateLimiter {
 
     pub fn addresses(&self) -> usize {
         self.buckets.len()
-    }
-}
-
-fn bucket_key(address: IpAddr) -> IpAddr {
-    match address {
-        IpAddr::V4(_) => address,
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => {
-                let mut octets = v6.octets();
-                octets[8..].fill(0);
-                IpAddr::from(octets)
-            }
-        },
     }
 }
 

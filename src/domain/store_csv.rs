@@ -1,11 +1,15 @@
 //! The store list as CSV (`store_code,store_name,group_name`): parsing an import with every problem
 //! found, by line number, and writing an export that re-imports unchanged.
 //!
+//! Cells are spreadsheet-safe both ways (`domain::spreadsheet`): a name such as `=HYPERLINK(…)`
+//! is exported as `'=HYPERLINK(…)` and imported back without the apostrophe.
+//!
 //! Pure: bytes in, rows or problems out. The transaction that applies an import is in
 //! `services::stores`.
 
 use std::collections::HashMap;
 
+use super::spreadsheet::{cell_text, safe_cell};
 use super::stores::{Name, NameError, StoreCode};
 
 pub const HEADER: [&str; 3] = ["store_code", "store_name", "group_name"];
@@ -194,16 +198,17 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<CsvStore>, Vec<CsvProblem>> {
             continue;
         }
         let mut problem = |kind| problems.push(CsvProblem { line, kind });
-        let code = StoreCode::parse(&record[0]).map_err(|_| {
+        let [code, name, group] = [0, 1, 2].map(|column| cell_text(record[column].trim()));
+        let code = StoreCode::parse(code).map_err(|_| {
             problem(ProblemKind::BadCode {
-                code: record[0].trim().to_owned(),
+                code: code.to_owned(),
             })
         });
-        let name = Name::parse(&record[1]).map_err(|err| problem(ProblemKind::BadStoreName(err)));
-        let group = if record[2].trim().is_empty() {
+        let name = Name::parse(name).map_err(|err| problem(ProblemKind::BadStoreName(err)));
+        let group = if group.is_empty() {
             Ok(None)
         } else {
-            Name::parse(&record[2])
+            Name::parse(group)
                 .map(Some)
                 .map_err(|err| problem(ProblemKind::BadGroupName(err)))
         };
@@ -284,7 +289,8 @@ pub struct ExportRow {
     pub group: Option<String>,
 }
 
-/// Writes the header and the rows in the import format (no BOM; callers add one for spreadsheets).
+/// Writes the header and the rows in the import format (no BOM; callers add one for spreadsheets),
+/// every cell spreadsheet-safe.
 pub fn write(rows: &[ExportRow]) -> String {
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
@@ -293,9 +299,9 @@ pub fn write(rows: &[ExportRow]) -> String {
         writer.write_record(HEADER)?;
         for row in rows {
             writer.write_record([
-                row.code.as_str(),
-                row.name.as_str(),
-                row.group.as_deref().unwrap_or(""),
+                safe_cell(&row.code),
+                safe_cell(&row.name),
+                safe_cell(row.group.as_deref().unwrap_or("")),
             ])?;
         }
         writer.flush()?;
@@ -408,7 +414,23 @@ mod tests {
                 name: "<script>".into(),
                 group: None,
             },
+            ExportRow {
+                code: "-C3".into(),
+                name: "=HYPERLINK(\"https://evil.example\")".into(),
+                group: Some("@南區".into()),
+            },
+            ExportRow {
+                code: "D4".into(),
+                name: "'=已有撇號".into(),
+                group: Some("'一般".into()),
+            },
         ];
+        let text = write(&rows);
+        assert!(
+            text.contains("'-C3,\"'=HYPERLINK(\"\"https://evil.example\"\")\",'@南區\n"),
+            "{text}"
+        );
+        assert!(text.contains("D4,''=已有撇號,'一般\n"), "{text}");
         let parsed = parse(write(&rows).as_bytes()).unwrap();
         let back: Vec<ExportRow> = parsed
             .into_iter()
@@ -427,7 +449,7 @@ mod tests {
 
         fn name() -> impl Strategy<Value = String> {
             // Printable text without leading/trailing spaces, as `Name::parse` keeps it.
-            "[a-zA-Z0-9台北信義高雄店區,\"' <>&;=｜]{1,40}"
+            "[a-zA-Z0-9台北信義高雄店區,\"' <>&;=｜+@-]{1,40}"
                 .prop_map(|s| s.trim().to_owned())
                 .prop_filter("non-empty after trimming", |s| !s.is_empty())
         }

@@ -7,12 +7,17 @@
 //! binding with the attribution policy, and record the attempt, the funnel step and the audit entry. Duplicates are ruled out by the
 //! unique indexes (`members.line_user_id`, `members.phone_e164`, `bindings.member_id`,
 //! `member_conflicts` pair) with INSERT … ON CONFLICT DO NOTHING, not by looking first.
+//!
+//! One scan binds one member: the first binding completes the journey with a conditional update
+//! (`… WHERE completed_at IS NULL`), so of two tabs submitting different shoppers at once exactly
+//! one wins and the other is refused ([`BindError::JourneyCompleted`]) with nothing written. The
+//! shopper who completed it may come again (a double tap, a reload) and gets their own answer.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbErr, EntityTrait, QueryFilter, Set, TransactionTrait, TryInsertResult,
+    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, Set, TransactionTrait, TryInsertResult,
 };
 
 use crate::db::entities::enums::{AttemptOutcome, ConflictStatus, FunnelStage, Route};
@@ -93,6 +98,9 @@ pub enum BindError {
     JourneyNotFound,
     #[error("the journey has expired")]
     JourneyExpired,
+    /// Another member completed this journey: one scan binds one member.
+    #[error("the journey already bound another member")]
+    JourneyCompleted,
     #[error(transparent)]
     Database(#[from] DbErr),
 }
@@ -100,9 +108,10 @@ pub enum BindError {
 /// The version of the personal-data notice the shopper agreed to (shown on the binding pages).
 pub const CONSENT_VERSION: &str = "2026-11";
 
-/// Registers (or finds) the member and binds the journey's referrer, in one transaction.
+/// Registers (or finds) the member and binds the journey's referrer, in one transaction (a
+/// savepoint when `db` is a transaction already).
 pub async fn bind(
-    db: &DatabaseConnection,
+    db: &impl TransactionTrait<Transaction = DatabaseTransaction>,
     journey_id: &str,
     identity: Identity,
 ) -> Result<BindResult, BindError> {
@@ -110,7 +119,7 @@ pub async fn bind(
 }
 
 pub async fn bind_with_policy(
-    db: &DatabaseConnection,
+    db: &impl TransactionTrait<Transaction = DatabaseTransaction>,
     journey_id: &str,
     identity: Identity,
     policy: &dyn AttributionPolicy,
@@ -153,6 +162,11 @@ pub async fn bind_with_policy(
         Some(proved) => attach(&txn, &member, proved, journey_id, now).await?,
         None => false,
     };
+    if !complete_journey(&txn, &journey.id, member.id, now).await? {
+        // Nothing of this request is kept: the member row, the identifier attached, the conflict.
+        txn.rollback().await?;
+        return Err(BindError::JourneyCompleted);
+    }
 
     let existing = bindings::Entity::find()
         .filter(bindings::Column::MemberId.eq(member.id))
@@ -224,14 +238,6 @@ pub async fn bind_with_policy(
         }
         BindOutcome::AlreadyBoundHere => {}
     }
-    journeys::Entity::update_many()
-        .col_expr(journeys::Column::CompletedAt, Expr::value(now))
-        .col_expr(journeys::Column::MemberId, Expr::value(member.id))
-        .filter(journeys::Column::Id.eq(journey.id.clone()))
-        .filter(journeys::Column::CompletedAt.is_null())
-        .exec(&txn)
-        .await?;
-
     let bound_to = bound_store(&txn, bound_store_id).await?;
     txn.commit().await?;
     Ok(BindResult {
@@ -240,6 +246,32 @@ pub async fn bind_with_policy(
         bound_to,
         conflict_recorded,
     })
+}
+
+/// Completes the journey for `member_id`, or finds it completed for them already. `false`: another
+/// member completed it. The conditional update decides a race (on PostgreSQL the second update
+/// waits for the first transaction and then matches no row), never a look followed by a write.
+async fn complete_journey(
+    txn: &DatabaseTransaction,
+    journey_id: &str,
+    member_id: i32,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let completed = journeys::Entity::update_many()
+        .col_expr(journeys::Column::CompletedAt, Expr::value(now))
+        .col_expr(journeys::Column::MemberId, Expr::value(member_id))
+        .filter(journeys::Column::Id.eq(journey_id))
+        .filter(journeys::Column::CompletedAt.is_null())
+        .exec(txn)
+        .await?;
+    if completed.rows_affected == 1 {
+        return Ok(true);
+    }
+    let holder = journeys::Entity::find_by_id(journey_id.to_owned())
+        .one(txn)
+        .await?
+        .and_then(|journey| journey.member_id);
+    Ok(holder == Some(member_id))
 }
 
 fn referrer_of(binding: &bindings::Model) -> Referrer {

@@ -168,7 +168,8 @@ pub async fn send_phone_code(
     }
     // The LINE user is not known yet (the ID token comes with the bind); it is not needed: the
     // code is good for this journey only, and the bind names the user through LINE.
-    Ok(phone_step::send_code(state, journey_id, phone, None, client_ip).await?)
+    let journey = live_journey(&state.db, journey_id).await?;
+    Ok(phone_step::send_code(state, &journey, phone, None, client_ip).await?)
 }
 
 /// Verifies the shopper with LINE, checks the friendship, then registers and binds.
@@ -228,7 +229,16 @@ async fn verified_phone(
     proof: &PhoneProof,
     client_ip: &str,
 ) -> Result<String, LiffBindError> {
-    match phone_step::verify_code(state, journey, &proof.phone, &proof.code, client_ip).await {
+    let verified = phone_step::verify_code(
+        &state.db,
+        state,
+        journey,
+        &proof.phone,
+        &proof.code,
+        client_ip,
+    )
+    .await;
+    match verified {
         Ok(verified) => Ok(verified.phone.e164().to_owned()),
         Err(PhoneStepError::Otp(OtpError::AlreadyUsed))
             if holds_verified_phone(&state.db, line_user_id, &proof.phone).await? =>

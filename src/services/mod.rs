@@ -12,6 +12,7 @@ pub mod members;
 pub mod order_webhooks;
 pub mod orders;
 pub mod otp;
+pub mod passwords;
 pub mod phone_step;
 pub mod posters;
 pub mod qr;

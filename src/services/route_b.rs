@@ -7,9 +7,11 @@
 
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, TransactionTrait,
+};
 
-use crate::db::entities::enums::FunnelStage;
+use crate::db::entities::enums::{FunnelStage, Route};
 use crate::db::entities::{bindings, journeys, members};
 use crate::domain::binding_code;
 use crate::domain::phone::TaiwanMobile;
@@ -17,7 +19,7 @@ use crate::domain::signed_link::{self, LinkError, PhoneLink};
 use crate::line::OutgoingMessage;
 use crate::services::binding::{self, BindError, BindResult, Identity};
 use crate::services::liff::{JourneyLookupError, JourneySummary, journey_summary, live_journey};
-use crate::services::otp::CodeSent;
+use crate::services::otp::{CodeSent, OtpError};
 use crate::services::phone_step::{self, PhoneStepError};
 use crate::services::webhook::{BindingCodeHandler, IncomingText};
 use crate::startup::AppState;
@@ -175,12 +177,26 @@ fn line_user_of(state: &AppState, step: &PhoneStep<'_>) -> Option<String> {
     (link.journey_id == step.journey_id).then_some(link.line_user_id)
 }
 
+/// The journey of route B's phone step: live, and taking route B. A route-A journey binds through
+/// LINE; an SMS for it is one the shop did not ask for, and a member without LINE besides.
+async fn phone_journey(
+    state: &AppState,
+    journey_id: &str,
+) -> Result<journeys::Model, PhoneStepError> {
+    let journey = live_journey(&state.db, journey_id).await?;
+    if journey.route != Route::Phone {
+        return Err(PhoneStepError::LineRoute);
+    }
+    Ok(journey)
+}
+
 /// Sends the SMS code for the journey (the shopper's phone step).
 pub async fn send_code(state: &AppState, step: PhoneStep<'_>) -> Result<CodeSent, PhoneStepError> {
+    let journey = phone_journey(state, step.journey_id).await?;
     let line_user_id = line_user_of(state, &step);
     phone_step::send_code(
         state,
-        step.journey_id,
+        &journey,
         step.phone,
         line_user_id.as_deref(),
         step.client_ip,
@@ -189,26 +205,74 @@ pub async fn send_code(state: &AppState, step: PhoneStep<'_>) -> Result<CodeSent
 }
 
 /// Verifies the code, then registers the member by phone and binds the journey's referrer.
+///
+/// Both in one transaction: a double tap's second request waits for the first and then finds its
+/// code used and the journey completed by this phone's member, and answers with that binding.
 pub async fn verify_and_bind(
     state: &AppState,
     step: PhoneStep<'_>,
     code: &str,
 ) -> Result<BindResult, RouteBError> {
-    let journey = live_journey(&state.db, step.journey_id)
-        .await
-        .map_err(PhoneStepError::from)?;
-    let verified =
-        phone_step::verify_code(state, &journey, step.phone, code, step.client_ip).await?;
-    let line_user_id = verified.line_user_id.or_else(|| line_user_of(state, &step));
+    let journey = phone_journey(state, step.journey_id).await?;
+    let txn = state.db.begin().await?;
+    let result = verify_and_bind_in(&txn, state, &journey, &step, code).await;
+    // Committed whatever the answer: a wrong try counts, a refused binding wrote nothing.
+    txn.commit().await?;
+    result
+}
+
+async fn verify_and_bind_in(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    journey: &journeys::Model,
+    step: &PhoneStep<'_>,
+    code: &str,
+) -> Result<BindResult, RouteBError> {
+    let line_user_id = match phone_step::verify_code(
+        txn,
+        state,
+        journey,
+        step.phone,
+        code,
+        step.client_ip,
+    )
+    .await
+    {
+        Ok(verified) => verified.line_user_id,
+        Err(PhoneStepError::Otp(OtpError::AlreadyUsed))
+            if completed_by_phone(txn, &journey.id, step.phone).await? =>
+        {
+            None
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let line_user_id = line_user_id.or_else(|| line_user_of(state, step));
     Ok(binding::bind(
-        &state.db,
+        txn,
         &journey.id,
         Identity::Phone {
-            phone_e164: verified.phone.e164().to_owned(),
+            phone_e164: step.phone.e164().to_owned(),
             line_user_id,
         },
     )
     .await?)
+}
+
+/// Whether the journey bound the member holding `phone` (the code was used by that binding).
+async fn completed_by_phone(
+    txn: &DatabaseTransaction,
+    journey_id: &str,
+    phone: &TaiwanMobile,
+) -> Result<bool, DbErr> {
+    let Some(member_id) = journeys::Entity::find_by_id(journey_id.to_owned())
+        .one(txn)
+        .await?
+        .and_then(|journey| journey.member_id)
+    else {
+        return Ok(false);
+    };
+    let member = members::Entity::find_by_id(member_id).one(txn).await?;
+    Ok(member.and_then(|m| m.phone_e164).as_deref() == Some(phone.e164()))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -217,6 +281,12 @@ pub enum RouteBError {
     Phone(#[from] PhoneStepError),
     #[error(transparent)]
     Bind(#[from] BindError),
+}
+
+impl From<DbErr> for RouteBError {
+    fn from(err: DbErr) -> Self {
+        RouteBError::Phone(PhoneStepError::Database(err))
+    }
 }
 
 /// Route B's answer to texts sent to the OA: binding codes get the phone-page button.

@@ -157,6 +157,77 @@ async fn export_then_import_changes_nothing() {
     );
 }
 
+#[tokio::test]
+async fn exported_formulas_are_defused_and_reimport_as_the_same_names() {
+    let app = spawn_app().await;
+    let formula = "=HYPERLINK(\"https://evil.example\",\"點我\")";
+    app.create_store("TP01", formula, Some("@北區")).await;
+    app.create_store("TP02", "-折扣店", None).await;
+    app.create_store("TP03", "+886 門市", None).await;
+    app.create_store("TP04", "'=早已加上撇號", None).await;
+    app.create_store("TP05", "'一般撇號", None).await;
+    let hq = app.hq().await;
+    let export = hq.get("/admin/stores/export.csv").await;
+    let bytes = export.bytes().await.unwrap().to_vec();
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    assert!(
+        text.contains("TP01,\"'=HYPERLINK(\"\"https://evil.example\"\",\"\"點我\"\")\",'@北區\n"),
+        "{text}"
+    );
+    assert!(text.contains("TP02,'-折扣店,\n"), "{text}");
+    assert!(text.contains("TP03,'+886 門市,\n"), "{text}");
+    assert!(text.contains("TP04,''=早已加上撇號,\n"), "{text}");
+    assert!(text.contains("TP05,'一般撇號,\n"), "{text}");
+    for line in text.lines().skip(1) {
+        for cell in line.split(',') {
+            let cell = cell.trim_start_matches('"');
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@']),
+                "a spreadsheet would run {cell:?} in {line:?}"
+            );
+        }
+    }
+
+    let before = all_stores(&app).await;
+    let response = hq.post_raw("/admin/stores/import", "text/csv", bytes).await;
+    let body = response.text().await.unwrap();
+    assert!(body.contains("新增 0 間、更新 0 間、未變更 5 間"), "{body}");
+    assert_eq!(all_stores(&app).await, before);
+    let names: Vec<String> = before.into_iter().map(|s| s.name).collect();
+    assert_eq!(
+        names,
+        [
+            formula,
+            "-折扣店",
+            "+886 門市",
+            "'=早已加上撇號",
+            "'一般撇號"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn an_imported_apostrophe_before_a_formula_character_is_taken_off() {
+    let app = spawn_app().await;
+    let hq = app.hq().await;
+    let csv = format!("{HEADER}'-A1,'-減價店,'=群組\nB1,'平凡店,\n");
+    let response = hq.post_form("/admin/stores/import", &[("csv", &csv)]).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let stores: Vec<(String, String)> = all_stores(&app)
+        .await
+        .into_iter()
+        .map(|s| (s.code, s.name))
+        .collect();
+    assert_eq!(
+        stores,
+        [
+            ("-A1".to_owned(), "-減價店".to_owned()),
+            ("B1".to_owned(), "'平凡店".to_owned())
+        ]
+    );
+    assert!(app.group_id("=群組").await.is_some());
+}
+
 /// Runs the binary against the test's database.
 fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
     let dir = std::env::temp_dir().join(format!(

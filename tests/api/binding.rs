@@ -208,13 +208,14 @@ async fn a_phone_member_gets_the_journeys_line_user_id_linked() {
 #[tokio::test]
 async fn a_line_id_and_a_phone_of_two_members_are_recorded_as_one_conflict_and_not_merged() {
     let app = spawn_app().await;
-    let (_, first) = store_with_journey(&app, "TP001", None).await;
+    let (first_store, first) = store_with_journey(&app, "TP001", None).await;
     let (_, second) = store_with_journey(&app, "TP002", None).await;
     let line_member = binding::bind(&app.db, &first, line("U-line"))
         .await
         .unwrap()
         .member_id;
-    let phone_member = binding::bind(&app.db, &first, phone("+886911111111", None))
+    let another_scan = journey_for(&app, first_store, Duration::hours(72)).await;
+    let phone_member = binding::bind(&app.db, &another_scan, phone("+886911111111", None))
         .await
         .unwrap()
         .member_id;
@@ -282,11 +283,15 @@ async fn a_line_member_gets_the_verified_phone_attached() {
 #[tokio::test]
 async fn one_phone_verified_by_many_line_users_at_once_has_one_holder_and_conflicts_for_the_rest() {
     let app = spawn_app().await;
-    let (_, journey) = store_with_journey(&app, "TP001", None).await;
+    let (store_id, _) = store_with_journey(&app, "TP001", None).await;
+    let mut journeys = Vec::new();
+    for _ in 0..10 {
+        journeys.push(journey_for(&app, store_id, Duration::hours(72)).await);
+    }
     let tasks: Vec<_> = (0..10)
         .map(|i| {
             let db = app.db.clone();
-            let journey = journey.clone();
+            let journey = journeys[i].clone();
             let identity = line_with_phone(&format!("U-{i}"), "+886912345678");
             tokio::spawn(async move { binding::bind(&db, &journey, identity).await })
         })
@@ -308,4 +313,59 @@ async fn one_phone_verified_by_many_line_users_at_once_has_one_holder_and_confli
     let conflicts = member_conflicts::Entity::find().all(&app.db).await.unwrap();
     assert_eq!(conflicts.len(), 9);
     assert!(conflicts.iter().all(|c| c.phone_member_id == holders[0].id));
+}
+
+#[tokio::test]
+async fn a_completed_journey_binds_no_second_member() {
+    let app = spawn_app().await;
+    let (_, journey) = store_with_journey(&app, "TP001", None).await;
+    let first = binding::bind(&app.db, &journey, phone("+886912345678", None))
+        .await
+        .unwrap();
+
+    let second = binding::bind(&app.db, &journey, phone("+886987654321", None)).await;
+
+    assert!(
+        matches!(second, Err(BindError::JourneyCompleted)),
+        "{second:?}"
+    );
+    assert_eq!(members::Entity::find().count(&app.db).await.unwrap(), 1);
+    assert_eq!(bindings::Entity::find().count(&app.db).await.unwrap(), 1);
+    // The same shopper again (a double submit) still gets their own answer.
+    let again = binding::bind(&app.db, &journey, phone("+886912345678", None))
+        .await
+        .unwrap();
+    assert_eq!(again.member_id, first.member_id);
+    assert_eq!(again.outcome, BindOutcome::AlreadyBoundHere);
+}
+
+#[tokio::test]
+async fn ten_shoppers_racing_for_one_journey_give_one_member_and_one_binding() {
+    let app = spawn_app().await;
+    let (_, journey) = store_with_journey(&app, "TP001", None).await;
+    let tasks: Vec<_> = (0..10)
+        .map(|i| {
+            let db = app.db.clone();
+            let journey = journey.clone();
+            let identity = if i % 2 == 0 {
+                line(&format!("U-racer-{i}"))
+            } else {
+                phone(&format!("+88691234567{i}"), None)
+            };
+            tokio::spawn(async move { binding::bind(&db, &journey, identity).await })
+        })
+        .collect();
+    let mut bound = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(result) => {
+                assert_eq!(result.outcome, BindOutcome::Bound);
+                bound += 1;
+            }
+            Err(err) => assert!(matches!(err, BindError::JourneyCompleted), "{err:?}"),
+        }
+    }
+    assert_eq!(bound, 1, "exactly one shopper binds");
+    assert_eq!(members::Entity::find().count(&app.db).await.unwrap(), 1);
+    assert_eq!(bindings::Entity::find().count(&app.db).await.unwrap(), 1);
 }

@@ -3,7 +3,6 @@
 //! acknowledged and every binding they saw succeed must be in the database, and the events that
 //! were still pending must be handled after the restart.
 
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -18,7 +17,9 @@ use store_assistant::startup::BuildOptions;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, Request, Respond, ResponseTemplate};
 
-use crate::helpers::{CHANNEL_SECRET, LOGIN_CHANNEL_ID, TestApp, spawn_app_with_options};
+use crate::helpers::{
+    BinaryLog, BinaryServer, CHANNEL_SECRET, LOGIN_CHANNEL_ID, spawn_app_with_options,
+};
 
 const SENDERS: usize = 4;
 const JOURNEYS: usize = 400;
@@ -40,66 +41,6 @@ impl Respond for VerifiesAnyCrashToken {
             "iss": "https://access.line.me", "sub": token.trim_start_matches("crash."),
             "aud": LOGIN_CHANNEL_ID, "exp": exp, "iat": exp - 3600, "name": "小明"
         }))
-    }
-}
-
-/// The binary on the test app's database and fake LINE, on a port of its own.
-struct Server {
-    child: Child,
-    address: String,
-}
-
-impl Server {
-    async fn start(app: &TestApp) -> Server {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(env!("CARGO_BIN_EXE_store-assistant"))
-            .arg("serve")
-            .env_clear()
-            .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
-            .env("DATABASE_URL", &app.database_url)
-            .env("LINE_CHANNEL_SECRET", CHANNEL_SECRET)
-            .env("LINE_CHANNEL_ACCESS_TOKEN", "crash-drill-token")
-            .env("LINE_LOGIN_CHANNEL_ID", LOGIN_CHANNEL_ID)
-            .env("LINE_API_BASE_URL", app.line_api.uri())
-            .env(
-                "SECRET_KEY",
-                "crash-drill-secret-key-0123456789abcdefghijkl",
-            )
-            .env("RUST_LOG", "error")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the store-assistant binary starts");
-        // Owned by `Server` at once: dropped (killed and reaped) if the start fails.
-        let server = Server {
-            child,
-            address: format!("http://127.0.0.1:{port}"),
-        };
-        for _ in 0..600 {
-            if let Ok(response) = reqwest::get(format!("{}/healthz", server.address)).await
-                && response.status() == 200
-            {
-                return server;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the server did not answer /healthz within 30 s");
-    }
-
-    fn kill_9(mut self) {
-        self.child.kill().expect("SIGKILL is delivered");
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -148,7 +89,7 @@ async fn kill_9_under_load_loses_no_acknowledged_webhook_or_binding() {
         .mount(&app.line_api)
         .await;
 
-    let server = Server::start(&app).await;
+    let server = BinaryServer::start(&app, BinaryLog::Quiet).await;
     let stop = Arc::new(AtomicBool::new(false));
     let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
     let bound = Arc::new(Mutex::new(Vec::<String>::new()));
@@ -289,7 +230,7 @@ async fn kill_9_under_load_loses_no_acknowledged_webhook_or_binding() {
         .await
         .unwrap();
 
-    let restarted = Server::start(&app).await;
+    let restarted = BinaryServer::start(&app, BinaryLog::Quiet).await;
     let mut left = pending;
     for _ in 0..1200 {
         left = webhook_events::Entity::find()

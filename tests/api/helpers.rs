@@ -441,6 +441,7 @@ impl TestApp {
         );
         let account = accounts::create_staff(
             &self.db,
+            &self.state.passwords,
             NewStaff {
                 username: username.clone(),
                 password: STAFF_PASSWORD.to_owned(),
@@ -799,3 +800,85 @@ impl TestApp {
 }
 
 use sea_orm::QueryOrder;
+
+// --- The real binary, for what only a separate process shows (kill -9, its log). ---
+
+/// Where the binary's log goes.
+#[allow(dead_code)]
+pub enum BinaryLog {
+    /// Errors only, thrown away.
+    Quiet,
+    /// Everything from `info` up, into this file.
+    To(std::path::PathBuf),
+}
+
+/// The `store-assistant` binary serving the test app's database and fake LINE, on a port of its
+/// own; killed and reaped when dropped.
+#[allow(dead_code)]
+pub struct BinaryServer {
+    child: std::process::Child,
+    pub address: String,
+}
+
+#[allow(dead_code)]
+impl BinaryServer {
+    pub async fn start(app: &TestApp, log: BinaryLog) -> BinaryServer {
+        use std::process::{Command, Stdio};
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let (rust_log, stderr) = match log {
+            BinaryLog::Quiet => ("error", Stdio::null()),
+            BinaryLog::To(path) => (
+                "info",
+                Stdio::from(std::fs::File::create(path).expect("the log file can be created")),
+            ),
+        };
+        let child = Command::new(env!("CARGO_BIN_EXE_store-assistant"))
+            .arg("serve")
+            .env_clear()
+            .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
+            .env("DATABASE_URL", &app.database_url)
+            .env("LINE_CHANNEL_SECRET", CHANNEL_SECRET)
+            .env("LINE_CHANNEL_ACCESS_TOKEN", "binary-server-token")
+            .env("LINE_LOGIN_CHANNEL_ID", LOGIN_CHANNEL_ID)
+            .env("LINE_API_BASE_URL", app.line_api.uri())
+            .env(
+                "SECRET_KEY",
+                "test-secret-key-that-is-long-enough-0123456789",
+            )
+            .env("RUST_LOG", rust_log)
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .expect("the store-assistant binary starts");
+        // Owned by `BinaryServer` at once: dropped (killed and reaped) if the start fails.
+        let server = BinaryServer {
+            child,
+            address: format!("http://127.0.0.1:{port}"),
+        };
+        for _ in 0..600 {
+            if let Ok(response) = reqwest::get(format!("{}/healthz", server.address)).await
+                && response.status() == 200
+            {
+                return server;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the server did not answer /healthz within 30 s");
+    }
+
+    pub fn kill_9(mut self) {
+        self.child.kill().expect("SIGKILL is delivered");
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for BinaryServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

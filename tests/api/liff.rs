@@ -931,3 +931,45 @@ async fn the_liff_page_takes_the_phone_step_in_a_browser_when_hq_requires_it() {
     assert_eq!(member.phone_e164.as_deref(), Some(PHONE_E164));
     assert_eq!(counts(&app).await, (1, 1));
 }
+
+#[tokio::test]
+async fn a_second_line_user_on_a_bound_journey_is_refused_and_nothing_is_written() {
+    let app = spawn_app().await;
+    let journey = store_and_journey(&app).await;
+    for (token, user) in [
+        ("token-of-first", "U-first"),
+        ("token-of-second", "U-second"),
+    ] {
+        Mock::given(method("POST"))
+            .and(path("/oauth2/v2.1/verify"))
+            .and(body_string_contains(format!("id_token={token}").as_str()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(claims(
+                user,
+                LOGIN_CHANNEL_ID,
+                None,
+            )))
+            .mount(&app.line_api)
+            .await;
+    }
+    friendship(&app, true).await;
+    let body = |token: &str| {
+        let mut body = bind_body(&journey);
+        body["id_token"] = serde_json::json!(token);
+        body
+    };
+    assert_eq!(post_bind(&app, body("token-of-first")).await.status(), 200);
+
+    let (status, json) = error_of(post_bind(&app, body("token-of-second")).await).await;
+
+    assert_eq!(status, 409);
+    assert_eq!(json["error"], "journey_completed");
+    assert!(json["message"].as_str().unwrap().contains("重新掃描"));
+    assert_eq!(counts(&app).await, (1, 1));
+    // The first shopper coming back still gets their answer.
+    let again: serde_json::Value = post_bind(&app, body("token-of-first"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["outcome"], "already_bound_here");
+}

@@ -26,6 +26,7 @@ mod order_webhooks;
 mod orders;
 mod otp;
 mod posters;
+mod request_log;
 mod route_b;
 mod scan;
 mod schema;

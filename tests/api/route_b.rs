@@ -13,6 +13,11 @@ const PHONE: &str = "0912-345-678";
 /// A route-B journey with a binding code, in a store of 北區.
 async fn journey_with_code(app: &TestApp, code: &str) -> SeededJourney {
     let store = app.seed_store("TP001", Some("北區")).await;
+    route_b_journey(app, store, Some(code)).await
+}
+
+/// A route-B journey of `store`, with a binding code or none.
+async fn route_b_journey(app: &TestApp, store: i32, code: Option<&str>) -> SeededJourney {
     let journey = app.seed_journey(store, Duration::hours(72)).await;
     let row = journeys::Entity::find_by_id(journey.id.clone())
         .one(&app.db)
@@ -20,7 +25,7 @@ async fn journey_with_code(app: &TestApp, code: &str) -> SeededJourney {
         .unwrap()
         .unwrap();
     let mut row: journeys::ActiveModel = row.into();
-    row.binding_code = Set(Some(code.to_owned()));
+    row.binding_code = Set(code.map(str::to_owned));
     row.route = Set(store_assistant::db::entities::enums::Route::Phone);
     row.update(&app.db).await.unwrap();
     journey
@@ -442,4 +447,210 @@ async fn a_shopper_walks_route_b_in_a_browser_from_the_scan_to_bound() {
         .unwrap();
     assert_eq!(journey.route, Route::Phone);
     assert_eq!(journey.member_id, Some(member.id));
+}
+
+#[tokio::test]
+async fn addresses_of_one_ipv6_network_share_the_sms_limit_per_address() {
+    let app = crate::helpers::spawn_app_with(|vars| {
+        vars.insert("TRUST_X_FORWARDED_FOR".to_owned(), "true".to_owned());
+    })
+    .await;
+    app.allow_sms(true).await;
+    let store = app.seed_store("TP001", Some("北區")).await;
+    let ask = |host: String, n: u32| {
+        let app = &app;
+        async move {
+            let journey = route_b_journey(app, store, None).await;
+            app.client
+                .post(app.url(&format!("/j/{}/phone", journey.id)))
+                .header("x-forwarded-for", host)
+                .form(&[
+                    ("phone", format!("0912{n:06}").as_str()),
+                    ("consent", "yes"),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // Twelve addresses of one /64 (one subscriber's network), each a new phone and journey.
+    let mut statuses = Vec::new();
+    for n in 0..12u32 {
+        let response = ask(format!("2001:db8:1:2::{:x}", n + 1), n).await;
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(statuses[..10], [200; 10], "{statuses:?}");
+    assert_eq!(statuses[10..], [429, 429], "{statuses:?}");
+    assert_eq!(app.sms_count(), 10);
+    // Another /64 is another client.
+    let other = ask("2001:db8:1:3::1".to_owned(), 50).await;
+    assert_eq!(other.status().as_u16(), 200);
+}
+
+// ---- One scan binds one member; the phone step belongs to route B ----
+
+const OTHER_PHONE: &str = "0987-654-321";
+
+/// Sends a code to `phone` on the journey's landing page and returns it.
+async fn send_landing_code(app: &TestApp, journey: &SeededJourney, phone: &str) -> String {
+    let sent = post_form(
+        app,
+        &format!("/j/{}/phone", journey.id),
+        &[("phone", phone), ("consent", "yes")],
+    )
+    .await;
+    assert_eq!(sent.status(), 200, "the code is sent");
+    app.last_sms_code(phone)
+}
+
+async fn verify_on_landing(
+    app: &TestApp,
+    journey: &SeededJourney,
+    phone: &str,
+    code: &str,
+) -> reqwest::Response {
+    post_form(
+        app,
+        &format!("/j/{}/verify", journey.id),
+        &[("phone", phone), ("code", code)],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_route_a_journey_gets_no_sms_from_the_landing_page() {
+    let app = spawn_app().await;
+    app.allow_sms(true).await;
+    let store = app.seed_store("TP001", Some("北區")).await;
+    // Seeded journeys take route A (LIFF): the shop asked for no SMS.
+    let journey = app.seed_journey(store, Duration::hours(72)).await;
+
+    let response = post_form(
+        &app,
+        &format!("/j/{}/phone", journey.id),
+        &[("phone", PHONE), ("consent", "yes")],
+    )
+    .await;
+
+    assert_eq!(response.status(), 409);
+    assert!(response.text().await.unwrap().contains("LINE"));
+    assert_eq!(app.sms_count(), 0);
+}
+
+#[tokio::test]
+async fn a_code_from_the_liff_phone_step_binds_nothing_on_the_route_b_page() {
+    let app = spawn_app().await;
+    app.allow_sms(true).await;
+    // HQ wants LIFF members to verify a phone too: the LIFF page may send a code for route A.
+    app.set_liff_requires_phone(true).await;
+    let store = app.seed_store("TP001", Some("北區")).await;
+    let journey = app.seed_journey(store, Duration::hours(72)).await;
+    let sent = app
+        .client
+        .post(app.url("/api/liff/phone-code"))
+        .json(&serde_json::json!({"journey": journey.id, "phone": PHONE, "consent": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 200, "the LIFF page's phone step still works");
+    let code = app.last_sms_code(PHONE);
+
+    // Typed on the route-B page instead, it would register a member without LINE.
+    let response = verify_on_landing(&app, &journey, PHONE, &code).await;
+
+    assert_eq!(response.status(), 409);
+    assert_eq!(members::Entity::find().count(&app.db).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_bound_journey_sends_no_more_codes() {
+    let app = spawn_app().await;
+    app.allow_sms(true).await;
+    let journey = journey_with_code(&app, "K7P3QX").await;
+    let code = send_landing_code(&app, &journey, PHONE).await;
+    assert_eq!(
+        verify_on_landing(&app, &journey, PHONE, &code)
+            .await
+            .status(),
+        200
+    );
+
+    let response = post_form(
+        &app,
+        &format!("/j/{}/phone", journey.id),
+        &[("phone", OTHER_PHONE), ("consent", "yes")],
+    )
+    .await;
+
+    assert_eq!(response.status(), 409);
+    assert!(response.text().await.unwrap().contains("重新掃描"));
+    assert_eq!(app.sms_count(), 1);
+}
+
+#[tokio::test]
+async fn two_tabs_verifying_different_phones_at_once_bind_one_member_and_tell_the_other() {
+    let app = spawn_app().await;
+    app.allow_sms(true).await;
+    let journey = journey_with_code(&app, "K7P3QX").await;
+    let first = send_landing_code(&app, &journey, PHONE).await;
+    let second = send_landing_code(&app, &journey, OTHER_PHONE).await;
+
+    let (a, b) = tokio::join!(
+        verify_on_landing(&app, &journey, PHONE, &first),
+        verify_on_landing(&app, &journey, OTHER_PHONE, &second),
+    );
+
+    let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409], "one binds, the other is refused");
+    let refused = if a.status() == 409 { a } else { b };
+    assert!(refused.text().await.unwrap().contains("重新掃描"));
+    assert_eq!(members::Entity::find().count(&app.db).await.unwrap(), 1);
+    assert_eq!(bindings::Entity::find().count(&app.db).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn a_completed_journey_binds_no_second_phone_later() {
+    let app = spawn_app().await;
+    app.allow_sms(true).await;
+    let journey = journey_with_code(&app, "K7P3QX").await;
+    let first = send_landing_code(&app, &journey, PHONE).await;
+    let second = send_landing_code(&app, &journey, OTHER_PHONE).await;
+    assert_eq!(
+        verify_on_landing(&app, &journey, PHONE, &first)
+            .await
+            .status(),
+        200
+    );
+
+    let response = verify_on_landing(&app, &journey, OTHER_PHONE, &second).await;
+
+    assert_eq!(response.status(), 409);
+    assert_eq!(members::Entity::find().count(&app.db).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn a_double_tap_on_verify_shows_the_shoppers_binding_both_times() {
+    let app = spawn_app().await;
+    app.allow_sms(true).await;
+    let journey = journey_with_code(&app, "K7P3QX").await;
+    let code = send_landing_code(&app, &journey, PHONE).await;
+
+    let (a, b) = tokio::join!(
+        verify_on_landing(&app, &journey, PHONE, &code),
+        verify_on_landing(&app, &journey, PHONE, &code),
+    );
+    // And once more after both have finished (the page reloaded).
+    let c = verify_on_landing(&app, &journey, PHONE, &code).await;
+
+    for response in [a, b, c] {
+        assert_eq!(response.status(), 200);
+        let html = response.text().await.unwrap();
+        assert!(
+            html.contains(r#"您已綁定：<strong id="bound-name">北區｜TP001 店</strong>"#),
+            "{html}"
+        );
+    }
+    assert_eq!(members::Entity::find().count(&app.db).await.unwrap(), 1);
+    assert_eq!(bindings::Entity::find().count(&app.db).await.unwrap(), 1);
 }

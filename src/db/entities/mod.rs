@@ -25,6 +25,7 @@ pub mod qr_tokens;
 pub mod sales_buyers;
 pub mod sales_daily;
 pub mod shop_settings;
+pub mod sms_budget_days;
 pub mod sms_messages;
 pub mod staff_accounts;
 pub mod staff_sessions;

@@ -26,6 +26,7 @@ pub use super::qr_tokens::Entity as QrTokens;
 pub use super::sales_buyers::Entity as SalesBuyers;
 pub use super::sales_daily::Entity as SalesDaily;
 pub use super::shop_settings::Entity as ShopSettings;
+pub use super::sms_budget_days::Entity as SmsBudgetDays;
 pub use super::sms_messages::Entity as SmsMessages;
 pub use super::staff_accounts::Entity as StaffAccounts;
 pub use super::staff_sessions::Entity as StaffSessions;

@@ -22,9 +22,8 @@ use crate::db::entities::{
     audit_log, binding_attempts, bindings, member_conflicts, members, staff_accounts, stores,
 };
 use crate::domain::access::Scope;
-use crate::domain::members::{
-    ERASED_LABEL, PhoneFragment, SearchTerm, local_phone, mask_phone, spreadsheet_safe,
-};
+use crate::domain::members::{ERASED_LABEL, PhoneFragment, SearchTerm, local_phone, mask_phone};
+use crate::domain::spreadsheet::safe_cell;
 use crate::domain::taipei_time::{self, DayBounds};
 use crate::error::AppError;
 use crate::services::audit::Actor;
@@ -331,10 +330,10 @@ pub async fn export_csv(
         };
         let item = row.into_item(phones);
         let id = item.id.to_string();
-        let name = spreadsheet_safe(&item.name);
-        let store_name = spreadsheet_safe(item.store_name.as_deref().unwrap_or_default());
-        let group_name = spreadsheet_safe(item.group_name.as_deref().unwrap_or_default());
-        let clerk = spreadsheet_safe(item.clerk.as_deref().unwrap_or_default());
+        let name = safe_cell(&item.name);
+        let store_name = safe_cell(item.store_name.as_deref().unwrap_or_default());
+        let group_name = safe_cell(item.group_name.as_deref().unwrap_or_default());
+        let clerk = safe_cell(item.clerk.as_deref().unwrap_or_default());
         write(
             &mut out,
             &[
