@@ -322,15 +322,8 @@ pub async fn secret_states(
 }
 
 fn hint(secret: &str) -> String {
-    let tail: String = secret
-        .chars()
-        .rev()
-        .take(4)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    format!("…{tail}")
+    let shown_from = secret.chars().count().saturating_sub(4);
+    format!("…{}", secret.chars().skip(shown_from).collect::<String>())
 }
 
 /// Shortest secret accepted: anything shorter is guessable.

@@ -164,49 +164,39 @@ impl OrderJson {
                     )
                 })?),
             },
-            line_user_id: match member
-                .line_user_id
-                .as_deref()
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-            {
-                None => None,
-                Some(text) => Some(parse_line_user_id(text).ok_or_else(|| {
-                    PayloadError::new(
-                        "member.line_user_id 格式不正確（U 加 32 個十六進位字元）",
-                        "member.line_user_id must be U followed by 32 hex digits",
-                    )
-                })?),
-            },
-            phone: match member
-                .phone
-                .as_deref()
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-            {
-                None => None,
-                Some(text) => Some(TaiwanMobile::parse(text).map_err(|err| {
-                    PayloadError::new(
-                        format!("member.phone：{}", err.message_zh()),
-                        format!("member.phone: {}", err.message_en()),
-                    )
-                })?),
-            },
+            line_user_id: given(&member.line_user_id)
+                .map(|text| {
+                    parse_line_user_id(text).ok_or_else(|| {
+                        PayloadError::new(
+                            "member.line_user_id 格式不正確（U 加 32 個十六進位字元）",
+                            "member.line_user_id must be U followed by 32 hex digits",
+                        )
+                    })
+                })
+                .transpose()?,
+            phone: given(&member.phone)
+                .map(|text| {
+                    TaiwanMobile::parse(text).map_err(|err| {
+                        PayloadError::new(
+                            format!("member.phone：{}", err.message_zh()),
+                            format!("member.phone: {}", err.message_en()),
+                        )
+                    })
+                })
+                .transpose()?,
         };
-        let entry_store = match self
-            .store_code
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-        {
-            None => None,
-            Some(code) => Some(EntryStore::Code(StoreCode::parse(code).map_err(|_| {
-                PayloadError::new(
-                    format!("store_code「{code}」不正確（2–20 個英文字母、數字、- 或 _）"),
-                    format!("store_code \"{code}\" is invalid (2-20 letters, digits, '-' or '_')"),
-                )
-            })?)),
-        };
+        let entry_store = given(&self.store_code)
+            .map(|code| {
+                StoreCode::parse(code).map(EntryStore::Code).map_err(|_| {
+                    PayloadError::new(
+                        format!("store_code「{code}」不正確（2–20 個英文字母、數字、- 或 _）"),
+                        format!(
+                            "store_code \"{code}\" is invalid (2-20 letters, digits, '-' or '_')"
+                        ),
+                    )
+                })
+            })
+            .transpose()?;
         Ok(OrderInput {
             source,
             external_id,
@@ -221,6 +211,11 @@ impl OrderJson {
             note: parse_note(self.note.as_deref())?,
         })
     }
+}
+
+/// A text field that says something: trimmed, empty is absent.
+fn given(text: &Option<String>) -> Option<&str> {
+    text.as_deref().map(str::trim).filter(|t| !t.is_empty())
 }
 
 /// An amount in JSON: a whole number, or a string as a person writes it (`"1,200"`, `"１２００"`).

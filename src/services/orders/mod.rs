@@ -370,29 +370,15 @@ async fn insert_sale(
         voided_by_staff_id: Set(None),
         void_reason: Set(None),
     };
-    // No conflict target: the source/external-id index and the in-store receipt index both
-    // answer "nothing inserted" instead of an error that would end a PostgreSQL transaction.
-    let inserted = orders::Entity::insert(row)
-        .on_conflict(OnConflict::new().do_nothing().to_owned())
-        .try_insert()
-        .exec(txn)
-        .await?;
-    let id = match inserted {
-        TryInsertResult::Inserted(result) => result.last_insert_id,
-        TryInsertResult::Conflicted | TryInsertResult::Empty => {
-            if find_row(txn, input.source.as_str(), input.external_id.as_str())
-                .await?
-                .is_some()
-            {
-                return Ok(None);
-            }
-            return Err(receipt_taken(txn, entry_store_id, input.receipt_no.as_deref()).await?);
+    let Some(sale) = insert_row(txn, row).await? else {
+        if find_row(txn, input.source.as_str(), input.external_id.as_str())
+            .await?
+            .is_some()
+        {
+            return Ok(None);
         }
+        return Err(receipt_taken(txn, entry_store_id, input.receipt_no.as_deref()).await?);
     };
-    let sale = orders::Entity::find_by_id(id)
-        .one(txn)
-        .await?
-        .ok_or(OrderError::Retry)?;
     books::add_sale(txn, &sale).await?;
     Ok(Some(sale))
 }
@@ -473,19 +459,10 @@ async fn adjust(
             voided_by_staff_id: Set(None),
             void_reason: Set(None),
         };
-        let inserted = orders::Entity::insert(refund)
-            .on_conflict(OnConflict::new().do_nothing().to_owned())
-            .try_insert()
-            .exec(txn)
-            .await?;
-        let TryInsertResult::Inserted(result) = inserted else {
+        let Some(row) = insert_row(txn, refund).await? else {
             // This very refund is booked already (a redelivery).
             return Ok(None);
         };
-        let row = orders::Entity::find_by_id(result.last_insert_id)
-            .one(txn)
-            .await?
-            .ok_or(OrderError::Retry)?;
         books::add_refund(txn, &row).await?;
     }
     let moved = orders::Entity::update_many()
@@ -582,6 +559,29 @@ async fn adjust_recorded(
         created: false,
         refunds_booked: usize::from(booked),
     }))
+}
+
+/// Inserts an order row; `None` when a unique index already holds its twin. No conflict target:
+/// the source/external-id index and the in-store receipt index both answer "nothing inserted"
+/// instead of an error that would end a PostgreSQL transaction.
+async fn insert_row(
+    txn: &DatabaseTransaction,
+    row: orders::ActiveModel,
+) -> Result<Option<orders::Model>, OrderError> {
+    let inserted = orders::Entity::insert(row)
+        .on_conflict(OnConflict::new().do_nothing().to_owned())
+        .try_insert()
+        .exec(txn)
+        .await?;
+    let TryInsertResult::Inserted(result) = inserted else {
+        return Ok(None);
+    };
+    Ok(Some(
+        orders::Entity::find_by_id(result.last_insert_id)
+            .one(txn)
+            .await?
+            .ok_or(OrderError::Retry)?,
+    ))
 }
 
 /// The sale, read again with a row lock held to the end of the transaction.
