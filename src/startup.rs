@@ -16,6 +16,7 @@ use crate::domain::rate_limit::RateLimit;
 use crate::line::LineClient;
 use crate::metrics::Metrics;
 use crate::services::journeys::{CleanupConfig, JourneyCleanup};
+use crate::services::liff::{LiffBindLimiter, LiffBindLimits};
 use crate::services::route_b::RouteBBindingCodes;
 use crate::services::scan::ScanLimiter;
 use crate::services::webhook::BindingCodeHandler;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub binding_codes: Arc<dyn BindingCodeHandler>,
     /// Scans per client address (one for the whole process, not one per worker).
     pub scan_limiter: ScanLimiter,
+    /// LIFF binds per client address and per journey (one for the whole process).
+    pub liff_bind_limiter: LiffBindLimiter,
 }
 
 /// What tests (and later features) may swap when building the application.
@@ -48,6 +51,7 @@ pub struct BuildOptions {
     pub webhook_worker: WorkerConfig,
     pub binding_codes: Arc<dyn BindingCodeHandler>,
     pub scan_limit: RateLimit,
+    pub liff_bind_limits: LiffBindLimits,
     pub journey_cleanup: CleanupConfig,
 }
 
@@ -57,6 +61,7 @@ impl Default for BuildOptions {
             webhook_worker: WorkerConfig::default(),
             binding_codes: Arc::new(RouteBBindingCodes),
             scan_limit: RateLimit::SCANS,
+            liff_bind_limits: LiffBindLimits::default(),
             journey_cleanup: CleanupConfig::default(),
         }
     }
@@ -140,6 +145,7 @@ impl Application {
             webhook_wake,
             binding_codes: options.binding_codes,
             scan_limiter: ScanLimiter::new(options.scan_limit),
+            liff_bind_limiter: LiffBindLimiter::new(options.liff_bind_limits),
         };
         let emulator = demo_channel
             .map(|channel| emulator::Emulator::new(&state.settings, channel, &state.sms));

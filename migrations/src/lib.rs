@@ -31,6 +31,7 @@ mod m20261130_001001_create_binding_change_members;
 mod m20261130_001002_index_member_pages;
 mod m20261201_000001_create_demo_settings;
 mod m20261201_005001_index_active_qr_tokens;
+mod m20261204_152001_create_accepted_id_tokens;
 
 pub struct Migrator;
 
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_001002_index_member_pages::Migration),
             Box::new(m20261201_000001_create_demo_settings::Migration),
             Box::new(m20261201_005001_index_active_qr_tokens::Migration),
+            Box::new(m20261204_152001_create_accepted_id_tokens::Migration),
         ]
     }
 }

@@ -32,6 +32,7 @@ const TABLES: &[&str] = &[
     "audit_log",
     "binding_change_members",
     "demo_settings",
+    "accepted_id_tokens",
 ];
 
 async fn assert_tables(db: &DatabaseConnection, present: bool) {
