@@ -2,6 +2,7 @@
 //! `qr export`. Each command is a few lines that call the same services the web admin uses.
 
 use std::io::{BufRead, IsTerminal};
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -9,8 +10,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::config::Settings;
 use crate::db;
 use crate::db::entities::enums::StaffRole;
+use crate::metrics::Metrics;
 use crate::services::accounts::{self, NewStaff};
 use crate::services::audit::Actor;
+use crate::services::passwords::Passwords;
 use crate::services::qr;
 use crate::services::stores::{self, ImportError};
 use crate::startup::Application;
@@ -150,8 +153,10 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 RoleArg::Hq => StaffRole::Hq,
                 RoleArg::Store => StaffRole::Store,
             };
+            let passwords = Passwords::per_core(Arc::new(Metrics::default()));
             let account = accounts::create_staff(
                 &db,
+                &passwords,
                 NewStaff {
                     username,
                     password: password.clone(),

@@ -340,6 +340,12 @@ impl From<crate::services::otp::OtpError> for AppError {
                     wait_en(retry_after)
                 ),
             ),
+            OtpError::JourneyCodesUsedUp => too_many(
+                std::time::Duration::ZERO,
+                "這次的綁定流程已傳送太多次驗證碼，請重新掃描門市的 QR Code 再試一次。".to_owned(),
+                "This binding link has sent too many codes; please scan the store's QR code again."
+                    .to_owned(),
+            ),
             OtpError::SmsNotSent(_) => AppError::unavailable(
                 "簡訊暫時無法送出，請稍後再試。",
                 "The SMS could not be sent right now; please try again shortly.",

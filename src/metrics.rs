@@ -43,6 +43,8 @@ pub struct Metrics {
     signature_failures: AtomicU64,
     bad_bodies: AtomicU64,
     line_api_errors: AtomicU64,
+    password_verifications: AtomicU64,
+    password_hashes: AtomicU64,
     latency_buckets: [AtomicU64; LATENCY_BUCKETS.len()],
     latency_count: AtomicU64,
     latency_sum_micros: AtomicU64,
@@ -82,6 +84,20 @@ impl Metrics {
         self.latency_count.fetch_add(1, Relaxed);
         self.latency_sum_micros
             .fetch_add(took.as_micros().min(u64::MAX as u128) as u64, Relaxed);
+    }
+
+    /// One password checked against a stored hash (sign-in, password change).
+    pub fn password_verified(&self) {
+        self.password_verifications.fetch_add(1, Relaxed);
+    }
+
+    /// One new password hashed (account created, reset, changed).
+    pub fn password_hashed(&self) {
+        self.password_hashes.fetch_add(1, Relaxed);
+    }
+
+    pub fn password_verifications(&self) -> u64 {
+        self.password_verifications.load(Relaxed)
     }
 
     pub fn signature_failures(&self) -> u64 {
@@ -145,6 +161,16 @@ impl Metrics {
                 "store_assistant_line_api_errors_total",
                 "LINE Messaging API calls made by the webhook worker that failed.",
                 &self.line_api_errors,
+            ),
+            (
+                "store_assistant_password_verifications_total",
+                "Passwords checked against a stored argon2 hash (sign-ins, password changes).",
+                &self.password_verifications,
+            ),
+            (
+                "store_assistant_password_hashes_total",
+                "New passwords hashed with argon2 (accounts created, passwords reset or changed).",
+                &self.password_hashes,
             ),
         ] {
             writeln!(out, "# HELP {name} {help}")?;

@@ -17,6 +17,7 @@ use crate::line::LineClient;
 use crate::metrics::Metrics;
 use crate::services::journeys::{CleanupConfig, JourneyCleanup};
 use crate::services::liff::{LiffBindLimiter, LiffBindLimits};
+use crate::services::passwords::Passwords;
 use crate::services::route_b::RouteBBindingCodes;
 use crate::services::scan::ScanLimiter;
 use crate::services::webhook::BindingCodeHandler;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub scan_limiter: ScanLimiter,
     /// LIFF binds per client address and per journey (one for the whole process).
     pub liff_bind_limiter: LiffBindLimiter,
+    /// Password hashing, a few at a time (one for the whole process, not one per worker).
+    pub passwords: Passwords,
 }
 
 /// What tests (and later features) may swap when building the application.
@@ -87,20 +90,22 @@ impl Application {
         db::migrate(&db).await?;
         services::demo::check_database_for_mode(&db, settings.demo).await?;
         let checkpointer = db::WalCheckpointer::spawn(&settings).await?;
+        let metrics = Arc::new(Metrics::default());
+        let passwords = Passwords::per_core(metrics.clone());
         // Demo mode: the made-up LINE channel and the demo shop, before the first-start HQ login
         // (the demo's own HQ login makes that one unnecessary).
         let demo_channel = if settings.demo {
             let channel = services::demo::channel(&db)
                 .await
                 .context("reading the demo LINE channel")?;
-            services::demo::seed(&db, &channel)
+            services::demo::seed(&db, &passwords, &channel)
                 .await
                 .map_err(|err| anyhow::anyhow!("seeding the demo shop: {err:?}"))?;
             Some(channel)
         } else {
             None
         };
-        if let Some(initial) = services::accounts::ensure_initial_hq(&db)
+        if let Some(initial) = services::accounts::ensure_initial_hq(&db, &passwords)
             .await
             .context("creating the first HQ account")?
         {
@@ -140,12 +145,13 @@ impl Application {
             sms: SmsProvider::from_settings(&settings.sms),
             settings: Arc::new(settings),
             db,
-            metrics: Arc::new(Metrics::default()),
+            metrics,
             webhook_store,
             webhook_wake,
             binding_codes: options.binding_codes,
             scan_limiter: ScanLimiter::new(options.scan_limit),
             liff_bind_limiter: LiffBindLimiter::new(options.liff_bind_limits),
+            passwords,
         };
         let emulator = demo_channel
             .map(|channel| emulator::Emulator::new(&state.settings, channel, &state.sms));

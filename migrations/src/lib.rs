@@ -31,6 +31,8 @@ mod m20261130_001001_create_binding_change_members;
 mod m20261130_001002_index_member_pages;
 mod m20261201_000001_create_demo_settings;
 mod m20261201_005001_index_active_qr_tokens;
+mod m20261204_151001_create_sms_budget_days;
+mod m20261204_151002_index_otp_challenges_journey_id;
 mod m20261204_152001_create_accepted_id_tokens;
 
 pub struct Migrator;
@@ -64,6 +66,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_001002_index_member_pages::Migration),
             Box::new(m20261201_000001_create_demo_settings::Migration),
             Box::new(m20261201_005001_index_active_qr_tokens::Migration),
+            Box::new(m20261204_151001_create_sms_budget_days::Migration),
+            Box::new(m20261204_151002_index_otp_challenges_journey_id::Migration),
             Box::new(m20261204_152001_create_accepted_id_tokens::Migration),
         ]
     }

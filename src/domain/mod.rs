@@ -4,6 +4,7 @@ pub mod access;
 pub mod attribution;
 pub mod binding_code;
 pub mod checklist;
+pub mod client_network;
 pub mod id_token;
 pub mod login_throttle;
 pub mod members;

@@ -13,6 +13,8 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::client_network::network;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimit {
     /// Requests allowed at once from a quiet key.
@@ -49,21 +51,10 @@ pub trait LimitKey: Eq + Hash {
     fn bucket(self) -> Self;
 }
 
-/// IPv6 addresses count per /64 (one subscriber's network); IPv4 written as IPv6 is the IPv4
-/// address.
+/// IPv6 addresses count per /64 (`client_network`).
 impl LimitKey for IpAddr {
     fn bucket(self) -> Self {
-        match self {
-            IpAddr::V4(_) => self,
-            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-                Some(v4) => IpAddr::V4(v4),
-                None => {
-                    let mut octets = v6.octets();
-                    octets[8..].fill(0);
-                    IpAddr::from(octets)
-                }
-            },
-        }
+        network(self)
     }
 }
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::phone::TaiwanMobile;
 use crate::error::AppError;
-use crate::http::{client_ip, render};
+use crate::http::{client_network, render};
 use crate::services::binding::BindOutcome;
 use crate::services::{liff, setup};
 use crate::startup::AppState;
@@ -109,7 +109,7 @@ async fn send_phone_code(
         &body.journey,
         &phone,
         body.consent,
-        &client_ip(&req),
+        &client_network(&req),
     )
     .await?;
     let now = chrono::Utc::now();
@@ -166,7 +166,7 @@ async fn bind(
             access_token: body.access_token,
             consent: body.consent,
             phone,
-            client_ip: client_ip(&req),
+            client_ip: client_network(&req),
         },
     )
     .await?;

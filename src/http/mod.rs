@@ -15,6 +15,7 @@ mod webhook;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
+use crate::domain::client_network::limit_key;
 use crate::error::AppError;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -65,9 +66,10 @@ pub(crate) fn client_addr(req: &actix_web::HttpRequest) -> Option<std::net::IpAd
     forwarded.or_else(|| req.peer_addr().map(|addr| addr.ip()))
 }
 
-/// [`client_addr`] as text, as the limits store it.
-pub(crate) fn client_ip(req: &actix_web::HttpRequest) -> String {
-    client_addr(req).map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
+/// [`client_addr`] as the sign-in and SMS limits count and store it: an IPv4 address, or an IPv6
+/// address's /64 network (`domain::client_network`).
+pub(crate) fn client_network(req: &actix_web::HttpRequest) -> String {
+    client_addr(req).map_or_else(|| "unknown".to_owned(), limit_key)
 }
 
 /// Renders a page; a template failure is an unexpected error, not a half-written page.

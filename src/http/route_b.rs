@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::domain::phone::TaiwanMobile;
 use crate::domain::signed_link::LinkError;
 use crate::error::{AppError, Message};
-use crate::http::{client_ip, render};
+use crate::http::{client_network, render};
 use crate::services::binding::BindOutcome;
 use crate::services::otp::OtpError;
 use crate::services::phone_step::PhoneStepError;
@@ -166,7 +166,7 @@ async fn send_code(
         let error = "請勾選同意個人資料蒐集告知後再傳送驗證碼。".to_owned();
         return phone_form_again(&state, &journey, &form, error).await;
     }
-    let ip = client_ip(&req);
+    let ip = client_network(&req);
     let sent = route_b::send_code(
         &state,
         PhoneStep {
@@ -205,7 +205,7 @@ async fn verify(
 ) -> Result<HttpResponse, AppError> {
     let phone = TaiwanMobile::parse(&form.phone)
         .map_err(|err| AppError::bad_request(err.message_zh(), err.message_en()))?;
-    let ip = client_ip(&req);
+    let ip = client_network(&req);
     let step = PhoneStep {
         journey_id: &journey,
         phone: &phone,

@@ -8,6 +8,7 @@ use crate::db::entities::staff_accounts;
 use crate::domain::password::{self, PasswordRuleError};
 use crate::domain::username::{Username, UsernameError};
 use crate::error::is_unique_violation;
+use crate::services::passwords::{HashingError, Passwords};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CreateStaffError {
@@ -20,6 +21,8 @@ pub enum CreateStaffError {
     #[error("store staff must belong to a store, and HQ staff to none")]
     StoreMismatch,
     #[error(transparent)]
+    Hashing(#[from] HashingError),
+    #[error(transparent)]
     Database(#[from] sea_orm::DbErr),
 }
 
@@ -31,23 +34,53 @@ pub struct NewStaff {
     pub display_name: String,
 }
 
+/// A new account that passed the rules, its password hashed: ready to insert. Hashing comes
+/// first, so no transaction stays open while argon2 runs.
+pub struct CheckedStaff {
+    username: Username,
+    password_hash: String,
+    role: StaffRole,
+    store_id: Option<i32>,
+    display_name: String,
+}
+
+impl NewStaff {
+    pub async fn check(self, passwords: &Passwords) -> Result<CheckedStaff, CreateStaffError> {
+        let username = Username::parse(&self.username)?;
+        password::check_new_password(&self.password)?;
+        if (self.role == StaffRole::Store) != self.store_id.is_some() {
+            return Err(CreateStaffError::StoreMismatch);
+        }
+        Ok(CheckedStaff {
+            username,
+            password_hash: passwords.hash(&self.password).await?,
+            role: self.role,
+            store_id: self.store_id,
+            display_name: self.display_name.trim().to_owned(),
+        })
+    }
+}
+
 /// Creates a staff account; the unique username index decides races, not a prior lookup.
 pub async fn create_staff(
     db: &impl ConnectionTrait,
+    passwords: &Passwords,
     new: NewStaff,
 ) -> Result<staff_accounts::Model, CreateStaffError> {
-    let username = Username::parse(&new.username)?;
-    password::check_new_password(&new.password)?;
-    if (new.role == StaffRole::Store) != new.store_id.is_some() {
-        return Err(CreateStaffError::StoreMismatch);
-    }
+    insert_staff(db, new.check(passwords).await?).await
+}
+
+async fn insert_staff(
+    db: &impl ConnectionTrait,
+    new: CheckedStaff,
+) -> Result<staff_accounts::Model, CreateStaffError> {
     let now = Utc::now();
     let account = staff_accounts::ActiveModel {
-        username: Set(username.as_str().to_owned()),
-        password_hash: Set(password::hash_password(&new.password)),
+        username: Set(new.username.as_str().to_owned()),
+        password_hash: Set(new.password_hash),
         role: Set(new.role),
         store_id: Set(new.store_id),
-        display_name: Set(new.display_name.trim().to_owned()),
+        display_name: Set(new.display_name),
         active: Set(true),
         created_at: Set(now),
         updated_at: Set(now),
@@ -76,6 +109,7 @@ pub const INITIAL_HQ_USERNAME: &str = "admin";
 /// Two instances starting together race on the unique username: the loser creates nothing.
 pub async fn ensure_initial_hq(
     db: &impl ConnectionTrait,
+    passwords: &Passwords,
 ) -> Result<Option<InitialAccount>, CreateStaffError> {
     if staff_accounts::Entity::find().count(db).await? > 0 {
         return Ok(None);
@@ -83,6 +117,7 @@ pub async fn ensure_initial_hq(
     let password = password::generate_password();
     match create_staff(
         db,
+        passwords,
         NewStaff {
             username: INITIAL_HQ_USERNAME.to_owned(),
             password: password.clone(),
@@ -165,6 +200,7 @@ impl From<CreateStaffError> for AppError {
                 "門市人員帳號必須選擇門市；總公司帳號不屬於任何門市。",
                 "Store staff must have a store; HQ accounts have none.",
             ),
+            CreateStaffError::Hashing(err) => err.into(),
             CreateStaffError::Database(err) => err.into(),
         }
     }
@@ -206,6 +242,7 @@ pub struct NewAccount {
 /// Creates an account with a generated one-time password (HQ only).
 pub async fn create_account(
     db: &DatabaseConnection,
+    passwords: &Passwords,
     actor: &Actor,
     new: NewAccount,
 ) -> Result<OneTimePassword, AppError> {
@@ -218,8 +255,21 @@ pub async fn create_account(
         ));
     }
     let password = password::generate_password();
+    let checked = NewStaff {
+        username: new.username,
+        password: password.clone(),
+        role: new.role,
+        store_id: if new.role == StaffRole::Store {
+            new.store_id
+        } else {
+            None
+        },
+        display_name: display_name.to_owned(),
+    }
+    .check(passwords)
+    .await?;
     let txn = db.begin().await?;
-    if let Some(store_id) = new.store_id {
+    if let Some(store_id) = checked.store_id {
         stores::Entity::find_by_id(store_id)
             .one(&txn)
             .await?
@@ -227,21 +277,7 @@ pub async fn create_account(
                 AppError::bad_request("找不到這間門市。", "This store does not exist.")
             })?;
     }
-    let account = create_staff(
-        &txn,
-        NewStaff {
-            username: new.username,
-            password: password.clone(),
-            role: new.role,
-            store_id: if new.role == StaffRole::Store {
-                new.store_id
-            } else {
-                None
-            },
-            display_name: display_name.to_owned(),
-        },
-    )
-    .await?;
+    let account = insert_staff(&txn, checked).await?;
     audit::record(
         &txn,
         actor,
@@ -305,12 +341,13 @@ pub async fn set_account_active(
 /// Gives an account a new generated password, shown once, and ends its sessions (HQ only).
 pub async fn reset_password(
     db: &DatabaseConnection,
+    passwords: &Passwords,
     actor: &Actor,
     staff_id: i32,
 ) -> Result<OneTimePassword, AppError> {
     actor.scope.require_hq()?;
     let password = password::generate_password();
-    let hash = password::hash_password(&password);
+    let hash = passwords.hash(&password).await?;
     let txn = db.begin().await?;
     let before = staff_accounts::Entity::find_by_id(staff_id)
         .one(&txn)
@@ -337,6 +374,7 @@ pub async fn reset_password(
 /// session `keep_session_hash` stays.
 pub async fn change_own_password(
     db: &DatabaseConnection,
+    passwords: &Passwords,
     actor: &Actor,
     current: &str,
     new_password: &str,
@@ -350,17 +388,16 @@ pub async fn change_own_password(
         .one(db)
         .await?
         .ok_or_else(staff_not_found)?;
-    let (typed, stored) = (current.to_owned(), account.password_hash.clone());
-    let matches = tokio::task::spawn_blocking(move || password::verify_password(&typed, &stored))
-        .await
-        .unwrap_or(false);
-    if !matches {
+    if !passwords
+        .verify(current, Some(&account.password_hash))
+        .await?
+    {
         return Err(AppError::bad_request(
             "目前的密碼不正確。",
             "The current password is not correct.",
         ));
     }
-    let hash = password::hash_password(new_password);
+    let hash = passwords.hash(new_password).await?;
     let txn = db.begin().await?;
     let now = Utc::now();
     let mut active = account.into_active_model();

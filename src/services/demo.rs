@@ -15,6 +15,7 @@ use crate::domain::tokens::random_token;
 use crate::error::AppError;
 use crate::services::accounts::{self, CreateStaffError, NewStaff};
 use crate::services::audit::Actor;
+use crate::services::passwords::Passwords;
 
 /// The demo OA, LINE Login channel and LIFF app the emulator plays.
 pub const OA_BASIC_ID: &str = "@demo-shop";
@@ -132,7 +133,11 @@ fn random_hex(bytes: usize) -> String {
 }
 
 /// Seeds the demo shop: whatever is missing is created, whatever exists is left as it is.
-pub async fn seed(db: &DatabaseConnection, channel: &DemoChannel) -> Result<(), AppError> {
+pub async fn seed(
+    db: &DatabaseConnection,
+    passwords: &Passwords,
+    channel: &DemoChannel,
+) -> Result<(), AppError> {
     let actor = Actor::cli();
     // The brand: only while the shop still has the migration's placeholder name.
     shop_settings::Entity::update_many()
@@ -200,6 +205,7 @@ pub async fn seed(db: &DatabaseConnection, channel: &DemoChannel) -> Result<(), 
     ] {
         let created = accounts::create_staff(
             db,
+            passwords,
             NewStaff {
                 username: username.to_owned(),
                 password: password.expose().to_owned(),

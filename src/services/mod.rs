@@ -10,6 +10,7 @@ pub mod journeys;
 pub mod liff;
 pub mod members;
 pub mod otp;
+pub mod passwords;
 pub mod phone_step;
 pub mod posters;
 pub mod qr;

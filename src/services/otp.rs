@@ -2,14 +2,19 @@
 //!
 //! A code is 6 digits from the OS CSPRNG, stored only as a keyed hash (see `domain::otp_code`),
 //! valid [`CODE_TTL`], single use, and allows [`MAX_TRIES`] tries. Sending is limited per phone, per
-//! client IP and by the shop's daily SMS budget (SMS costs the merchant money), and every refusal
-//! says when the shopper may try again. A verified code yields a [`VerifiedPhone`]; creating the
+//! client (an IPv4 address or an IPv6 /64, `domain::client_network`), per journey and by the
+//! shop's daily SMS budget (SMS costs the merchant money), and every refusal says when the shopper
+//! may try again. A verified code yields a [`VerifiedPhone`]; creating the
 //! member and the binding is the caller's business, not this module's.
 //!
 //! Races are decided by the database, never by a read followed by a write:
 //! - Limits: the new challenge row is inserted first, then the rows of the window are counted
 //!   (others included). Of two concurrent requests, the one that checks last always sees the other,
 //!   so a limit can be missed by refusing both, never by letting both through.
+//! - Budget: a send takes one SMS from the day's counter (`sms_budget_days`) with
+//!   `UPDATE … SET used = used + 1 WHERE used < budget`, which the database applies one at a time:
+//!   parallel sends get exactly the budget, and a send the gateway surely did not take gives its
+//!   SMS back.
 //! - Tries: each verification first claims a try with `UPDATE … SET wrong_tries = wrong_tries + 1
 //!   WHERE … wrong_tries < 5` and only then compares the code, so even a burst of parallel guesses
 //!   gets five comparisons in all.
@@ -34,7 +39,7 @@ use sea_orm::{
 
 use crate::config::Secret;
 use crate::db::entities::enums::SmsStatus;
-use crate::db::entities::{otp_challenges, sms_messages};
+use crate::db::entities::{otp_challenges, sms_budget_days, sms_messages};
 use crate::domain::otp_code::OtpCode;
 use crate::domain::phone::TaiwanMobile;
 use crate::domain::sms_text::render_code_message;
@@ -52,6 +57,8 @@ pub const PHONE_CODES_PER_HOUR: usize = 5;
 pub const PHONE_CODES_PER_DAY: usize = 10;
 pub const IP_CODES_PER_HOUR: usize = 10;
 pub const IP_CODES_PER_DAY: usize = 30;
+/// Codes one journey (one scan of a poster) may send, to any phones, in its whole life.
+pub const JOURNEY_CODES: usize = 5;
 
 /// `sms_messages.purpose` of verification codes.
 pub const PURPOSE: &str = "otp";
@@ -115,6 +122,9 @@ pub enum OtpError {
         limit: CodeLimit,
         retry_after: Duration,
     },
+    /// The journey has had [`JOURNEY_CODES`] codes: a new scan starts a new one.
+    #[error("this journey has sent all the codes it may")]
+    JourneyCodesUsedUp,
     #[error("the shop's daily SMS budget is used up")]
     DailyBudgetReached { retry_after: Duration },
     /// The gateway surely did not send it; nothing was counted against the shopper.
@@ -204,7 +214,6 @@ pub async fn send_code_at(
         return Err(OtpError::SmsTemplateDisabled);
     }
     let shop = setup::shop_settings(db).await?;
-    check_budget(db, shop.sms_daily_budget, now).await?;
 
     let code = OtpCode::generate();
     let challenge = otp_challenges::ActiveModel {
@@ -226,6 +235,10 @@ pub async fn send_code_at(
         delete_challenge(db, challenge.id).await?;
         let retry_after_secs = refusal.retry_after().map(|wait| wait.as_secs());
         tracing::info!(phone = %phone.masked(), ip = %request.client_ip, ?retry_after_secs, "SMS code refused: {refusal}");
+        return Err(refusal);
+    }
+    if let Err(refusal) = take_from_budget(db, shop.sms_daily_budget, now).await {
+        delete_challenge(db, challenge.id).await?;
         return Err(refusal);
     }
 
@@ -264,8 +277,9 @@ pub async fn send_code_at(
             Ok(sent)
         }
         Err(err) if err.surely_not_sent() => {
-            // Nothing went out: the shopper's limits are as if nothing had been asked.
+            // Nothing went out: the shopper's limits and the budget are as if nothing was asked.
             delete_challenge(db, challenge.id).await?;
+            give_back_to_budget(db, now).await?;
             sms_messages::ActiveModel {
                 status: Set(SmsStatus::Failed),
                 provider_message_id: Set(None),
@@ -431,29 +445,90 @@ fn resend_wait(challenge: &otp_challenges::Model, now: DateTime<Utc>) -> Duratio
     until(challenge.created_at + delta(RESEND_AFTER), now)
 }
 
-/// Refuses when the shop has sent its daily budget of SMS today (a Taiwan calendar day).
-async fn check_budget(
+/// Takes one SMS from today's budget (a Taiwan calendar day), or refuses until tomorrow.
+async fn take_from_budget(
     db: &impl ConnectionTrait,
     budget: i32,
     now: DateTime<Utc>,
 ) -> Result<(), OtpError> {
+    let day = taiwan_date(now);
+    let take = || {
+        sms_budget_days::Entity::update_many()
+            .col_expr(
+                sms_budget_days::Column::Used,
+                Expr::col(sms_budget_days::Column::Used).add(1),
+            )
+            .filter(sms_budget_days::Column::Day.eq(day.as_str()))
+            .filter(sms_budget_days::Column::Used.lt(budget))
+            .exec(db)
+    };
+    if take().await?.rows_affected == 1 {
+        return Ok(());
+    }
+    // The day's first SMS finds no counter: create it (if nobody did meanwhile) and take again.
+    open_budget_day(db, &day, now).await?;
+    if take().await?.rows_affected == 1 {
+        return Ok(());
+    }
+    tracing::warn!(
+        budget,
+        day,
+        "SMS code refused: the shop's daily SMS budget (sms_daily_budget) is used up"
+    );
+    Err(OtpError::DailyBudgetReached {
+        retry_after: until(taiwan_day(now).1, now),
+    })
+}
+
+/// Creates the day's counter if it is missing, starting from the SMS already recorded as sent
+/// that day (which matters only on the day this version is installed); whoever inserts first wins.
+async fn open_budget_day(
+    db: &impl ConnectionTrait,
+    day: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if sms_budget_days::Entity::find_by_id(day)
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
     let (day_start, next_day) = taiwan_day(now);
     let sent_today = sms_messages::Entity::find()
         .filter(sms_messages::Column::Status.eq(SmsStatus::Sent))
         .filter(sms_messages::Column::SentAt.gte(day_start))
+        .filter(sms_messages::Column::SentAt.lt(next_day))
         .count(db)
         .await?;
-    if sent_today >= u64::try_from(budget).unwrap_or(0) {
-        tracing::warn!(
-            budget,
-            sent_today,
-            "SMS code refused: the shop's daily SMS budget (sms_daily_budget) is used up"
-        );
-        return Err(OtpError::DailyBudgetReached {
-            retry_after: until(next_day, now),
-        });
-    }
+    sms_budget_days::Entity::insert(sms_budget_days::ActiveModel {
+        day: Set(day.to_owned()),
+        used: Set(i32::try_from(sent_today).unwrap_or(i32::MAX)),
+    })
+    .on_conflict_do_nothing_on([sms_budget_days::Column::Day])
+    .exec_without_returning(db)
+    .await?;
     Ok(())
+}
+
+/// Gives back an SMS taken from today's budget that the gateway surely did not send.
+async fn give_back_to_budget(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<(), DbErr> {
+    sms_budget_days::Entity::update_many()
+        .col_expr(
+            sms_budget_days::Column::Used,
+            Expr::col(sms_budget_days::Column::Used).sub(1),
+        )
+        .filter(sms_budget_days::Column::Day.eq(taiwan_date(now)))
+        .filter(sms_budget_days::Column::Used.gt(0))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Today's date in Taiwan, `2026-12-04`: the key of the day's budget counter.
+fn taiwan_date(now: DateTime<Utc>) -> String {
+    let taiwan = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    now.with_timezone(&taiwan).format("%Y-%m-%d").to_string()
 }
 
 /// Start of today and of tomorrow in Taiwan (UTC+8, no daylight saving), as UTC instants.
@@ -471,7 +546,8 @@ fn taiwan_day(now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
     (midnight, midnight + TimeDelta::days(1))
 }
 
-/// The resend cooldown and the per-phone and per-IP caps, counting the just-inserted challenge.
+/// The resend cooldown and the per-phone, per-client and per-journey caps, counting the
+/// just-inserted challenge.
 async fn check_limits(
     db: &impl ConnectionTrait,
     mine: &otp_challenges::Model,
@@ -517,6 +593,16 @@ async fn check_limits(
     .await?;
     over_cap(&by_ip, IP_CODES_PER_HOUR, HOUR, CodeLimit::IpPerHour, now)?;
     over_cap(&by_ip, IP_CODES_PER_DAY, DAY, CodeLimit::IpPerDay, now)?;
+    if let Some(journey) = &mine.journey_id {
+        let by_journey = otp_challenges::Entity::find()
+            .filter(otp_challenges::Column::JourneyId.eq(journey.as_str()))
+            .filter(otp_challenges::Column::Id.ne(mine.id))
+            .count(db)
+            .await?;
+        if by_journey >= JOURNEY_CODES as u64 {
+            return Err(OtpError::JourneyCodesUsedUp);
+        }
+    }
     Ok(())
 }
 

@@ -1,10 +1,15 @@
 //! Staff sign-in: password check with throttling, database-backed sessions, sign-out.
 //!
+//! Throttling is decided by the database, never by a read followed by a write: a sign-in first
+//! records its attempt (as a failure until the password proves right), then counts the other
+//! failures of the account and of the client address. Of two concurrent tries the one that counts
+//! last always sees the other, so a burst of wrong passwords gets at most the allowed number of
+//! password checks; the rest are refused before any hashing. The insert and the count are
+//! separate statements on purpose: inside one transaction, neither would see the other's row.
+//!
 //! The browser holds a random session token; the database keeps only its SHA-256 hash, so a copy
 //! of the table hands out no live session. A session ends after [`IDLE_HOURS`] without use, after
 //! [`MAX_AGE_DAYS`] in any case, at sign-out, and as soon as its account is deactivated.
-
-use std::sync::OnceLock;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
@@ -14,8 +19,9 @@ use sea_orm::{
 
 use crate::db::entities::enums::StaffRole;
 use crate::db::entities::{login_attempts, staff_accounts, staff_sessions};
+use crate::domain::login_throttle;
 use crate::domain::tokens::{random_token, token_hash};
-use crate::domain::{login_throttle, password};
+use crate::services::passwords::{HashingError, Passwords};
 
 pub const IDLE_HOURS: i64 = 12;
 pub const MAX_AGE_DAYS: i64 = 7;
@@ -47,13 +53,16 @@ pub enum LoginError {
     #[error("too many failed sign-ins; try again after {until}")]
     Throttled { until: DateTime<Utc> },
     #[error(transparent)]
+    Hashing(#[from] HashingError),
+    #[error(transparent)]
     Database(#[from] sea_orm::DbErr),
 }
 
-/// Checks a username and password and opens a session. `client_ip` is the peer address of the
-/// connection (forwarded-for headers are not trusted: any client can write them).
+/// Checks a username and password and opens a session. `client_ip` is the client's address as
+/// the limits count it (`http::client_ip`).
 pub async fn login(
     db: &impl ConnectionTrait,
+    passwords: &Passwords,
     username: &str,
     password: &str,
     client_ip: &str,
@@ -62,8 +71,20 @@ pub async fn login(
     // Attempts are recorded under the name as typed (normalised), known account or not.
     let username: String = username.trim().to_lowercase().chars().take(64).collect();
 
-    let (account_failures, ip_failures) = recent_failures(db, &username, client_ip, now).await?;
+    let attempt = login_attempts::ActiveModel {
+        username: Set(username.clone()),
+        client_ip: Set(client_ip.to_owned()),
+        succeeded: Set(false),
+        attempted_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    let (account_failures, ip_failures) =
+        other_failures(db, &username, client_ip, attempt.id, now).await?;
     if let Err(until) = login_throttle::check(&account_failures, &ip_failures, now) {
+        // A refused try checked no password: it is not a failure, and must not prolong the pause.
+        forget_attempt(db, attempt.id).await?;
         return Err(LoginError::Throttled { until });
     }
 
@@ -72,29 +93,22 @@ pub async fn login(
         .one(db)
         .await?;
     // Unknown accounts still cost one hash check, so timing does not tell which usernames exist.
-    let stored_hash = account
-        .as_ref()
-        .map(|a| a.password_hash.clone())
-        .unwrap_or_else(|| dummy_hash().to_owned());
-    let typed = password.to_owned();
-    let verified =
-        tokio::task::spawn_blocking(move || password::verify_password(&typed, &stored_hash))
-            .await
-            .unwrap_or(false);
-    let account = account.filter(|a| verified && a.active);
-
-    login_attempts::ActiveModel {
-        username: Set(username),
-        client_ip: Set(client_ip.to_owned()),
-        succeeded: Set(account.is_some()),
-        attempted_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    let Some(account) = account else {
+    let verified = match passwords
+        .verify(password, account.as_ref().map(|a| a.password_hash.as_str()))
+        .await
+    {
+        Ok(verified) => verified,
+        Err(err) => {
+            forget_attempt(db, attempt.id).await?;
+            return Err(err.into());
+        }
+    };
+    let Some(account) = account.filter(|a| verified && a.active) else {
         return Err(LoginError::BadCredentials);
     };
+    let mut succeeded = attempt.into_active_model();
+    succeeded.succeeded = Set(true);
+    succeeded.update(db).await?;
 
     clean_up(db, now).await?;
     let token = random_token(32);
@@ -126,17 +140,19 @@ pub async fn login(
     })
 }
 
-/// Failures in the throttling window: the account's since its last successful sign-in, and the
-/// address's.
-async fn recent_failures(
+/// Failures in the throttling window other than attempt `mine` (tries still being checked count
+/// as failures): the account's since its last successful sign-in, and the address's.
+async fn other_failures(
     db: &impl ConnectionTrait,
     username: &str,
     client_ip: &str,
+    mine: i32,
     now: DateTime<Utc>,
 ) -> Result<(Vec<DateTime<Utc>>, Vec<DateTime<Utc>>), sea_orm::DbErr> {
     let since = now - login_throttle::window();
     let by_account = login_attempts::Entity::find()
         .filter(login_attempts::Column::Username.eq(username))
+        .filter(login_attempts::Column::Id.ne(mine))
         .filter(login_attempts::Column::AttemptedAt.gt(since))
         .order_by_asc(login_attempts::Column::AttemptedAt)
         .all(db)
@@ -155,6 +171,7 @@ async fn recent_failures(
         .select_only()
         .column(login_attempts::Column::AttemptedAt)
         .filter(login_attempts::Column::ClientIp.eq(client_ip))
+        .filter(login_attempts::Column::Id.ne(mine))
         .filter(login_attempts::Column::Succeeded.eq(false))
         .filter(login_attempts::Column::AttemptedAt.gt(since))
         .into_tuple::<DateTime<Utc>>()
@@ -176,9 +193,9 @@ async fn clean_up(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<(), s
     Ok(())
 }
 
-fn dummy_hash() -> &'static str {
-    static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| password::hash_password("not-a-real-password-only-for-timing"))
+async fn forget_attempt(db: &impl ConnectionTrait, id: i32) -> Result<(), sea_orm::DbErr> {
+    login_attempts::Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
 }
 
 /// The staff member behind a session token, if the session is valid and the account active.

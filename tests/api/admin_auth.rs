@@ -220,3 +220,112 @@ async fn changing_the_own_password_keeps_this_session_and_needs_the_current_one(
         303
     );
 }
+
+#[tokio::test]
+async fn a_burst_of_wrong_passwords_gets_only_the_allowed_hash_checks() {
+    const BURST: usize = 60;
+    let app = spawn_app().await;
+    let (_, username) = app.create_account(StaffRole::Hq, None).await;
+    let page = app.get("/admin/login").await;
+    let token = set_cookie(&page, "sa_login_csrf").unwrap();
+    let checks_before = app.state.metrics.password_verifications();
+
+    let mut burst = tokio::task::JoinSet::new();
+    for i in 0..BURST {
+        let (client, url, username, token) = (
+            app.client.clone(),
+            app.url("/admin/login"),
+            username.clone(),
+            token.clone(),
+        );
+        burst.spawn(async move {
+            let response = client
+                .post(url)
+                .header(reqwest::header::COOKIE, format!("sa_login_csrf={token}"))
+                .form(&[
+                    ("username", username.as_str()),
+                    ("password", &format!("wrong-password-{i}")),
+                    ("csrf_token", &token),
+                ])
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let retry_after = response.headers().get("retry-after").cloned();
+            (status, retry_after, response.text().await.unwrap())
+        });
+    }
+    let (mut wrong, mut refused) = (0, 0);
+    while let Some(outcome) = burst.join_next().await {
+        let (status, retry_after, body) = outcome.unwrap();
+        match status {
+            200 => {
+                assert!(body.contains("帳號或密碼錯誤"), "{body}");
+                wrong += 1;
+            }
+            429 => {
+                assert!(body.contains("登入失敗次數過多"), "{body}");
+                assert!(retry_after.is_some());
+                refused += 1;
+            }
+            other => panic!("unexpected status {other}: {body}"),
+        }
+    }
+    let checks = app.state.metrics.password_verifications() - checks_before;
+    // Concurrent tries that see each other's attempts may all be refused: the limit errs on the
+    // side of checking fewer passwords, never more.
+    assert!(
+        wrong <= 5,
+        "{wrong} wrong-password answers, {refused} refused"
+    );
+    assert_eq!(
+        checks, wrong as u64,
+        "one hash check per answered try, none for refused ones"
+    );
+    assert_eq!(wrong + refused, BURST);
+}
+
+#[tokio::test]
+async fn addresses_of_one_ipv6_network_share_the_sign_in_limit_per_address() {
+    let app = spawn_app_with(|vars| {
+        vars.insert("TRUST_X_FORWARDED_FOR".to_owned(), "true".to_owned());
+    })
+    .await;
+    let page = app.get("/admin/login").await;
+    let token = set_cookie(&page, "sa_login_csrf").unwrap();
+    let login_from = |host: String, username: String, password: &'static str| {
+        app.client
+            .post(app.url("/admin/login"))
+            .header(reqwest::header::COOKIE, format!("sa_login_csrf={token}"))
+            .header("x-forwarded-for", host)
+            .form(&[
+                ("username", username.as_str()),
+                ("password", password),
+                ("csrf_token", token.as_str()),
+            ])
+            .send()
+    };
+    for i in 0..20u32 {
+        let response = login_from(
+            format!("2001:db8:7:7::{:x}", i + 1),
+            format!("guess-{i}"),
+            "wrong-password-123",
+        )
+        .await
+        .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+    }
+    let (_, username) = app.create_account(StaffRole::Hq, None).await;
+    let same_network = login_from(
+        "2001:db8:7:7::ffff".to_owned(),
+        username.clone(),
+        STAFF_PASSWORD,
+    )
+    .await
+    .unwrap();
+    assert_eq!(same_network.status().as_u16(), 429);
+    let other_network = login_from("2001:db8:7:8::1".to_owned(), username, STAFF_PASSWORD)
+        .await
+        .unwrap();
+    assert_eq!(other_network.status().as_u16(), 303);
+}

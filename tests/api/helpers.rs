@@ -441,6 +441,7 @@ impl TestApp {
         );
         let account = accounts::create_staff(
             &self.db,
+            &self.state.passwords,
             NewStaff {
                 username: username.clone(),
                 password: STAFF_PASSWORD.to_owned(),

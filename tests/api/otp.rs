@@ -606,3 +606,146 @@ async fn a_send_with_an_unknown_outcome_keeps_the_code_and_counts() {
         "{again:?}"
     );
 }
+
+// ---------------------------------------------------------------- budget and journey caps
+
+#[tokio::test]
+async fn parallel_sends_never_overshoot_the_daily_budget() {
+    const BUDGET: usize = 5;
+    const SENDS: u32 = 30;
+    let app = app_with_sms_codes().await;
+    shop_settings::ActiveModel {
+        id: Set(1),
+        sms_daily_budget: Set(BUDGET as i32),
+        ..Default::default()
+    }
+    .update(&app.db)
+    .await
+    .unwrap();
+    let now = Utc::now();
+    // Each send from its own phone and address, so only the budget can refuse one.
+    let phones: Vec<TaiwanMobile> = (0..SENDS).map(|i| phone(500 + i)).collect();
+    let ips: Vec<String> = (0..SENDS).map(|i| format!("198.51.100.{i}")).collect();
+    let requests: Vec<CodeRequest> = phones
+        .iter()
+        .zip(&ips)
+        .map(|(phone, ip)| request(phone, ip))
+        .collect();
+    let outcomes = join_all(
+        requests
+            .iter()
+            .map(|request| otp::send_code_at(&app.db, &app.state.sms, secret(&app), request, now)),
+    )
+    .await;
+
+    let sent = outcomes.iter().filter(|o| o.is_ok()).count();
+    let refused: Vec<&OtpError> = outcomes.iter().filter_map(|o| o.as_ref().err()).collect();
+    assert_eq!(sent, BUDGET, "{refused:?}");
+    assert!(
+        refused
+            .iter()
+            .all(|err| matches!(err, OtpError::DailyBudgetReached { .. })),
+        "{refused:?}"
+    );
+    assert_eq!(app.state.sms.outbox().unwrap().len(), BUDGET);
+    let recorded = sms_messages::Entity::find()
+        .filter(sms_messages::Column::Status.eq(SmsStatus::Sent))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(recorded, BUDGET as u64);
+    assert_eq!(challenges(&app).await, BUDGET as u64);
+}
+
+#[tokio::test]
+async fn a_journey_sends_five_codes_at_most() {
+    let app = app_with_sms_codes().await;
+    let store = app.seed_store("TP001", None).await;
+    let journey = app.seed_journey(store, TimeDelta::hours(72)).await;
+    let now = Utc::now();
+    let send = |n: u32, ip: &'static str, at: DateTime<Utc>| {
+        let app = &app;
+        let journey = journey.id.clone();
+        async move {
+            let phone = phone(600 + n);
+            let request = CodeRequest {
+                journey_id: Some(&journey),
+                ..request(&phone, ip)
+            };
+            otp::send_code_at(&app.db, &app.state.sms, secret(app), &request, at).await
+        }
+    };
+    // Five phones (a shopper who mistyped, a family sharing a poster) from changing addresses.
+    for (n, ip) in (0..5).zip([
+        "192.0.2.10",
+        "192.0.2.11",
+        "192.0.2.12",
+        "192.0.2.13",
+        "192.0.2.14",
+    ]) {
+        send(n, ip, later(now, i64::from(n) * 120)).await.unwrap();
+    }
+    let sixth = send(5, "192.0.2.15", later(now, 600)).await;
+    assert!(
+        matches!(sixth, Err(OtpError::JourneyCodesUsedUp)),
+        "{sixth:?}"
+    );
+    assert_eq!(challenges(&app).await, 5);
+    let err = AppError::from(sixth.unwrap_err());
+    assert!(err.message().zh.contains("重新掃描"), "{:?}", err.message());
+
+    // Another journey (a new scan) is not held back by this one.
+    let other = app.seed_journey(store, TimeDelta::hours(72)).await;
+    let phone = phone(700);
+    let request = CodeRequest {
+        journey_id: Some(&other.id),
+        ..request(&phone, "192.0.2.16")
+    };
+    otp::send_code_at(
+        &app.db,
+        &app.state.sms,
+        secret(&app),
+        &request,
+        later(now, 600),
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn the_budget_counts_the_sms_already_sent_today_before_the_counter_existed() {
+    let app = app_with_sms_codes().await;
+    shop_settings::ActiveModel {
+        id: Set(1),
+        sms_daily_budget: Set(3),
+        ..Default::default()
+    }
+    .update(&app.db)
+    .await
+    .unwrap();
+    let now = Utc::now();
+    // Two codes sent today by the version before the counter.
+    for n in 0..2 {
+        sms_messages::ActiveModel {
+            phone_e164: Set(phone(800 + n).e164().to_owned()),
+            store_id: Set(None),
+            provider: Set("log".to_owned()),
+            purpose: Set(otp::PURPOSE.to_owned()),
+            status: Set(SmsStatus::Sent),
+            provider_message_id: Set(None),
+            cost_units: Set(1),
+            error: Set(None),
+            sent_at: Set(now.trunc_subsecs(6)),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+    }
+    send_at(&app, &phone(810), IP, now).await.unwrap();
+    let fourth = send_at(&app, &phone(811), "192.0.2.77", now).await;
+    assert!(
+        matches!(fourth, Err(OtpError::DailyBudgetReached { .. })),
+        "{fourth:?}"
+    );
+}

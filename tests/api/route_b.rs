@@ -13,6 +13,11 @@ const PHONE: &str = "0912-345-678";
 /// A route-B journey with a binding code, in a store of 北區.
 async fn journey_with_code(app: &TestApp, code: &str) -> SeededJourney {
     let store = app.seed_store("TP001", Some("北區")).await;
+    route_b_journey(app, store, Some(code)).await
+}
+
+/// A route-B journey of `store`, with a binding code or none.
+async fn route_b_journey(app: &TestApp, store: i32, code: Option<&str>) -> SeededJourney {
     let journey = app.seed_journey(store, Duration::hours(72)).await;
     let row = journeys::Entity::find_by_id(journey.id.clone())
         .one(&app.db)
@@ -20,7 +25,7 @@ async fn journey_with_code(app: &TestApp, code: &str) -> SeededJourney {
         .unwrap()
         .unwrap();
     let mut row: journeys::ActiveModel = row.into();
-    row.binding_code = Set(Some(code.to_owned()));
+    row.binding_code = Set(code.map(str::to_owned));
     row.route = Set(store_assistant::db::entities::enums::Route::Phone);
     row.update(&app.db).await.unwrap();
     journey
@@ -442,6 +447,44 @@ async fn a_shopper_walks_route_b_in_a_browser_from_the_scan_to_bound() {
         .unwrap();
     assert_eq!(journey.route, Route::Phone);
     assert_eq!(journey.member_id, Some(member.id));
+}
+
+#[tokio::test]
+async fn addresses_of_one_ipv6_network_share_the_sms_limit_per_address() {
+    let app = crate::helpers::spawn_app_with(|vars| {
+        vars.insert("TRUST_X_FORWARDED_FOR".to_owned(), "true".to_owned());
+    })
+    .await;
+    app.allow_sms(true).await;
+    let store = app.seed_store("TP001", Some("北區")).await;
+    let ask = |host: String, n: u32| {
+        let app = &app;
+        async move {
+            let journey = route_b_journey(app, store, None).await;
+            app.client
+                .post(app.url(&format!("/j/{}/phone", journey.id)))
+                .header("x-forwarded-for", host)
+                .form(&[
+                    ("phone", format!("0912{n:06}").as_str()),
+                    ("consent", "yes"),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // Twelve addresses of one /64 (one subscriber's network), each a new phone and journey.
+    let mut statuses = Vec::new();
+    for n in 0..12u32 {
+        let response = ask(format!("2001:db8:1:2::{:x}", n + 1), n).await;
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(statuses[..10], [200; 10], "{statuses:?}");
+    assert_eq!(statuses[10..], [429, 429], "{statuses:?}");
+    assert_eq!(app.sms_count(), 10);
+    // Another /64 is another client.
+    let other = ask("2001:db8:1:3::1".to_owned(), 50).await;
+    assert_eq!(other.status().as_u16(), 200);
 }
 
 // ---- One scan binds one member; the phone step belongs to route B ----

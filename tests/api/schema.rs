@@ -181,6 +181,7 @@ async fn staff_roles_and_their_store_are_checked_by_the_database() {
     let shop = store(&app.db, "TP001", None).await.unwrap();
     let clerk = create_staff(
         &app.db,
+        &app.state.passwords,
         NewStaff {
             username: "clerk01".into(),
             password: "a-long-enough-password".into(),
@@ -195,6 +196,7 @@ async fn staff_roles_and_their_store_are_checked_by_the_database() {
 
     let taken = create_staff(
         &app.db,
+        &app.state.passwords,
         NewStaff {
             username: "CLERK01".into(),
             password: "a-long-enough-password".into(),
@@ -234,8 +236,9 @@ async fn the_first_start_creates_one_hq_login() {
     assert_eq!(accounts.len(), 1);
     assert_eq!(accounts[0].role, StaffRole::Hq);
     assert_eq!(accounts[0].username, "admin");
-    let again = store_assistant::services::accounts::ensure_initial_hq(&app.db)
-        .await
-        .unwrap();
+    let again =
+        store_assistant::services::accounts::ensure_initial_hq(&app.db, &app.state.passwords)
+            .await
+            .unwrap();
     assert!(again.is_none(), "a second start creates nothing");
 }

@@ -7,6 +7,8 @@ pub struct Model {
     pub id: i32,
     #[sea_orm(column_type = "Text")]
     pub username: String,
+    /// The client as the per-client limits count it: an IPv4 address, or an IPv6 address's /64
+    /// network (`2001:db8:1:2::/64`; `domain::client_network`).
     #[sea_orm(column_type = "Text")]
     pub client_ip: String,
     pub succeeded: bool,

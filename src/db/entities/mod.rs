@@ -21,6 +21,7 @@ pub mod members;
 pub mod otp_challenges;
 pub mod qr_tokens;
 pub mod shop_settings;
+pub mod sms_budget_days;
 pub mod sms_messages;
 pub mod staff_accounts;
 pub mod staff_sessions;

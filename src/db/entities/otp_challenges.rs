@@ -13,6 +13,8 @@ pub struct Model {
     pub line_user_id: Option<String>,
     #[sea_orm(column_type = "Text")]
     pub code_hash: String,
+    /// The client as the per-client limits count it: an IPv4 address, or an IPv6 address's /64
+    /// network (`2001:db8:1:2::/64`; `domain::client_network`).
     #[sea_orm(column_type = "Text")]
     pub client_ip: String,
     pub created_at: DateTimeUtc,

@@ -22,6 +22,7 @@ pub use super::members::Entity as Members;
 pub use super::otp_challenges::Entity as OtpChallenges;
 pub use super::qr_tokens::Entity as QrTokens;
 pub use super::shop_settings::Entity as ShopSettings;
+pub use super::sms_budget_days::Entity as SmsBudgetDays;
 pub use super::sms_messages::Entity as SmsMessages;
 pub use super::staff_accounts::Entity as StaffAccounts;
 pub use super::staff_sessions::Entity as StaffSessions;

@@ -62,6 +62,7 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     let issued = accounts::create_account(
         &state.db,
+        &state.passwords,
         &staff.actor(),
         NewAccount {
             username: form.username,
@@ -108,7 +109,9 @@ pub async fn reset_password(
     id: Path<i32>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
-    let issued = accounts::reset_password(&state.db, &staff.actor(), id.into_inner()).await?;
+    let issued =
+        accounts::reset_password(&state.db, &state.passwords, &staff.actor(), id.into_inner())
+            .await?;
     render(&OneTimePasswordPage {
         demo: demo(&state),
         nav: Nav::new(&staff, "accounts"),
@@ -156,6 +159,7 @@ pub async fn change_password(
     }
     accounts::change_own_password(
         &state.db,
+        &state.passwords,
         &staff.actor(),
         &form.current,
         &form.new_password,

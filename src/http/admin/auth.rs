@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::{demo, render};
 use crate::domain::tokens::{constant_time_eq, random_token};
 use crate::error::{AppError, Message};
-use crate::http::client_ip;
+use crate::http::client_network;
 use crate::http::staff::{CsrfForm, SESSION_COOKIE, csrf_refused};
 use crate::services::sessions::{self, LoginError};
 use crate::startup::AppState;
@@ -108,8 +108,16 @@ pub async fn login(
     if !expected.is_some_and(|t| !t.is_empty() && constant_time_eq(&t, &form.csrf_token)) {
         return Err(csrf_refused());
     }
-    let ip = client_ip(&req);
-    match sessions::login(&state.db, &form.username, &form.password, &ip).await {
+    let ip = client_network(&req);
+    match sessions::login(
+        &state.db,
+        &state.passwords,
+        &form.username,
+        &form.password,
+        &ip,
+    )
+    .await
+    {
         Ok(signed_in) => {
             let mut response = HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, safe_next(Some(&form.next))))
@@ -148,6 +156,7 @@ pub async fn login(
                 retry_after_secs: wait,
             })
         }
+        Err(LoginError::Hashing(err)) => Err(err.into()),
         Err(LoginError::Database(err)) => Err(err.into()),
     }
 }

@@ -83,6 +83,7 @@ pub async fn create(
     let body = body.into_inner();
     let issued = accounts::create_account(
         &state.db,
+        &state.passwords,
         &staff.actor(),
         NewAccount {
             username: body.username,
@@ -112,6 +113,8 @@ pub async fn reset_password(
     staff: ApiStaff,
     id: Path<i32>,
 ) -> Result<HttpResponse, AppError> {
-    let issued = accounts::reset_password(&state.db, &staff.actor(), id.into_inner()).await?;
+    let issued =
+        accounts::reset_password(&state.db, &state.passwords, &staff.actor(), id.into_inner())
+            .await?;
     ok(&IssuedJson::from(issued))
 }
