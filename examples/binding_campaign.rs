@@ -1,14 +1,14 @@
 //! A binding campaign: `--shoppers` shoppers, `--concurrency` at a time, each with a journey of
-//! their own (as a scan creates it), bind through route A (`POST /api/liff/bind`, the ID token
-//! verified by a local fake LINE that also answers the friendship check) and through route B
+//! their own (as a scan creates it), bind through route A (`POST /api/liff/bind`, the ID token and
+//! access token verified by a local fake LINE that also answers the friendship check) and route B
 //! (`POST /j/{journey}/phone`, the code read from the `log` SMS provider's outbox, then
 //! `POST /j/{journey}/verify`). Reports bindings per second and the latency of one binding (route
 //! B: both requests) and checks that every binding a shopper saw succeed is in the database.
 //!
 //! The server is the real `Application`, built in this process (the `log` SMS outbox lives in its
-//! state) and serving on its own actix worker threads. Shoppers of route B come from different
-//! loopback addresses (127.0.x.y), as real shoppers come from different phones: the per-address
-//! SMS limit applies to them as it would in a store.
+//! state) and serving on its own actix worker threads. Shoppers come from different loopback
+//! addresses (127.0.x.y), as real shoppers come from different phones: the per-address SMS and
+//! LIFF bind limits apply to them as they would in a store.
 //!
 //! `cargo run --release --example binding_campaign -- --database-url sqlite://bench/out/c.db`
 
@@ -97,7 +97,9 @@ async fn main() -> anyhow::Result<()> {
     if matches!(args.route, Which::A | Which::Both) {
         let journeys = seed_journeys(&state, &store_ids, Route::Liff, args.shoppers).await?;
         let report = campaign(&args, journeys, |n, journey, clients| {
-            route_a(base.clone(), clients[0].clone(), n, journey)
+            // Shoppers on one address stay under its LIFF bind limit.
+            let client = clients[n / IP_CODES_PER_HOUR % clients.len()].clone();
+            route_a(base.clone(), client, n, journey)
         })
         .await?;
         report.print("A (LIFF, ID token verified by LINE)", backend, &args);
@@ -218,7 +220,7 @@ async fn route_a(
         .json(&serde_json::json!({
             "journey": journey,
             "id_token": format!("campaign.U{n:032x}"),
-            "access_token": "user-access-token",
+            "access_token": format!("campaign.U{n:032x}"),
             "consent": true,
         }))
         .send()
@@ -360,9 +362,27 @@ fn start_fake_line() -> anyhow::Result<u16> {
             "exp": exp, "iat": exp - 3600, "name": "活動顧客", "amr": ["linesso"]
         }))
     }
+    /// `GET /oauth2/v2.1/verify?access_token=campaign.{userId}`: ours, valid.
+    async fn verify_access_token() -> HttpResponse {
+        HttpResponse::Ok().json(serde_json::json!({
+            "scope": "profile openid", "client_id": LOGIN_CHANNEL_ID, "expires_in": 3600
+        }))
+    }
+    /// `GET /v2/profile`: the access token `campaign.{userId}` is that user's.
+    async fn profile(req: actix_web::HttpRequest) -> HttpResponse {
+        let token = req
+            .headers()
+            .get("authorization")
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer campaign."))
+            .unwrap_or_default();
+        HttpResponse::Ok().json(serde_json::json!({"userId": token, "displayName": "活動顧客"}))
+    }
     let server = HttpServer::new(|| {
         App::new()
             .route("/oauth2/v2.1/verify", web::post().to(verify))
+            .route("/oauth2/v2.1/verify", web::get().to(verify_access_token))
+            .route("/v2/profile", web::get().to(profile))
             .route(
                 "/friendship/v1/status",
                 web::get().to(|| async {

@@ -187,6 +187,11 @@ impl From<crate::services::binding::BindError> for AppError {
             BindError::JourneyNotFound => journey_not_found(),
             BindError::JourneyExpired => journey_expired(),
             BindError::JourneyCompleted => journey_completed(),
+            BindError::IdTokenUsed => AppError::conflict(
+                "這次的 LINE 登入已用於另一次掃描；請關閉頁面，再掃描一次門市的 QR code。",
+                "This LINE login was already used for another scan; close this page and scan the store's QR code again.",
+            )
+            .with_code("id_token_used"),
             BindError::Database(db) => db.into(),
         }
     }
@@ -213,6 +218,21 @@ impl From<crate::services::liff::LiffBindError> for AppError {
                 "Please read and accept the personal-data notice first.",
             ),
             LiffBindError::Journey(err) => err.into(),
+            LiffBindError::AccessTokenMissing => AppError::bad_request(
+                "缺少 LINE 登入資訊，請關閉頁面後重新掃描 QR code。",
+                "The LINE login is missing; close this page and scan the QR code again.",
+            )
+            .with_code("access_token_missing"),
+            LiffBindError::TooManyTries { retry_after } => AppError::TooManyRequests {
+                message: Message::new(
+                    format!("短時間內嘗試太多次了，請於 {}後再試。", wait_zh(retry_after)),
+                    format!(
+                        "Too many tries in a short time; please try again in {}.",
+                        wait_en(retry_after)
+                    ),
+                ),
+                retry_after_secs: retry_after.as_secs().max(1),
+            },
             LiffBindError::InvalidToken(reason) => {
                 tracing::info!(%reason, "LINE refused an ID token");
                 AppError::Unauthorized(Message::new(

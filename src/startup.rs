@@ -16,6 +16,7 @@ use crate::domain::rate_limit::RateLimit;
 use crate::line::LineClient;
 use crate::metrics::Metrics;
 use crate::services::journeys::{CleanupConfig, JourneyCleanup};
+use crate::services::liff::{LiffBindLimiter, LiffBindLimits};
 use crate::services::passwords::Passwords;
 use crate::services::route_b::RouteBBindingCodes;
 use crate::services::scan::ScanLimiter;
@@ -41,6 +42,8 @@ pub struct AppState {
     pub binding_codes: Arc<dyn BindingCodeHandler>,
     /// Scans per client address (one for the whole process, not one per worker).
     pub scan_limiter: ScanLimiter,
+    /// LIFF binds per client address and per journey (one for the whole process).
+    pub liff_bind_limiter: LiffBindLimiter,
     /// Password hashing, a few at a time (one for the whole process, not one per worker).
     pub passwords: Passwords,
 }
@@ -51,6 +54,7 @@ pub struct BuildOptions {
     pub webhook_worker: WorkerConfig,
     pub binding_codes: Arc<dyn BindingCodeHandler>,
     pub scan_limit: RateLimit,
+    pub liff_bind_limits: LiffBindLimits,
     pub journey_cleanup: CleanupConfig,
 }
 
@@ -60,6 +64,7 @@ impl Default for BuildOptions {
             webhook_worker: WorkerConfig::default(),
             binding_codes: Arc::new(RouteBBindingCodes),
             scan_limit: RateLimit::SCANS,
+            liff_bind_limits: LiffBindLimits::default(),
             journey_cleanup: CleanupConfig::default(),
         }
     }
@@ -145,6 +150,7 @@ impl Application {
             webhook_wake,
             binding_codes: options.binding_codes,
             scan_limiter: ScanLimiter::new(options.scan_limit),
+            liff_bind_limiter: LiffBindLimiter::new(options.liff_bind_limits),
             passwords,
         };
         let emulator = demo_channel

@@ -37,6 +37,7 @@ mod m20261204_140003_add_attribution_settings;
 mod m20261204_140004_create_order_webhooks;
 mod m20261204_151001_create_sms_budget_days;
 mod m20261204_151002_index_otp_challenges_journey_id;
+mod m20261204_152001_create_accepted_id_tokens;
 
 pub struct Migrator;
 
@@ -75,6 +76,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_140004_create_order_webhooks::Migration),
             Box::new(m20261204_151001_create_sms_budget_days::Migration),
             Box::new(m20261204_151002_index_otp_challenges_journey_id::Migration),
+            Box::new(m20261204_152001_create_accepted_id_tokens::Migration),
         ]
     }
 }

@@ -37,6 +37,7 @@ const TABLES: &[&str] = &[
     "sales_buyers",
     "order_webhook_secrets",
     "order_webhook_deliveries",
+    "accepted_id_tokens",
 ];
 
 async fn assert_tables(db: &DatabaseConnection, present: bool) {

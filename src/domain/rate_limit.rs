@@ -1,24 +1,27 @@
-//! A per-address token bucket: each client address may do `burst` things at once and then one
-//! every `refill` — enough for a queue of shoppers behind one mobile carrier's shared address,
+//! Token buckets per key: each client address (or journey) may do `burst` things at once and then
+//! one every `refill` — enough for a queue of shoppers behind one mobile carrier's shared address,
 //! far too little for a bot that scans a poster in a loop to fill the database.
 //!
-//! Pure: the caller passes the time. The map of addresses is bounded: idle entries are dropped
-//! when it grows, and if it is still full (a flood from very many addresses) it starts over, which
-//! only ever errs on the side of letting people through.
+//! Pure: the caller passes the time. The map of keys is bounded: idle entries are dropped when it
+//! grows, and if it is still full (a flood from very many addresses) it starts over, which only
+//! ever errs on the side of letting people through. [`SharedRateLimiter`] is the one instance a
+//! process keeps for a kind of limit (built once in `Application`, shared by every worker).
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::client_network::network;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimit {
-    /// Requests allowed at once from a quiet address.
+    /// Requests allowed at once from a quiet key.
     pub burst: u32,
     /// One more request is allowed every `refill`.
     pub refill: Duration,
-    /// Addresses remembered at most.
+    /// Keys remembered at most.
     pub max_addresses: usize,
 }
 
@@ -29,6 +32,37 @@ impl RateLimit {
         refill: Duration::from_secs(2),
         max_addresses: 100_000,
     };
+
+    /// LIFF binds per client address (each costs several LINE Login calls): as many as scans.
+    pub const LIFF_BINDS_PER_ADDRESS: RateLimit = RateLimit::SCANS;
+
+    /// LIFF binds per journey: one shopper's tries (not a friend yet, a wrong SMS code, a retry
+    /// after LINE was down), 10 at once, then one every 6 seconds.
+    pub const LIFF_BINDS_PER_JOURNEY: RateLimit = RateLimit {
+        burst: 10,
+        refill: Duration::from_secs(6),
+        max_addresses: 100_000,
+    };
+}
+
+/// What a bucket is kept for.
+pub trait LimitKey: Eq + Hash {
+    /// The bucket this key counts in.
+    fn bucket(self) -> Self;
+}
+
+/// IPv6 addresses count per /64 (`client_network`).
+impl LimitKey for IpAddr {
+    fn bucket(self) -> Self {
+        network(self)
+    }
+}
+
+/// A journey id (or any other name) is its own bucket.
+impl LimitKey for String {
+    fn bucket(self) -> Self {
+        self
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -38,14 +72,14 @@ struct Bucket {
     updated: Instant,
 }
 
-/// The buckets of every address seen recently.
+/// The buckets of every key seen recently.
 #[derive(Debug)]
-pub struct RateLimiter {
+pub struct RateLimiter<K = IpAddr> {
     limit: RateLimit,
-    buckets: HashMap<IpAddr, Bucket>,
+    buckets: HashMap<K, Bucket>,
 }
 
-impl RateLimiter {
+impl<K: LimitKey> RateLimiter<K> {
     pub fn new(limit: RateLimit) -> Self {
         Self {
             limit,
@@ -53,10 +87,10 @@ impl RateLimiter {
         }
     }
 
-    /// Takes one request from `address`'s bucket: `Ok` if allowed, `Err(wait)` until the next
-    /// one would be. IPv6 addresses count per /64 (`client_network`).
-    pub fn check(&mut self, address: IpAddr, now: Instant) -> Result<(), Duration> {
-        let key = network(address);
+    /// Takes one request from `key`'s bucket: `Ok` if allowed, `Err(wait)` until the next one
+    /// would be.
+    pub fn check(&mut self, key: K, now: Instant) -> Result<(), Duration> {
+        let key = key.bucket();
         let full = u64::from(self.limit.burst) * 1000;
         if !self.buckets.contains_key(&key) && self.buckets.len() >= self.limit.max_addresses {
             self.forget_idle(now);
@@ -81,7 +115,7 @@ impl RateLimiter {
         }
     }
 
-    /// Drops addresses whose bucket has filled up again: they are as good as new.
+    /// Drops keys whose bucket has filled up again: they are as good as new.
     fn forget_idle(&mut self, now: Instant) {
         let refill_all = self.limit.refill * self.limit.burst;
         self.buckets
@@ -90,6 +124,26 @@ impl RateLimiter {
 
     pub fn addresses(&self) -> usize {
         self.buckets.len()
+    }
+}
+
+/// One [`RateLimiter`] shared by every worker of the process.
+#[derive(Debug, Clone)]
+pub struct SharedRateLimiter<K = IpAddr>(Arc<Mutex<RateLimiter<K>>>);
+
+impl<K: LimitKey> SharedRateLimiter<K> {
+    pub fn new(limit: RateLimit) -> Self {
+        Self(Arc::new(Mutex::new(RateLimiter::new(limit))))
+    }
+
+    /// [`RateLimiter::check`] at `now`.
+    pub fn check(&self, key: K, now: Instant) -> Result<(), Duration> {
+        // A poisoned lock only means another request panicked mid-check; the map is still usable.
+        let mut limiter = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        limiter.check(key, now)
     }
 }
 
@@ -155,6 +209,17 @@ mod tests {
         // IPv4 written as IPv6 is the IPv4 address.
         assert_eq!(limiter.check(ip("::ffff:10.0.0.9"), t0), Ok(()));
         assert_eq!(limiter.check(ip("10.0.0.9"), t0), Ok(()));
+    }
+
+    #[test]
+    fn journeys_count_apart() {
+        let mut limiter = RateLimiter::<String>::new(LIMIT);
+        let t0 = Instant::now();
+        for _ in 0..3 {
+            assert_eq!(limiter.check("journey-a".to_owned(), t0), Ok(()));
+        }
+        assert!(limiter.check("journey-a".to_owned(), t0).is_err());
+        assert_eq!(limiter.check("journey-b".to_owned(), t0), Ok(()));
     }
 
     #[test]

@@ -16,6 +16,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api")
             .route("/oauth2/v2.1/verify", web::post().to(verify_id_token))
+            .route("/oauth2/v2.1/verify", web::get().to(verify_access_token))
+            .route("/v2/profile", web::get().to(user_profile))
             .route("/friendship/v1/status", web::get().to(friendship))
             .route("/v2/bot/message/reply", web::post().to(reply))
             .route("/v2/bot/message/push", web::post().to(push))
@@ -131,11 +133,54 @@ async fn verify_id_token(emulator: web::Data<Emulator>, body: web::Bytes) -> Ans
     Ok(answer(StatusCode::OK, json!(claims)))
 }
 
+#[derive(Deserialize)]
+struct AccessTokenQuery {
+    access_token: Option<String>,
+}
+
+/// `GET /oauth2/v2.1/verify?access_token=…`: a token this emulator issued, still valid.
+async fn verify_access_token(
+    emulator: web::Data<Emulator>,
+    query: web::Query<AccessTokenQuery>,
+) -> Answer {
+    let token = query
+        .access_token
+        .as_deref()
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| login_error(StatusCode::BAD_REQUEST, "access_token is required."))?;
+    let (_, left) = emulator
+        .world()
+        .access_token(token)
+        .ok_or_else(|| login_error(StatusCode::BAD_REQUEST, "invalid access token"))?;
+    Ok(answer(
+        StatusCode::OK,
+        json!({
+            "scope": "profile openid chat_message.write",
+            "client_id": demo::LOGIN_CHANNEL_ID,
+            "expires_in": left.num_seconds(),
+        }),
+    ))
+}
+
+/// The user a bearer access token was issued to, as LINE Login refuses a bad one.
+fn access_token_user(req: &HttpRequest, emulator: &Emulator) -> Result<String, Refusal> {
+    bearer(req)
+        .and_then(|token| emulator.world().access_token_user(token))
+        .ok_or_else(|| login_error(StatusCode::UNAUTHORIZED, "The access token is invalid."))
+}
+
+/// `GET /v2/profile` with the user's access token: the user's own profile.
+async fn user_profile(req: HttpRequest, emulator: web::Data<Emulator>) -> Answer {
+    let user = emulator.world().user(&access_token_user(&req, &emulator)?);
+    Ok(answer(
+        StatusCode::OK,
+        json!({ "userId": user.user_id, "displayName": user.display_name }),
+    ))
+}
+
 /// `GET /friendship/v1/status` with the user's access token.
 async fn friendship(req: HttpRequest, emulator: web::Data<Emulator>) -> Answer {
-    let user_id = bearer(&req)
-        .and_then(|token| emulator.world().access_token_user(token))
-        .ok_or_else(|| login_error(StatusCode::UNAUTHORIZED, "The access token is invalid."))?;
+    let user_id = access_token_user(&req, &emulator)?;
     Ok(answer(
         StatusCode::OK,
         json!({ "friendFlag": emulator.world().user(&user_id).friend }),

@@ -2,7 +2,8 @@
 //! same process under `/emulator`, faithful enough that the product's real code paths run against
 //! it unchanged.
 //!
-//! - `/emulator/api/...` ([`api`]): LINE's HTTP API — ID token verify and friendship (LINE Login),
+//! - `/emulator/api/...` ([`api`]): LINE's HTTP API — ID and access token verify, the user's
+//!   profile and friendship (LINE Login),
 //!   reply, push, profile, bot info and webhook test (Messaging API) — with LINE's JSON shapes.
 //!   `LINE_API_BASE_URL` points here in demo mode.
 //! - `/emulator/liff-sdk.js` and `/emulator/liff/...` ([`phone`]): a stand-in LIFF SDK, the LIFF

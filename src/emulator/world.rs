@@ -11,6 +11,8 @@ use serde_json::Value;
 
 /// How long a reply token can be used (LINE: a short while after the event).
 pub const REPLY_TOKEN_VALIDITY: Duration = Duration::minutes(10);
+/// How long a user access token the LIFF SDK hands out is valid (LIFF: 12 hours).
+pub const ACCESS_TOKEN_VALIDITY: Duration = Duration::hours(12);
 /// Messages kept per chat.
 const CHAT_CAPACITY: usize = 200;
 
@@ -39,7 +41,8 @@ pub struct ChatMessage {
     pub body: Value,
 }
 
-struct ReplyToken {
+/// A reply token or a user access token: whose, and since when.
+struct IssuedToken {
     user_id: String,
     issued_at: DateTime<Utc>,
 }
@@ -48,8 +51,8 @@ struct ReplyToken {
 struct World {
     users: HashMap<String, LineUser>,
     chats: HashMap<String, Vec<ChatMessage>>,
-    reply_tokens: HashMap<String, ReplyToken>,
-    access_tokens: HashMap<String, String>,
+    reply_tokens: HashMap<String, IssuedToken>,
+    access_tokens: HashMap<String, IssuedToken>,
     retry_keys: HashSet<String>,
     next_seq: u64,
 }
@@ -122,7 +125,7 @@ impl Worlds {
         let token = random_hex(16);
         self.lock().reply_tokens.insert(
             token.clone(),
-            ReplyToken {
+            IssuedToken {
                 user_id: user_id.to_owned(),
                 issued_at: Utc::now(),
             },
@@ -145,14 +148,26 @@ impl Worlds {
 
     pub fn issue_access_token(&self, user_id: &str) -> String {
         let token = format!("emu.{}", random_hex(24));
-        self.lock()
-            .access_tokens
-            .insert(token.clone(), user_id.to_owned());
+        self.lock().access_tokens.insert(
+            token.clone(),
+            IssuedToken {
+                user_id: user_id.to_owned(),
+                issued_at: Utc::now(),
+            },
+        );
         token
     }
 
+    /// The user of a live access token, and how long it stays valid.
+    pub fn access_token(&self, token: &str) -> Option<(String, Duration)> {
+        let world = self.lock();
+        let issued = world.access_tokens.get(token)?;
+        let left = issued.issued_at + ACCESS_TOKEN_VALIDITY - Utc::now();
+        (left > Duration::zero()).then(|| (issued.user_id.clone(), left))
+    }
+
     pub fn access_token_user(&self, token: &str) -> Option<String> {
-        self.lock().access_tokens.get(token).cloned()
+        self.access_token(token).map(|(user_id, _)| user_id)
     }
 
     /// Records a push's retry key; `false` when it was accepted before (LINE answers 409).

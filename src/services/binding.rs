@@ -22,8 +22,8 @@ use sea_orm::{
 
 use crate::db::entities::enums::{AttemptOutcome, ConflictStatus, FunnelStage, Route};
 use crate::db::entities::{
-    binding_attempts, bindings, funnel_events, journeys, member_conflicts, members, store_groups,
-    stores,
+    accepted_id_tokens, binding_attempts, bindings, funnel_events, journeys, member_conflicts,
+    members, store_groups, stores,
 };
 use crate::domain::attribution::{
     AttributionDecision, AttributionPolicy, FirstBindingWins, Referrer,
@@ -39,6 +39,8 @@ pub enum Identity {
         user_id: String,
         display_name: Option<String>,
         phone_e164: Option<String>,
+        /// The ID token LINE vouched for the user with; it binds on this journey only.
+        id_token: Option<IdTokenUse>,
     },
     /// Route B (or route A with the phone step): a phone verified by SMS code, and the LINE user
     /// id the journey established through the OA chat, if any.
@@ -46,6 +48,13 @@ pub enum Identity {
         phone_e164: String,
         line_user_id: Option<String>,
     },
+}
+
+/// An ID token the LIFF page sent (as its hash) and when it expires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdTokenUse {
+    pub token_hash: String,
+    pub expires_at: DateTime<Utc>,
 }
 
 impl Identity {
@@ -101,6 +110,9 @@ pub enum BindError {
     /// Another member completed this journey: one scan binds one member.
     #[error("the journey already bound another member")]
     JourneyCompleted,
+    /// The ID token was accepted on another journey already (a replay).
+    #[error("the ID token was used on another journey")]
+    IdTokenUsed,
     #[error(transparent)]
     Database(#[from] DbErr),
 }
@@ -141,11 +153,21 @@ pub async fn bind_with_policy(
     }
 
     let route = identity.route();
+    if let Identity::Line {
+        id_token: Some(id_token),
+        ..
+    } = &identity
+        && !accept_id_token(&txn, id_token, &journey.id, now).await?
+    {
+        txn.rollback().await?;
+        return Err(BindError::IdTokenUsed);
+    }
     let (member, also_proved) = match &identity {
         Identity::Line {
             user_id,
             display_name,
             phone_e164,
+            ..
         } => (
             member_by_line_user_id(&txn, user_id, display_name.as_deref(), now).await?,
             phone_e164.as_deref().map(Proved::Phone),
@@ -246,6 +268,39 @@ pub async fn bind_with_policy(
         bound_to,
         conflict_recorded,
     })
+}
+
+/// Records the ID token for this journey, or finds it recorded for this journey already (the same
+/// shopper again). `false`: it was accepted on another journey, so this is a replay. The primary
+/// key decides a race; on PostgreSQL the second insert waits for the first transaction.
+pub async fn accept_id_token(
+    txn: &impl ConnectionTrait,
+    id_token: &IdTokenUse,
+    journey_id: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    accepted_id_tokens::Entity::insert(accepted_id_tokens::ActiveModel {
+        token_hash: Set(id_token.token_hash.clone()),
+        journey_id: Set(journey_id.to_owned()),
+        accepted_at: Set(now),
+        expires_at: Set(id_token.expires_at),
+    })
+    .on_conflict_do_nothing_on([accepted_id_tokens::Column::TokenHash])
+    .exec_without_returning(txn)
+    .await?;
+    id_token_free_for(txn, &id_token.token_hash, journey_id).await
+}
+
+/// Whether the ID token may bind on `journey_id`: not accepted yet, or accepted for this journey.
+pub async fn id_token_free_for(
+    db: &impl ConnectionTrait,
+    token_hash: &str,
+    journey_id: &str,
+) -> Result<bool, DbErr> {
+    let accepted = accepted_id_tokens::Entity::find_by_id(token_hash.to_owned())
+        .one(db)
+        .await?;
+    Ok(accepted.is_none_or(|row| row.journey_id == journey_id))
 }
 
 /// Completes the journey for `member_id`, or finds it completed for them already. `false`: another

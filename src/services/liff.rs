@@ -1,6 +1,8 @@
-//! Route A: the LIFF one-pass binding. The LIFF page sends LINE's ID token (and the user's access
-//! token); LINE vouches for the user, the friendship is checked, and the binding service does the
-//! rest in one transaction. Nothing the client says about the user is believed.
+//! Route A: the LIFF one-pass binding. The LIFF page sends LINE's ID token and the user's access
+//! token; LINE vouches for both and that they are the same user's, the friendship is checked, and
+//! the binding service does the rest in one transaction. Nothing the client says about the user is
+//! believed. An ID token binds on one journey only (its hash is recorded with the binding), and
+//! binds are rate-limited per client address and per journey before LINE is asked anything.
 //!
 //! When HQ requires a verified phone for LIFF members too (`shop_settings.liff_requires_phone`),
 //! the same page adds route B's SMS step (`services::phone_step`, with every limit of
@@ -8,16 +10,21 @@
 //! the code. The binding then attaches the verified phone to the LINE member in the same
 //! transaction; a phone that belongs to another member is a conflict for HQ, never a merge.
 
-use chrono::Utc;
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::db::entities::enums::Route;
 use crate::db::entities::{journeys, members, store_groups, stores};
 use crate::domain::id_token::unverified_nonce;
 use crate::domain::phone::TaiwanMobile;
+use crate::domain::rate_limit::{RateLimit, SharedRateLimiter};
 use crate::domain::stores::binding_label;
+use crate::domain::tokens::token_hash;
 use crate::line::LineApiError;
-use crate::services::binding::{self, BindError, BindResult, Identity};
+use crate::services::binding::{self, BindError, BindResult, IdTokenUse, Identity};
 use crate::services::otp::{CodeSent, OtpError};
 use crate::services::phone_step::{self, PhoneStepError};
 use crate::services::setup;
@@ -124,8 +131,15 @@ pub enum LiffBindError {
     ConsentMissing,
     #[error(transparent)]
     Journey(#[from] JourneyLookupError),
-    /// LINE refused the ID token (expired, wrong audience, wrong nonce, forged).
-    #[error("LINE refused the ID token: {0}")]
+    /// The request carries no access token: without it LINE cannot say whose login this is.
+    #[error("the LIFF page sent no access token")]
+    AccessTokenMissing,
+    /// Too many binds from this address or for this journey; nothing was asked of LINE.
+    #[error("too many binds; retry after {retry_after:?}")]
+    TooManyTries { retry_after: Duration },
+    /// LINE refused the ID token or the access token (expired, wrong audience, wrong nonce,
+    /// forged), or the two belong to different users.
+    #[error("LINE refused the login: {0}")]
     InvalidToken(String),
     /// The user has not added the OA as a friend (or blocked it).
     #[error("the user is not a friend of the OA")]
@@ -143,6 +157,46 @@ pub enum LiffBindError {
     Phone(#[from] PhoneStepError),
     #[error(transparent)]
     Bind(#[from] BindError),
+}
+
+impl From<Duration> for LiffBindError {
+    /// A limit's refusal: the wait until the next try is allowed.
+    fn from(retry_after: Duration) -> Self {
+        LiffBindError::TooManyTries { retry_after }
+    }
+}
+
+/// How many binds each client address and each journey may send (see [`RateLimit`]).
+#[derive(Debug, Clone, Copy)]
+pub struct LiffBindLimits {
+    pub per_address: RateLimit,
+    pub per_journey: RateLimit,
+}
+
+impl Default for LiffBindLimits {
+    fn default() -> Self {
+        Self {
+            per_address: RateLimit::LIFF_BINDS_PER_ADDRESS,
+            per_journey: RateLimit::LIFF_BINDS_PER_JOURNEY,
+        }
+    }
+}
+
+/// The limits' buckets, one set for the process (in `AppState`): every bind costs several LINE
+/// Login calls, so a bot is stopped before LINE is asked anything.
+#[derive(Debug, Clone)]
+pub struct LiffBindLimiter {
+    by_address: SharedRateLimiter<IpAddr>,
+    by_journey: SharedRateLimiter<String>,
+}
+
+impl LiffBindLimiter {
+    pub fn new(limits: LiffBindLimits) -> Self {
+        Self {
+            by_address: SharedRateLimiter::new(limits.per_address),
+            by_journey: SharedRateLimiter::new(limits.per_journey),
+        }
+    }
 }
 
 impl From<DbErr> for LiffBindError {
@@ -173,12 +227,37 @@ pub async fn send_phone_code(
 }
 
 /// Verifies the shopper with LINE, checks the friendship, then registers and binds.
+///
+/// Before LINE is asked anything: consent, the access token present, the per-address and
+/// per-journey limits, a live journey, and the ID token not accepted on another journey. Then LINE
+/// verifies the ID token and the access token, says whose the access token is (it must be the ID
+/// token's `sub`: an ID token copied from someone else does not come with their access token) and
+/// whether that user is a friend of the OA.
 pub async fn bind(state: &AppState, request: LiffBindRequest) -> Result<BindResult, LiffBindError> {
     if !request.consent {
         return Err(LiffBindError::ConsentMissing);
     }
+    let access_token = request
+        .access_token
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+        .ok_or(LiffBindError::AccessTokenMissing)?;
+    let now = Instant::now();
+    let address = request
+        .client_ip
+        .parse()
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    state.liff_bind_limiter.by_address.check(address, now)?;
     // Look before calling LINE: an expired journey needs no LINE round trip.
     let journey = live_journey(&state.db, &request.journey_id).await?;
+    state
+        .liff_bind_limiter
+        .by_journey
+        .check(journey.id.clone(), now)?;
+    let token_hash = token_hash(&request.id_token);
+    if !binding::id_token_free_for(&state.db, &token_hash, &journey.id).await? {
+        return Err(BindError::IdTokenUsed.into());
+    }
 
     // A token that carries a nonce must carry this journey's (see domain::id_token).
     let nonce = unverified_nonce(&request.id_token).map(|_| journey.nonce.clone());
@@ -187,13 +266,26 @@ pub async fn bind(state: &AppState, request: LiffBindRequest) -> Result<BindResu
         .verify_id_token(&request.id_token, nonce.as_deref())
         .await
         .map_err(line_error)?;
-
-    if let Some(access_token) = request.access_token.as_deref().filter(|t| !t.is_empty())
-        && !state
-            .line
-            .friendship_status(access_token)
-            .await
-            .map_err(line_error)?
+    state
+        .line
+        .verify_access_token(access_token)
+        .await
+        .map_err(line_error)?;
+    let profile = state
+        .line
+        .user_profile(access_token)
+        .await
+        .map_err(line_error)?;
+    if profile.user_id != claims.sub {
+        return Err(LiffBindError::InvalidToken(
+            "the access token belongs to another user than the ID token".to_owned(),
+        ));
+    }
+    if !state
+        .line
+        .friendship_status(access_token)
+        .await
+        .map_err(line_error)?
     {
         return Err(LiffBindError::NotFriend {
             add_friend_url: add_friend_url(state),
@@ -207,13 +299,20 @@ pub async fn bind(state: &AppState, request: LiffBindRequest) -> Result<BindResu
         None
     };
 
+    let id_token = IdTokenUse {
+        token_hash,
+        // LINE refused it had it expired; the fallback only keeps a malformed `exp` harmless.
+        expires_at: DateTime::from_timestamp(claims.exp, 0)
+            .unwrap_or_else(|| Utc::now() + chrono::Duration::days(1)),
+    };
     let result = binding::bind(
         &state.db,
         &journey.id,
         Identity::Line {
             user_id: claims.sub,
-            display_name: claims.name,
+            display_name: claims.name.or(Some(profile.display_name)),
             phone_e164,
+            id_token: Some(id_token),
         },
     )
     .await?;

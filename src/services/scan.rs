@@ -8,7 +8,6 @@
 //! a loop cannot grow the database without bound.
 
 use std::net::{IpAddr, Ipv4Addr};
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use chrono::Utc;
@@ -18,7 +17,7 @@ use crate::config::Settings;
 use crate::db::entities::enums::Route;
 use crate::db::entities::{qr_tokens, staff_accounts, stores};
 use crate::domain::checklist::SetupFlags;
-use crate::domain::rate_limit::{RateLimit, RateLimiter};
+use crate::domain::rate_limit::SharedRateLimiter;
 use crate::domain::scan::{self, QrToken, ScanOutcome, TokenState};
 use crate::error::{AppError, Message};
 use crate::services::journeys::{self, NewJourney};
@@ -26,23 +25,7 @@ use crate::services::{qr, setup};
 use crate::startup::AppState;
 
 /// Scans per client address, shared by every worker of the process.
-#[derive(Clone)]
-pub struct ScanLimiter(Arc<Mutex<RateLimiter>>);
-
-impl ScanLimiter {
-    pub fn new(limit: RateLimit) -> Self {
-        Self(Arc::new(Mutex::new(RateLimiter::new(limit))))
-    }
-
-    fn check(&self, client: IpAddr) -> Result<(), std::time::Duration> {
-        // A poisoned lock only means another request panicked mid-check; the map is still usable.
-        let mut limiter = self
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        limiter.check(client, Instant::now())
-    }
-}
+pub type ScanLimiter = SharedRateLimiter<IpAddr>;
 
 /// What the scan page does.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,7 +58,10 @@ pub async fn scan(
 ) -> Result<Scanned, AppError> {
     state
         .scan_limiter
-        .check(client.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)))
+        .check(
+            client.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+            Instant::now(),
+        )
         .map_err(too_many_scans)?;
 
     let found = match QrToken::parse(token) {

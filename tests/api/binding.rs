@@ -26,6 +26,7 @@ fn line(user_id: &str) -> Identity {
         user_id: user_id.to_owned(),
         display_name: Some("小明".to_owned()),
         phone_e164: None,
+        id_token: None,
     }
 }
 
@@ -251,6 +252,7 @@ fn line_with_phone(user_id: &str, phone: &str) -> Identity {
         user_id: user_id.to_owned(),
         display_name: None,
         phone_e164: Some(phone.to_owned()),
+        id_token: None,
     }
 }
 

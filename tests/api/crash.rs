@@ -44,6 +44,37 @@ impl Respond for VerifiesAnyCrashToken {
     }
 }
 
+/// LINE Login for access tokens `crash.{userId}`: genuine, ours, and that user's (verify and
+/// profile), and a friend of the OA.
+struct VouchesForCrashAccessTokens;
+
+impl Respond for VouchesForCrashAccessTokens {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let from_query = request
+            .url
+            .query_pairs()
+            .find(|(key, _)| key == "access_token")
+            .map(|(_, value)| value.into_owned());
+        let from_header = request
+            .headers
+            .get("authorization")
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .map(str::to_owned);
+        let token = from_query.or(from_header).unwrap_or_default();
+        let body = match request.url.path() {
+            "/oauth2/v2.1/verify" => serde_json::json!({
+                "scope": "profile openid", "client_id": LOGIN_CHANNEL_ID, "expires_in": 3600
+            }),
+            "/v2/profile" => serde_json::json!({
+                "userId": token.trim_start_matches("crash."), "displayName": "小明"
+            }),
+            _ => serde_json::json!({"friendFlag": true}),
+        };
+        ResponseTemplate::new(200).set_body_json(body)
+    }
+}
+
 fn follow_body(event_id: &str) -> String {
     serde_json::json!({
         "destination": "U0123456789abcdef0123456789abcdef",
@@ -80,6 +111,10 @@ async fn kill_9_under_load_loses_no_acknowledged_webhook_or_binding() {
     Mock::given(method("POST"))
         .and(path("/oauth2/v2.1/verify"))
         .respond_with(VerifiesAnyCrashToken)
+        .mount(&app.line_api)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(VouchesForCrashAccessTokens)
         .mount(&app.line_api)
         .await;
     // LINE holds every reply until after the crash, so events are surely pending at the kill.
@@ -138,6 +173,7 @@ async fn kill_9_under_load_loses_no_acknowledged_webhook_or_binding() {
                     .json(&serde_json::json!({
                         "journey": journey,
                         "id_token": format!("crash.U{journey}"),
+                        "access_token": format!("crash.U{journey}"),
                         "consent": true
                     }))
                     .send()

@@ -362,6 +362,43 @@ async fn emulator_id_tokens_verify_only_through_the_emulator_and_only_as_issued(
 }
 
 #[tokio::test]
+async fn emulator_access_tokens_verify_for_the_demo_channel_and_name_their_user() {
+    let app = spawn_demo_app().await;
+    let phone = Phone::new(&app).await;
+    phone.liff_login(true).await;
+    let session = phone.liff_session().await;
+    let access_token = session["accessToken"].as_str().unwrap().to_owned();
+
+    let info = app
+        .state
+        .line
+        .verify_access_token(&access_token)
+        .await
+        .expect("the emulator vouches for its access token");
+    assert_eq!(info.client_id, demo::LOGIN_CHANNEL_ID);
+    assert!(info.expires_in > 0);
+    let profile = app.state.line.user_profile(&access_token).await.unwrap();
+    assert_eq!(profile.user_id, phone.user_id());
+
+    // A token the emulator did not issue is refused, like LINE refuses one.
+    assert!(
+        app.state
+            .line
+            .verify_access_token("emu.made-up")
+            .await
+            .is_err()
+    );
+    let refused = app
+        .client
+        .get(app.url("/emulator/api/v2/profile"))
+        .bearer_auth("emu.made-up")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 401);
+}
+
+#[tokio::test]
 async fn the_messaging_api_wants_the_demo_channel_token() {
     let app = spawn_demo_app().await;
     let response = app

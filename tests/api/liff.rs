@@ -10,10 +10,14 @@ use store_assistant::db::entities::{
     binding_attempts, bindings, funnel_events, member_conflicts, members, otp_challenges,
 };
 use store_assistant::services::binding::{self, Identity};
-use wiremock::matchers::{body_string_contains, method, path};
+use wiremock::matchers::{body_string_contains, header, method, path, query_param};
 use wiremock::{Mock, ResponseTemplate};
 
-use crate::helpers::{LOGIN_CHANNEL_ID, SeededJourney, TestApp, spawn_app};
+use store_assistant::domain::rate_limit::RateLimit;
+use store_assistant::services::liff::LiffBindLimits;
+use store_assistant::startup::BuildOptions;
+
+use crate::helpers::{LOGIN_CHANNEL_ID, SeededJourney, TestApp, spawn_app, spawn_app_with_options};
 
 /// An ID token as the LIFF SDK hands it over: only LINE can say whether it is genuine.
 fn id_token(nonce: Option<&str>) -> String {
@@ -35,12 +39,56 @@ fn claims(sub: &str, aud: &str, nonce: Option<&str>) -> serde_json::Value {
     })
 }
 
+/// LINE vouches for the shopper's login: the ID token verifies with these claims, and the access
+/// token sent beside it is valid for our channel and belongs to the same user (`sub`).
 async fn line_verifies(app: &TestApp, answer: serde_json::Value) {
+    let user = answer["sub"].as_str().unwrap_or_default().to_owned();
+    id_token_verifies(app, answer).await;
+    access_token_of(app, &user, LOGIN_CHANNEL_ID).await;
+}
+
+async fn id_token_verifies(app: &TestApp, answer: serde_json::Value) {
     Mock::given(method("POST"))
         .and(path("/oauth2/v2.1/verify"))
         .respond_with(ResponseTemplate::new(200).set_body_json(answer))
         .mount(&app.line_api)
         .await;
+}
+
+/// LINE Login says the access token `user-access-token` was issued by `channel` to `user`.
+async fn access_token_of(app: &TestApp, user: &str, channel: &str) {
+    user_access_token(app, "user-access-token", user, channel).await;
+}
+
+/// LINE Login says the access token `token` was issued by `channel` to `user`.
+async fn user_access_token(app: &TestApp, token: &str, user: &str, channel: &str) {
+    Mock::given(method("GET"))
+        .and(path("/oauth2/v2.1/verify"))
+        .and(query_param("access_token", token))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "scope": "profile openid", "client_id": channel, "expires_in": 2_591_659
+        })))
+        .mount(&app.line_api)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v2/profile"))
+        .and(header("authorization", format!("Bearer {token}").as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "userId": user, "displayName": "小明"
+        })))
+        .mount(&app.line_api)
+        .await;
+}
+
+/// How many requests the fake LINE API got for `method path`.
+async fn line_calls(app: &TestApp, method: &str, path: &str) -> usize {
+    app.line_api
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.method.as_str() == method && r.url.path() == path)
+        .count()
 }
 
 async fn line_refuses(app: &TestApp, description: &str) {
@@ -142,11 +190,10 @@ async fn a_forged_token_is_refused() {
 async fn a_token_for_another_channel_is_refused_even_if_the_endpoint_answers() {
     let app = spawn_app().await;
     let journey = store_and_journey(&app).await;
-    line_verifies(&app, claims("U-verified", "9999999999", None)).await;
+    id_token_verifies(&app, claims("U-verified", "9999999999", None)).await;
+    access_token_of(&app, "U-verified", LOGIN_CHANNEL_ID).await;
     friendship(&app, true).await;
-    let response = post_bind(&app, bind_body(&journey)).await;
-    assert_eq!(response.status(), 401);
-    assert_eq!(counts(&app).await, (0, 0));
+    the_login_is_refused_and_nothing_is_written(&app, &journey).await;
 }
 
 #[tokio::test]
@@ -324,9 +371,26 @@ async fn malformed_bind_requests_get_a_clear_400() {
     assert_eq!(json["error"], "bad_request");
 }
 
+/// An app whose bind limits let a burst of a hundred through (the concurrency tests).
+async fn spawn_app_without_bind_limits() -> TestApp {
+    let generous = RateLimit {
+        burst: 1_000,
+        refill: std::time::Duration::from_millis(1),
+        max_addresses: 100,
+    };
+    let options = BuildOptions {
+        liff_bind_limits: LiffBindLimits {
+            per_address: generous,
+            per_journey: generous,
+        },
+        ..BuildOptions::default()
+    };
+    spawn_app_with_options(|_| {}, options).await
+}
+
 #[tokio::test]
 async fn a_hundred_concurrent_binds_of_the_same_user_give_one_member_and_one_binding() {
-    let app = spawn_app().await;
+    let app = spawn_app_without_bind_limits().await;
     let journey = store_and_journey(&app).await;
     line_verifies(&app, claims("U-verified", LOGIN_CHANNEL_ID, None)).await;
     friendship(&app, true).await;
@@ -358,7 +422,10 @@ async fn a_second_stores_journey_for_a_bound_member_says_already_bound() {
     friendship(&app, true).await;
     assert_eq!(post_bind(&app, bind_body(&first)).await.status(), 200);
 
-    let response = post_bind(&app, bind_body(&second)).await;
+    // The second scan opens the LIFF app again: a fresh ID token for the same user.
+    let mut second_body = bind_body(&second);
+    second_body["id_token"] = serde_json::json!("eyJhbGciOiJIUzI1NiJ9.e30.another-login");
+    let response = post_bind(&app, second_body).await;
 
     assert_eq!(response.status(), 200);
     let json: serde_json::Value = response.json().await.unwrap();
@@ -409,7 +476,10 @@ const PHONE_E164: &str = "+886912345678";
 
 /// A journey, LINE vouching for `U-verified`, SMS codes allowed and the phone setting on.
 async fn phone_step_app() -> (TestApp, SeededJourney) {
-    let app = spawn_app().await;
+    phone_step_app_on(spawn_app().await).await
+}
+
+async fn phone_step_app_on(app: TestApp) -> (TestApp, SeededJourney) {
     let journey = store_and_journey(&app).await;
     line_verifies(&app, claims("U-verified", LOGIN_CHANNEL_ID, None)).await;
     friendship(&app, true).await;
@@ -717,7 +787,7 @@ async fn a_phone_of_another_member_is_recorded_as_a_conflict_and_not_merged() {
 
 #[tokio::test]
 async fn twenty_concurrent_binds_with_the_same_code_give_one_member_and_one_binding() {
-    let (app, journey) = phone_step_app().await;
+    let (app, journey) = phone_step_app_on(spawn_app_without_bind_limits().await).await;
     let code = code_for(&app, &journey, PHONE).await;
     let body = bind_body_with_code(&journey, PHONE, &code);
 
@@ -950,11 +1020,13 @@ async fn a_second_line_user_on_a_bound_journey_is_refused_and_nothing_is_written
             )))
             .mount(&app.line_api)
             .await;
+        user_access_token(&app, &format!("access-{token}"), user, LOGIN_CHANNEL_ID).await;
     }
     friendship(&app, true).await;
     let body = |token: &str| {
         let mut body = bind_body(&journey);
         body["id_token"] = serde_json::json!(token);
+        body["access_token"] = serde_json::json!(format!("access-{token}"));
         body
     };
     assert_eq!(post_bind(&app, body("token-of-first")).await.status(), 200);
@@ -972,4 +1044,177 @@ async fn a_second_line_user_on_a_bound_journey_is_refused_and_nothing_is_written
         .await
         .unwrap();
     assert_eq!(again["outcome"], "already_bound_here");
+}
+
+// ---- The access token: required, verified, and the ID token's own user's ----
+
+/// A bind of `journey` is answered 401 (LINE could not confirm the shopper) and creates nothing.
+async fn the_login_is_refused_and_nothing_is_written(app: &TestApp, journey: &SeededJourney) {
+    let response = post_bind(app, bind_body(journey)).await;
+    assert_eq!(response.status(), 401);
+    let json: serde_json::Value = response.json().await.unwrap();
+    assert!(json["message"].as_str().unwrap().contains("LINE"), "{json}");
+    assert_eq!(counts(app).await, (0, 0));
+}
+
+#[tokio::test]
+async fn a_bind_without_an_access_token_is_refused_without_asking_line() {
+    let app = spawn_app().await;
+    let journey = store_and_journey(&app).await;
+    line_verifies(&app, claims("U-verified", LOGIN_CHANNEL_ID, None)).await;
+    friendship(&app, true).await;
+    for missing in [serde_json::Value::Null, serde_json::json!("")] {
+        let mut body = bind_body(&journey);
+        body["access_token"] = missing;
+
+        let (status, json) = error_of(post_bind(&app, body).await).await;
+
+        assert_eq!(status, 400);
+        assert_eq!(json["error"], "access_token_missing");
+        assert!(json["message"].as_str().unwrap().contains("LINE"), "{json}");
+    }
+    assert_eq!(line_calls(&app, "POST", "/oauth2/v2.1/verify").await, 0);
+    assert_eq!(counts(&app).await, (0, 0));
+}
+
+#[tokio::test]
+async fn an_access_token_of_another_user_is_refused() {
+    let app = spawn_app().await;
+    let journey = store_and_journey(&app).await;
+    id_token_verifies(&app, claims("U-verified", LOGIN_CHANNEL_ID, None)).await;
+    // The access token is genuine and ours, but someone else's: a stolen ID token beside it.
+    access_token_of(&app, "U-someone-else", LOGIN_CHANNEL_ID).await;
+    friendship(&app, true).await;
+
+    the_login_is_refused_and_nothing_is_written(&app, &journey).await;
+}
+
+#[tokio::test]
+async fn an_access_token_issued_for_another_channel_is_refused() {
+    let app = spawn_app().await;
+    let journey = store_and_journey(&app).await;
+    id_token_verifies(&app, claims("U-verified", LOGIN_CHANNEL_ID, None)).await;
+    access_token_of(&app, "U-verified", "9999999999").await;
+    friendship(&app, true).await;
+
+    the_login_is_refused_and_nothing_is_written(&app, &journey).await;
+}
+
+#[tokio::test]
+async fn an_access_token_line_refuses_is_refused() {
+    let app = spawn_app().await;
+    let journey = store_and_journey(&app).await;
+    id_token_verifies(&app, claims("U-verified", LOGIN_CHANNEL_ID, None)).await;
+    Mock::given(method("GET"))
+        .and(path("/oauth2/v2.1/verify"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(serde_json::json!({
+            "error": "invalid_request", "error_description": "access token expired"
+        })))
+        .mount(&app.line_api)
+        .await;
+    friendship(&app, true).await;
+
+    the_login_is_refused_and_nothing_is_written(&app, &journey).await;
+}
+
+// ---- An ID token binds on one journey only ----
+
+#[tokio::test]
+async fn an_id_token_accepted_on_one_journey_is_refused_on_another_without_asking_line() {
+    let app = spawn_app().await;
+    let first = store_and_journey(&app).await;
+    let other_store = app.seed_store("NT009", Some("南區")).await;
+    let second = app.seed_journey(other_store, Duration::hours(72)).await;
+    line_verifies(&app, claims("U-verified", LOGIN_CHANNEL_ID, None)).await;
+    friendship(&app, true).await;
+    assert_eq!(post_bind(&app, bind_body(&first)).await.status(), 200);
+    let verified = line_calls(&app, "POST", "/oauth2/v2.1/verify").await;
+
+    // The same token replayed on another scan (someone who copied it).
+    let (status, json) = error_of(post_bind(&app, bind_body(&second)).await).await;
+
+    assert_eq!(status, 409);
+    assert_eq!(json["error"], "id_token_used");
+    assert_eq!(
+        line_calls(&app, "POST", "/oauth2/v2.1/verify").await,
+        verified,
+        "refused before LINE is asked"
+    );
+    assert_eq!(
+        binding_attempts::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap(),
+        1,
+        "nothing is recorded for the replay"
+    );
+    // On its own journey the same token is a double tap: the shopper's binding again.
+    let again: serde_json::Value = post_bind(&app, bind_body(&first))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["outcome"], "already_bound_here");
+}
+
+// ---- Binds are limited per client address and per journey, before LINE is asked ----
+
+/// An app whose bind limits allow `per_address` and `per_journey` binds, then one an hour.
+async fn app_with_bind_limits(per_address: u32, per_journey: u32) -> TestApp {
+    let limit = |burst| RateLimit {
+        burst,
+        refill: std::time::Duration::from_secs(3600),
+        max_addresses: 100,
+    };
+    let options = BuildOptions {
+        liff_bind_limits: LiffBindLimits {
+            per_address: limit(per_address),
+            per_journey: limit(per_journey),
+        },
+        ..BuildOptions::default()
+    };
+    let app = spawn_app_with_options(|_| {}, options).await;
+    line_verifies(&app, claims("U-verified", LOGIN_CHANNEL_ID, None)).await;
+    // Not a friend: every bind reaches LINE and binds nothing, so each one counts.
+    friendship(&app, false).await;
+    app
+}
+
+#[tokio::test]
+async fn binds_beyond_the_per_address_limit_get_429_without_asking_line() {
+    let app = app_with_bind_limits(2, 100).await;
+    let store = app.seed_store("TP001", None).await;
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let journey = app.seed_journey(store, Duration::hours(72)).await;
+        statuses.push(post_bind(&app, bind_body(&journey)).await);
+    }
+
+    let refused = statuses.pop().unwrap();
+    assert!(statuses.iter().all(|r| r.status() == 409), "not a friend");
+    assert_eq!(refused.status(), 429);
+    assert_eq!(refused.headers()["retry-after"], "3600");
+    let json: serde_json::Value = refused.json().await.unwrap();
+    assert!(
+        json["message"].as_str().unwrap().contains("60 分鐘"),
+        "{json}"
+    );
+    assert_eq!(line_calls(&app, "POST", "/oauth2/v2.1/verify").await, 2);
+}
+
+#[tokio::test]
+async fn binds_beyond_the_per_journey_limit_get_429_and_other_journeys_go_on() {
+    let app = app_with_bind_limits(100, 2).await;
+    let journey = store_and_journey(&app).await;
+    for _ in 0..2 {
+        assert_eq!(post_bind(&app, bind_body(&journey)).await.status(), 409);
+    }
+
+    let refused = post_bind(&app, bind_body(&journey)).await;
+
+    assert_eq!(refused.status(), 429);
+    assert_eq!(line_calls(&app, "POST", "/oauth2/v2.1/verify").await, 2);
+    let store = app.seed_store("TP002", None).await;
+    let other = app.seed_journey(store, Duration::hours(72)).await;
+    assert_eq!(post_bind(&app, bind_body(&other)).await.status(), 409);
 }

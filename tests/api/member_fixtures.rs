@@ -40,6 +40,7 @@ pub async fn line_member(
             user_id: user_id.to_owned(),
             display_name: Some(name.to_owned()),
             phone_e164: None,
+            id_token: None,
         },
     )
     .await

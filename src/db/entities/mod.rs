@@ -2,6 +2,7 @@
 
 pub mod prelude;
 
+pub mod accepted_id_tokens;
 pub mod api_tokens;
 pub mod audit_log;
 pub mod binding_attempts;

@@ -1,6 +1,7 @@
 //! `use crate::db::entities::prelude::*;` brings every entity (as `Stores`, `Members`, ...)
 //! and every enum into scope.
 
+pub use super::accepted_id_tokens::Entity as AcceptedIdTokens;
 pub use super::api_tokens::Entity as ApiTokens;
 pub use super::audit_log::Entity as AuditLog;
 pub use super::binding_attempts::Entity as BindingAttempts;
