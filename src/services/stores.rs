@@ -1,17 +1,18 @@
 //! Stores and groups: listing within the actor's scope, creating, renaming, (de)activating,
 //! grouping, and the CSV import/export. Every change writes its audit row in the same transaction.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set, SqlErr, TransactionTrait,
 };
 use serde_json::{Value, json};
 
 use crate::db::entities::{staff_accounts, store_groups, stores};
-use crate::domain::store_csv::{self, CsvProblem, ExportRow};
+use crate::domain::store_csv::{self, CsvProblem, CsvStore, ExportRow, ProblemKind};
 use crate::domain::stores::{Name, NameError, StoreCode, binding_label};
 use crate::error::{AppError, is_unique_violation};
 use crate::services::audit::{self, Actor, Change};
@@ -89,6 +90,25 @@ pub struct Counts {
 
 fn store_not_found() -> AppError {
     AppError::not_found("找不到這間門市。", "This store does not exist.")
+}
+
+/// The store name index (`idx_stores_name`, one merchant: names are unique across all stores).
+/// PostgreSQL names the index in a violation's message, SQLite the column.
+fn is_store_name_taken(err: &DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(SqlErr::UniqueConstraintViolation(message))
+            if message.contains("idx_stores_name") || message.contains("stores.name")
+    )
+}
+
+fn store_name_taken(name: &str) -> AppError {
+    AppError::conflict(
+        format!("已經有名為「{name}」的門市；顧客會看到門市名稱，請使用不同的名稱。"),
+        format!(
+            "A store named \"{name}\" already exists; shoppers see store names, so each must be different."
+        ),
+    )
 }
 
 fn group_not_found() -> AppError {
@@ -199,9 +219,10 @@ pub async fn create_store(
         None => None,
     };
     let now = Utc::now();
+    let store_name = name.into_string();
     let store = stores::ActiveModel {
         code: Set(code.to_string()),
-        name: Set(name.into_string()),
+        name: Set(store_name.clone()),
         group_id: Set(new.group_id),
         active: Set(true),
         created_at: Set(now),
@@ -211,7 +232,9 @@ pub async fn create_store(
     .insert(&txn)
     .await
     .map_err(|err| {
-        if is_unique_violation(&err) {
+        if is_store_name_taken(&err) {
+            store_name_taken(&store_name)
+        } else if is_unique_violation(&err) {
             AppError::conflict(
                 format!("門市代碼 {code} 已經有門市使用。"),
                 format!("Store code {code} is already in use."),
@@ -267,9 +290,15 @@ pub async fn rename_store(
         return Ok(());
     }
     let mut active = before.clone().into_active_model();
-    active.name = Set(name.into_string());
+    active.name = Set(name.to_string());
     active.updated_at = Set(Utc::now());
-    let after = active.update(&txn).await?;
+    let after = active.update(&txn).await.map_err(|err| {
+        if is_store_name_taken(&err) {
+            store_name_taken(name.as_str())
+        } else {
+            AppError::from(err)
+        }
+    })?;
     audit::record(
         &txn,
         actor,
@@ -608,6 +637,22 @@ impl From<sea_orm::DbErr> for ImportError {
     }
 }
 
+/// A store name taken between the import's check and its write (a store created meanwhile)
+/// refuses the file like a name the check found.
+fn import_write_error(err: DbErr, row: &CsvStore) -> ImportError {
+    if is_store_name_taken(&err) {
+        ImportError::Rejected(vec![CsvProblem {
+            line: row.line,
+            kind: ProblemKind::NameInUse {
+                name: row.name.to_string(),
+                code: None,
+            },
+        }])
+    } else {
+        err.into()
+    }
+}
+
 /// Applies a CSV file all or nothing: any problem refuses the whole file (with every problem by
 /// line number); otherwise one transaction creates missing groups and stores and updates the
 /// names and groups of existing store codes. Stores not in the file are left alone.
@@ -632,6 +677,46 @@ pub async fn import_csv(
         .into_iter()
         .map(|s| (s.code.clone(), s))
         .collect();
+    // Names are unique: a row may not take the name of a store the file leaves alone. Checked
+    // here to name every such line; the unique index still decides if a store is created meanwhile.
+    let in_file: HashSet<&str> = rows.iter().map(|row| row.code.as_str()).collect();
+    let kept_names: HashMap<&str, &str> = existing
+        .values()
+        .filter(|store| !in_file.contains(store.code.as_str()))
+        .map(|store| (store.name.as_str(), store.code.as_str()))
+        .collect();
+    let clashes: Vec<CsvProblem> = rows
+        .iter()
+        .filter_map(|row| {
+            kept_names.get(row.name.as_str()).map(|code| CsvProblem {
+                line: row.line,
+                kind: ProblemKind::NameInUse {
+                    name: row.name.to_string(),
+                    code: Some((*code).to_owned()),
+                },
+            })
+        })
+        .collect();
+    if !clashes.is_empty() {
+        return Err(ImportError::Rejected(clashes));
+    }
+    // Stores of the file that change name let go of their old one first, so a file may swap two
+    // stores' names. The placeholder (a control character and the unique code) is no name a person
+    // can enter, and it never outlives this transaction.
+    for row in &rows {
+        if let Some(store) = existing.get(row.code.as_str())
+            && store.name != row.name.as_str()
+        {
+            stores::Entity::update_many()
+                .col_expr(
+                    stores::Column::Name,
+                    Expr::value(format!("\u{1}{}", store.code)),
+                )
+                .filter(stores::Column::Id.eq(store.id))
+                .exec(&txn)
+                .await?;
+        }
+    }
     let names_by_id: HashMap<i32, String> = group_ids
         .iter()
         .map(|(name, id)| (*id, name.clone()))
@@ -670,7 +755,10 @@ pub async fn import_csv(
                 active.name = Set(row.name.to_string());
                 active.group_id = Set(group_id);
                 active.updated_at = Set(now);
-                let after = active.update(&txn).await?;
+                let after = active
+                    .update(&txn)
+                    .await
+                    .map_err(|err| import_write_error(err, &row))?;
                 audit::record(
                     &txn,
                     actor,
@@ -694,7 +782,8 @@ pub async fn import_csv(
                     ..Default::default()
                 }
                 .insert(&txn)
-                .await?;
+                .await
+                .map_err(|err| import_write_error(err, &row))?;
                 audit::record(
                     &txn,
                     actor,
