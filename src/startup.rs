@@ -55,7 +55,8 @@ pub struct BuildOptions {
     pub binding_codes: Arc<dyn BindingCodeHandler>,
     pub scan_limit: RateLimit,
     pub liff_bind_limits: LiffBindLimits,
-    pub journey_cleanup: CleanupConfig,
+    /// `None`: no background clean-up (tests that run rounds themselves).
+    pub journey_cleanup: Option<CleanupConfig>,
 }
 
 impl Default for BuildOptions {
@@ -65,7 +66,7 @@ impl Default for BuildOptions {
             binding_codes: Arc::new(RouteBBindingCodes),
             scan_limit: RateLimit::SCANS,
             liff_bind_limits: LiffBindLimits::default(),
-            journey_cleanup: CleanupConfig::default(),
+            journey_cleanup: Some(CleanupConfig::default()),
         }
     }
 }
@@ -74,7 +75,7 @@ pub struct Application {
     port: u16,
     server: Server,
     worker: WebhookWorker,
-    journey_cleanup: JourneyCleanup,
+    journey_cleanup: Option<JourneyCleanup>,
     checkpointer: Option<db::WalCheckpointer>,
     pub state: AppState,
 }
@@ -164,7 +165,9 @@ impl Application {
             worker_config.enabled = false;
         }
         let worker = WebhookWorker::spawn(state.clone(), worker_config);
-        let journey_cleanup = JourneyCleanup::spawn(state.db.clone(), options.journey_cleanup);
+        let journey_cleanup = options
+            .journey_cleanup
+            .map(|config| JourneyCleanup::spawn(state.db.clone(), config));
         Ok(Self {
             port,
             server,
@@ -184,7 +187,9 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
         self.worker.stop().await;
-        self.journey_cleanup.stop().await;
+        if let Some(journey_cleanup) = self.journey_cleanup {
+            journey_cleanup.stop().await;
+        }
         if let Some(checkpointer) = self.checkpointer {
             checkpointer.stop().await;
         }
