@@ -4,12 +4,14 @@
 
 mod admin;
 pub mod api;
+pub(crate) mod assets;
 mod health;
 mod liff;
 mod metrics;
 mod order_webhooks;
 mod route_b;
 mod scan;
+pub mod security_headers;
 pub mod staff;
 mod webhook;
 
@@ -36,6 +38,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(route_b::routes)
         .configure(admin::routes)
         .configure(api::routes)
+        .configure(assets::routes)
         .default_service(web::to(not_found));
 }
 

@@ -31,6 +31,7 @@ mod route_b;
 mod sales_report;
 mod scan;
 mod schema;
+mod security_headers;
 mod settings;
 mod sms_providers;
 mod webhook;
