@@ -496,6 +496,10 @@ async fn the_page_shows_figures_a_chart_and_empty_states_that_say_what_to_do() {
     assert_eq!(page.status(), 200);
     let text = page.text().await.unwrap();
     assert!(text.contains("<svg class=\"sales-chart\""));
+    assert!(
+        !text.contains("style="),
+        "no inline styles under the staff pages' policy"
+    );
     assert!(text.contains("NT$4,600"), "the net total: {text}");
     assert!(text.contains("未歸因"));
     assert!(text.contains("A01 台北信義店"));
