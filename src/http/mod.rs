@@ -4,6 +4,7 @@
 
 mod admin;
 pub mod api;
+mod clerk;
 mod health;
 mod liff;
 mod metrics;
@@ -35,6 +36,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(liff::routes)
         .configure(route_b::routes)
         .configure(admin::routes)
+        .configure(clerk::routes)
         .configure(api::routes)
         .default_service(web::to(not_found));
 }
