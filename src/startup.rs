@@ -236,6 +236,7 @@ fn run(
                 }
             })
             .wrap(from_fn(error::html_for_browsers))
+            .wrap(from_fn(http::security_headers::for_staff_pages))
             .wrap(from_fn(telemetry::log_request))
     })
     .shutdown_timeout(10)

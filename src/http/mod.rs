@@ -4,6 +4,7 @@
 
 mod admin;
 pub mod api;
+pub(crate) mod assets;
 mod clerk;
 mod health;
 mod liff;
@@ -11,6 +12,7 @@ mod metrics;
 mod order_webhooks;
 mod route_b;
 mod scan;
+pub mod security_headers;
 pub mod staff;
 mod webhook;
 
@@ -38,6 +40,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(admin::routes)
         .configure(clerk::routes)
         .configure(api::routes)
+        .configure(assets::routes)
         .default_service(web::to(not_found));
 }
 
