@@ -19,6 +19,7 @@ pub mod posters;
 pub mod qr;
 pub mod reports;
 pub mod route_b;
+pub mod sales_report;
 pub mod sales_settings;
 pub mod scan;
 pub mod sessions;
