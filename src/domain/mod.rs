@@ -9,6 +9,7 @@ pub mod client_network;
 pub mod hmac;
 pub mod id_token;
 pub mod login_throttle;
+pub mod member_card;
 pub mod members;
 pub mod orders;
 pub mod otp_code;

@@ -5,6 +5,7 @@
 mod admin;
 pub mod api;
 pub(crate) mod assets;
+mod clerk;
 mod health;
 mod liff;
 mod metrics;
@@ -37,6 +38,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(liff::routes)
         .configure(route_b::routes)
         .configure(admin::routes)
+        .configure(clerk::routes)
         .configure(api::routes)
         .configure(assets::routes)
         .default_service(web::to(not_found));

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod api_tokens;
 pub mod audit;
 pub mod binding;
+pub mod clerk;
 pub mod demo;
 pub mod followers;
 pub mod journeys;

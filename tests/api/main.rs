@@ -14,6 +14,7 @@ mod api_v1;
 mod bad_input;
 mod binding;
 mod browser;
+mod clerk;
 mod crash;
 mod demo;
 mod demo_browser;
