@@ -1,10 +1,11 @@
 //! The command line: `serve` (default), `migrate`, `admin create`, `stores import|export`,
-//! `qr export`, `orders import`. Each command is a few lines that call the same services the web admin uses.
+//! `qr export`, `orders import`, `housekeeping`. Each command is a few lines that call the same services the web admin uses.
 
 use std::io::{BufRead, IsTerminal};
 use std::sync::Arc;
 
 use anyhow::Context;
+use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::config::Settings;
@@ -13,6 +14,7 @@ use crate::db::entities::enums::StaffRole;
 use crate::metrics::Metrics;
 use crate::services::accounts::{self, NewStaff};
 use crate::services::audit::Actor;
+use crate::services::housekeeping::{self, HousekeepingConfig};
 use crate::services::orders::{self, OrderError};
 use crate::services::passwords::Passwords;
 use crate::services::qr;
@@ -53,6 +55,12 @@ pub enum Command {
     /// Orders: import in-store purchases from the POS.
     #[command(subcommand)]
     Orders(OrdersCommand),
+    /// Delete what is past its retention (RETENTION_*_DAYS: handled webhook events, one-time
+    /// codes, funnel events, sign-in attempts), expired journeys and old order-webhook deliveries,
+    /// in small batches, until nothing is left; then exit. The server does the same by itself every
+    /// 10 minutes; this is for a first clean-up after an upgrade, or a cron job on a receive-only
+    /// set-up.
+    Housekeeping,
 }
 
 #[derive(Debug, Subcommand)]
@@ -191,6 +199,26 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Stores(command) => run_stores(command, settings).await?,
         Command::Qr(command) => run_qr(command, settings).await?,
         Command::Orders(command) => run_orders(command, settings).await?,
+        Command::Housekeeping => {
+            let db = db::connect(&settings).await?;
+            db::migrate(&db).await?;
+            let config = HousekeepingConfig {
+                max_batches: None,
+                ..HousekeepingConfig::default()
+            };
+            let deleted =
+                housekeeping::run_round(&db, &settings.retention, &config, Utc::now()).await?;
+            println!(
+                "deleted: {} webhook event(s), {} one-time code(s), {} funnel event(s), {} sign-in attempt(s), {} expired journey(s), {} order-webhook deliveries, {} accepted ID token(s)",
+                deleted.webhook_events,
+                deleted.one_time_codes,
+                deleted.funnel_events,
+                deleted.login_attempts,
+                deleted.expired_journeys,
+                deleted.order_webhook_deliveries,
+                deleted.accepted_id_tokens
+            );
+        }
     }
     Ok(())
 }

@@ -10,6 +10,8 @@ use std::net::SocketAddr;
 
 use url::Url;
 
+use crate::domain::retention::{Days, Retention};
+
 /// A value that must never reach a log line or an error page.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -59,6 +61,9 @@ pub struct Settings {
     /// `X-Forwarded-For`, the per-client limits (scans, SMS, sign-in) count that address instead
     /// of the proxy's. Off by default: without such a proxy any client could write the header.
     pub trust_forwarded_for: bool,
+    /// `RETENTION_*_DAYS`: how long housekeeping keeps handled webhook events, one-time codes,
+    /// funnel events and sign-in attempts.
+    pub retention: Retention,
 }
 
 /// The price of one SMS (one cost unit of the provider) in hundredths of a New Taiwan dollar, so
@@ -176,6 +181,10 @@ pub const KNOWN_SETTINGS: &[&str] = &[
     "SMS_PRICE_TWD",
     "WEBHOOK_WORKER",
     "TRUST_X_FORWARDED_FOR",
+    "RETENTION_WEBHOOK_EVENTS_DAYS",
+    "RETENTION_OTP_DAYS",
+    "RETENTION_FUNNEL_EVENTS_DAYS",
+    "RETENTION_LOGIN_ATTEMPTS_DAYS",
 ];
 
 pub const DEFAULT_LISTEN_ADDR: &str = "127.0.0.1:8080";
@@ -289,6 +298,8 @@ impl Settings {
         let trust_forwarded_for =
             parse_bool("TRUST_X_FORWARDED_FOR", get("TRUST_X_FORWARDED_FOR"))?;
 
+        let retention = parse_retention(&get)?;
+
         let (secret_key, secret_key_generated) = match get("SECRET_KEY") {
             Some(key) if key.len() >= 32 => (Secret::new(key), false),
             Some(_) => {
@@ -313,6 +324,7 @@ impl Settings {
             sms_price,
             webhook_worker,
             trust_forwarded_for,
+            retention,
         })
     }
 
@@ -445,6 +457,23 @@ fn parse_sms_price(text: &str) -> Result<SmsPrice, SettingsError> {
         return Err(refuse());
     }
     Ok(SmsPrice { hundredths_twd })
+}
+
+/// `RETENTION_*_DAYS`: each a number of days (`domain::retention`), the default when unset.
+fn parse_retention(get: &dyn Fn(&str) -> Option<String>) -> Result<Retention, SettingsError> {
+    let defaults = Retention::default();
+    let days = |name: &'static str, default: Days| match get(name) {
+        None => Ok(default),
+        Some(text) => Days::parse(&text).map_err(|err| {
+            SettingsError::new(name, format!("{err}; the default is {}", default.get()))
+        }),
+    };
+    Ok(Retention {
+        webhook_events: days("RETENTION_WEBHOOK_EVENTS_DAYS", defaults.webhook_events)?,
+        one_time_codes: days("RETENTION_OTP_DAYS", defaults.one_time_codes)?,
+        funnel_events: days("RETENTION_FUNNEL_EVENTS_DAYS", defaults.funnel_events)?,
+        login_attempts: days("RETENTION_LOGIN_ATTEMPTS_DAYS", defaults.login_attempts)?,
+    })
 }
 
 /// Demo mode only when no LINE credential is set; real credentials and demo never mix.
@@ -617,6 +646,34 @@ mod tests {
         assert_eq!(price("2"), Ok(200));
         for bad in ["-1", "1.234", "abc", "1,5", ".5", "101"] {
             assert_eq!(price(bad).unwrap_err().name, "SMS_PRICE_TWD", "{bad}");
+        }
+    }
+
+    #[test]
+    fn retention_days_default_and_are_checked() {
+        let settings = Settings::from_vars(&vars(&[]), false).unwrap();
+        assert_eq!(settings.retention, Retention::default());
+        let settings = Settings::from_vars(
+            &vars(&[
+                ("RETENTION_WEBHOOK_EVENTS_DAYS", "60"),
+                ("RETENTION_OTP_DAYS", "14"),
+            ]),
+            false,
+        )
+        .unwrap();
+        assert_eq!(settings.retention.webhook_events.get(), 60);
+        assert_eq!(settings.retention.one_time_codes.get(), 14);
+        assert_eq!(settings.retention.funnel_events.get(), 400);
+        for (name, value) in [
+            ("RETENTION_WEBHOOK_EVENTS_DAYS", "0"),
+            ("RETENTION_OTP_DAYS", "-1"),
+            ("RETENTION_FUNNEL_EVENTS_DAYS", "forever"),
+            ("RETENTION_LOGIN_ATTEMPTS_DAYS", "3"),
+        ] {
+            let err = Settings::from_vars(&vars(&[(name, value)]), false).unwrap_err();
+            assert_eq!(err.name, name);
+            assert!(err.problem.contains("from 7 to 3650"), "{err}");
+            assert!(err.problem.contains("the default is"), "{err}");
         }
     }
 

@@ -15,7 +15,7 @@ use crate::config::{Settings, SmsSettings};
 use crate::domain::rate_limit::RateLimit;
 use crate::line::LineClient;
 use crate::metrics::Metrics;
-use crate::services::journeys::{CleanupConfig, JourneyCleanup};
+use crate::services::housekeeping::{Housekeeping, HousekeepingConfig};
 use crate::services::liff::{LiffBindLimiter, LiffBindLimits};
 use crate::services::passwords::Passwords;
 use crate::services::route_b::RouteBBindingCodes;
@@ -55,8 +55,8 @@ pub struct BuildOptions {
     pub binding_codes: Arc<dyn BindingCodeHandler>,
     pub scan_limit: RateLimit,
     pub liff_bind_limits: LiffBindLimits,
-    /// `None`: no background clean-up (tests that run rounds themselves).
-    pub journey_cleanup: Option<CleanupConfig>,
+    /// `None`: no background housekeeping (tests that run rounds themselves).
+    pub housekeeping: Option<HousekeepingConfig>,
 }
 
 impl Default for BuildOptions {
@@ -66,7 +66,7 @@ impl Default for BuildOptions {
             binding_codes: Arc::new(RouteBBindingCodes),
             scan_limit: RateLimit::SCANS,
             liff_bind_limits: LiffBindLimits::default(),
-            journey_cleanup: Some(CleanupConfig::default()),
+            housekeeping: Some(HousekeepingConfig::default()),
         }
     }
 }
@@ -75,7 +75,7 @@ pub struct Application {
     port: u16,
     server: Server,
     worker: WebhookWorker,
-    journey_cleanup: Option<JourneyCleanup>,
+    housekeeping: Option<Housekeeping>,
     checkpointer: Option<db::WalCheckpointer>,
     pub state: AppState,
 }
@@ -165,14 +165,14 @@ impl Application {
             worker_config.enabled = false;
         }
         let worker = WebhookWorker::spawn(state.clone(), worker_config);
-        let journey_cleanup = options
-            .journey_cleanup
-            .map(|config| JourneyCleanup::spawn(state.db.clone(), config));
+        let housekeeping = options
+            .housekeeping
+            .map(|config| Housekeeping::spawn(state.db.clone(), state.settings.retention, config));
         Ok(Self {
             port,
             server,
             worker,
-            journey_cleanup,
+            housekeeping,
             checkpointer,
             state,
         })
@@ -183,12 +183,12 @@ impl Application {
     }
 
     /// Serves until SIGINT/SIGTERM; in-flight requests get up to 10 s to finish, then the webhook
-    /// worker finishes the events it is handling and the journey clean-up stops.
+    /// worker finishes the events it is handling and housekeeping stops.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
         self.worker.stop().await;
-        if let Some(journey_cleanup) = self.journey_cleanup {
-            journey_cleanup.stop().await;
+        if let Some(housekeeping) = self.housekeeping {
+            housekeeping.stop().await;
         }
         if let Some(checkpointer) = self.checkpointer {
             checkpointer.stop().await;

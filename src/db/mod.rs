@@ -17,7 +17,10 @@ use anyhow::Context;
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::ConnectOptions as _;
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr,
+    EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+};
 
 use crate::config::{DatabaseKind, Settings};
 
@@ -65,6 +68,29 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None)
         .await
         .context("running database migrations")
+}
+
+/// Deletes at most `batch` rows of `E` that match `condition`, in one short statement
+/// (`key IN (SELECT key … LIMIT n)`, which SQLite and PostgreSQL both accept); returns how many.
+/// Housekeeping calls it in a loop, so no delete holds SQLite's one writer or PostgreSQL's row
+/// locks for long.
+pub async fn delete_batch<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    key: E::Column,
+    condition: Condition,
+    batch: u64,
+) -> Result<u64, DbErr> {
+    let keys = E::find()
+        .select_only()
+        .column(key)
+        .filter(condition)
+        .limit(batch)
+        .into_query();
+    let deleted = E::delete_many()
+        .filter(key.in_subquery(keys))
+        .exec(db)
+        .await?;
+    Ok(deleted.rows_affected)
 }
 
 /// WAL pages after which the writing connection checkpoints by itself (SQLite's default is 1,000).

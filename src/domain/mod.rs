@@ -18,6 +18,7 @@ pub mod phone;
 pub mod pos_csv;
 pub mod rate_limit;
 pub mod reports;
+pub mod retention;
 pub mod sales_report;
 pub mod scan;
 pub mod shop_settings;

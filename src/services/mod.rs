@@ -7,6 +7,7 @@ pub mod binding;
 pub mod clerk;
 pub mod demo;
 pub mod followers;
+pub mod housekeeping;
 pub mod journeys;
 pub mod liff;
 pub mod members;

@@ -12,9 +12,8 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
-    TryInsertResult,
+    ActiveValue::NotSet, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, Set, TryInsertResult,
 };
 use serde_json::json;
 
@@ -265,21 +264,16 @@ pub async fn delete_old_deliveries(
     now: DateTime<Utc>,
     batch: u64,
 ) -> Result<u64, DbErr> {
-    let old = order_webhook_deliveries::Entity::find()
-        .select_only()
-        .column(order_webhook_deliveries::Column::Id)
-        .filter(
+    crate::db::delete_batch::<order_webhook_deliveries::Entity>(
+        db,
+        order_webhook_deliveries::Column::Id,
+        Condition::all().add(
             order_webhook_deliveries::Column::ReceivedAt
                 .lt(now - Duration::days(DELIVERY_RETENTION_DAYS)),
-        )
-        .order_by_asc(order_webhook_deliveries::Column::ReceivedAt)
-        .limit(batch)
-        .into_query();
-    let deleted = order_webhook_deliveries::Entity::delete_many()
-        .filter(order_webhook_deliveries::Column::Id.in_subquery(old))
-        .exec(db)
-        .await?;
-    Ok(deleted.rows_affected)
+        ),
+        batch,
+    )
+    .await
 }
 
 // ---- HQ's secrets ----

@@ -180,14 +180,11 @@ async fn other_failures(
     Ok((account_failures, ip_failures))
 }
 
-/// Expired sessions and day-old sign-in attempts are removed at each successful sign-in.
+/// Expired sessions are removed at each successful sign-in. Sign-in attempts are kept for
+/// `RETENTION_LOGIN_ATTEMPTS_DAYS` and deleted by housekeeping.
 async fn clean_up(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<(), sea_orm::DbErr> {
     staff_sessions::Entity::delete_many()
         .filter(staff_sessions::Column::ExpiresAt.lte(now))
-        .exec(db)
-        .await?;
-    login_attempts::Entity::delete_many()
-        .filter(login_attempts::Column::AttemptedAt.lt(now - Duration::days(1)))
         .exec(db)
         .await?;
     Ok(())

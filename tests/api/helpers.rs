@@ -34,12 +34,12 @@ pub async fn spawn_app() -> TestApp {
 
 /// Like [`spawn_app`], with a chance to change the settings variables first.
 ///
-/// Without the background clean-up: its first round could run between a test's inserts and its
-/// checks. Tests of the clean-up run rounds themselves or ask for the task with
-/// [`spawn_app_with_options`].
+/// Without background housekeeping: its first round could run between a test's inserts and its
+/// checks, and rows a test dates on a fixed day would one day be past their retention. Tests of
+/// housekeeping run rounds themselves or ask for the task with [`spawn_app_with_options`].
 pub async fn spawn_app_with(customise: impl FnOnce(&mut HashMap<String, String>)) -> TestApp {
     let options = BuildOptions {
-        journey_cleanup: None,
+        housekeeping: None,
         ..BuildOptions::default()
     };
     spawn_app_with_options(customise, options).await

@@ -26,6 +26,7 @@ mod member_fixtures;
 mod order_webhooks;
 mod orders;
 mod otp;
+mod personal_data;
 mod posters;
 mod request_log;
 mod route_b;

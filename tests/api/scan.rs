@@ -11,7 +11,8 @@ use store_assistant::db::entities::enums::{FunnelStage, Route, StaffRole};
 use store_assistant::db::entities::{audit_log, funnel_events, journeys, qr_tokens};
 use store_assistant::domain::rate_limit::RateLimit;
 use store_assistant::services::audit::Actor;
-use store_assistant::services::journeys::{self as journey_service, CleanupConfig};
+use store_assistant::services::housekeeping::{self, HousekeepingConfig};
+use store_assistant::services::journeys as journey_service;
 use store_assistant::services::qr::{self, TokenOwner};
 use store_assistant::services::setup;
 use store_assistant::startup::BuildOptions;
@@ -410,16 +411,16 @@ async fn the_clean_up_deletes_expired_unfinished_journeys_in_bounded_batches() {
     assert_eq!(deleted, 2);
     assert_eq!(journey_ids(&app).await.len(), 5);
 
-    // A round goes on until nothing expired is left, within its limit of batches.
-    let config = CleanupConfig {
+    // A housekeeping round goes on until nothing expired is left, within its limit of batches.
+    let config = HousekeepingConfig {
         batch: 2,
-        max_batches: 10,
-        ..CleanupConfig::default()
+        max_batches: Some(10),
+        ..HousekeepingConfig::default()
     };
-    let deleted = journey_service::clean_up(&app.db, &config, Utc::now())
+    let deleted = housekeeping::run_round(&app.db, &Default::default(), &config, Utc::now())
         .await
         .unwrap();
-    assert_eq!(deleted, 3);
+    assert_eq!(deleted.expired_journeys, 3);
     let mut kept = vec![finished, live];
     kept.sort();
     assert_eq!(journey_ids(&app).await, kept);
@@ -428,9 +429,9 @@ async fn the_clean_up_deletes_expired_unfinished_journeys_in_bounded_batches() {
 #[tokio::test]
 async fn the_application_cleans_up_expired_journeys_by_itself() {
     let options = BuildOptions {
-        journey_cleanup: Some(CleanupConfig {
+        housekeeping: Some(HousekeepingConfig {
             interval: std::time::Duration::from_millis(50),
-            ..CleanupConfig::default()
+            ..HousekeepingConfig::default()
         }),
         ..BuildOptions::default()
     };

@@ -1,23 +1,31 @@
 //! A member's personal data under Taiwan's Personal Data Protection Act (個人資料保護法): the
 //! export of everything held about them, and erasure on request. Both are HQ's, both audited.
 //!
+//! The export holds the member row, consent, binding and its history, conflicts, the audit trail,
+//! and the rows that carry the member's LINE user id or phone: the webhook events LINE sent about
+//! them (chat text, postbacks, follows), their orders, and the SMS sent to them.
+//!
 //! Erasure anonymises the member row (LINE id, phone, name and the times they were verified are
-//! cleared, `erased_at` set) and removes the identifiers from the rows that carry them (journeys,
-//! conflicts, SMS log, one-time codes, the follower record). The binding row stays: the store
-//! really brought a member in, so per-store counts and reports stay right. Audit rows never hold
-//! personal data (they name members by id), so they stay as they are.
+//! cleared, `erased_at` set) and removes the identifiers from every row that carries them: the
+//! webhook events about them are deleted (queued ones too: handled after the erasure they would
+//! write the follower record back), orders keep their amounts, store and member id but lose the
+//! customer's phone and LINE user id, and the journeys, conflicts, SMS log, one-time codes and the
+//! follower record lose theirs. The binding row stays: the store really brought a member in, so
+//! per-store counts and reports stay right. Funnel events, binding attempts and sales rollups name
+//! no person (stores, clerks, member ids), and audit rows never hold personal data (they name
+//! members by id), so they stay as they are.
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, ExprTrait, QueryFilter,
-    QueryOrder, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, ExprTrait,
+    QueryFilter, QueryOrder, TransactionTrait,
 };
 use serde_json::{Value, json};
 
 use crate::db::entities::{
     binding_attempts, binding_change_members, binding_changes, bindings, journeys, line_followers,
-    member_conflicts, members, otp_challenges, sms_messages,
+    member_conflicts, members, orders, otp_challenges, sms_messages, webhook_events,
 };
 use crate::domain::taipei_time;
 use crate::error::AppError;
@@ -130,6 +138,66 @@ pub async fn export(
             })
         })
         .collect();
+    let webhook_events: Vec<Value> = match &member.line_user_id {
+        Some(user_id) => webhook_events::Entity::find()
+            .filter(about_line_user(user_id))
+            .order_by_asc(webhook_events::Column::Id)
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|event| {
+                json!({
+                    "webhook_event_id": event.webhook_event_id,
+                    "type": event.event_type,
+                    "received_at": iso(event.received_at),
+                    "handled_at": iso_opt(event.processed_at),
+                    // LINE's event as received: the user id, a message's text, a postback's data.
+                    "event": serde_json::from_str::<Value>(&event.payload)
+                        .unwrap_or(Value::String(event.payload)),
+                })
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let orders: Vec<Value> = orders::Entity::find()
+        .filter(customer_orders(&member))
+        .order_by_asc(orders::Column::Id)
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|order| {
+            json!({
+                "order_id": order.id,
+                "kind": order.kind,
+                "source": order.source,
+                "external_id": order.external_id,
+                "status": order.status,
+                "amount_twd": order.amount,
+                "ordered_at": iso(order.ordered_at),
+                "customer_phone": order.customer_phone,
+                "customer_line_user_id": order.customer_line_user_id,
+                "credited_store": order.credited_store_id.map(store),
+            })
+        })
+        .collect();
+    let sms: Vec<Value> = match &member.phone_e164 {
+        Some(phone) => sms_messages::Entity::find()
+            .filter(sms_messages::Column::PhoneE164.eq(phone.as_str()))
+            .order_by_asc(sms_messages::Column::Id)
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|message| {
+                json!({
+                    "sent_at": iso(message.sent_at),
+                    "purpose": message.purpose,
+                    "status": message.status,
+                    "phone": message.phone_e164,
+                })
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     let audit: Vec<Value> = audit_trail(&txn, member_id)
         .await?
         .into_iter()
@@ -167,8 +235,33 @@ pub async fn export(
         "binding_attempts": attempts,
         "binding_changes": changes,
         "conflicts": conflicts,
+        "webhook_events": webhook_events,
+        "orders": orders,
+        "sms_messages": sms,
         "audit_log": audit,
     }))
+}
+
+/// Webhook events about a LINE user: theirs (`source.userId`), or naming them elsewhere in the
+/// event (a group's `memberJoined`). A LINE user id is `U` and 32 hex digits, so the text match
+/// cannot catch another user.
+fn about_line_user(user_id: &str) -> Condition {
+    Condition::any()
+        .add(webhook_events::Column::SourceUserId.eq(user_id))
+        .add(webhook_events::Column::Payload.contains(user_id))
+}
+
+/// The member's orders: linked to the member, or naming their phone or LINE user id (an order
+/// that came in before the member registered).
+fn customer_orders(member: &members::Model) -> Condition {
+    let mut condition = Condition::any().add(orders::Column::MemberId.eq(member.id));
+    if let Some(phone) = &member.phone_e164 {
+        condition = condition.add(orders::Column::CustomerPhone.eq(phone.as_str()));
+    }
+    if let Some(user_id) = &member.line_user_id {
+        condition = condition.add(orders::Column::CustomerLineUserId.eq(user_id.as_str()));
+    }
+    condition
 }
 
 /// Clears the member's identity on the member row and the rows that repeat it. Used by erasure
@@ -242,8 +335,25 @@ pub async fn erase(
         ));
     }
     let at = Utc::now().trunc_subsecs(6);
+    // Orders first: `customer_orders` finds them by the identifiers `anonymise` clears.
+    let orders_cleared = orders::Entity::update_many()
+        .col_expr(orders::Column::CustomerPhone, Expr::value(None::<String>))
+        .col_expr(
+            orders::Column::CustomerLineUserId,
+            Expr::value(None::<String>),
+        )
+        .filter(customer_orders(&member))
+        .exec(&txn)
+        .await?
+        .rows_affected;
     anonymise(&txn, member_id, at).await?;
+    let mut webhook_events_deleted = 0;
     if let Some(line_user_id) = &member.line_user_id {
+        webhook_events_deleted = webhook_events::Entity::delete_many()
+            .filter(about_line_user(line_user_id))
+            .exec(&txn)
+            .await?
+            .rows_affected;
         journeys::Entity::update_many()
             .col_expr(journeys::Column::LineUserId, Expr::value(None::<String>))
             .filter(journeys::Column::LineUserId.eq(line_user_id.as_str()))
@@ -283,7 +393,12 @@ pub async fn erase(
                 "phone_verified": member.phone_verified_at.is_some(),
                 "had_display_name": member.display_name.is_some(),
             }))
-            .after(json!({ "erased_at": at, "binding_kept": binding.is_some() }))
+            .after(json!({
+                "erased_at": at,
+                "binding_kept": binding.is_some(),
+                "orders_kept_without_customer": orders_cleared,
+                "webhook_events_deleted": webhook_events_deleted,
+            }))
             .reason(reason.as_str()),
     )
     .await?;
