@@ -23,47 +23,26 @@ struct Asset {
 const CSS: &str = "text/css; charset=utf-8";
 const JS: &str = "text/javascript; charset=utf-8";
 
+/// An asset from `assets/`, compiled in.
+macro_rules! asset {
+    ($name:literal, $content_type:expr) => {
+        Asset {
+            name: $name,
+            content_type: $content_type,
+            body: include_str!(concat!("../../assets/", $name)),
+        }
+    };
+}
+
 const ASSETS: &[Asset] = &[
-    Asset {
-        name: "base.css",
-        content_type: CSS,
-        body: include_str!("../../assets/base.css"),
-    },
-    Asset {
-        name: "admin.css",
-        content_type: CSS,
-        body: include_str!("../../assets/admin.css"),
-    },
-    Asset {
-        name: "admin.js",
-        content_type: JS,
-        body: include_str!("../../assets/admin.js"),
-    },
-    Asset {
-        name: "clerk.css",
-        content_type: CSS,
-        body: include_str!("../../assets/clerk.css"),
-    },
-    Asset {
-        name: "clerk.js",
-        content_type: JS,
-        body: include_str!("../../assets/clerk.js"),
-    },
-    Asset {
-        name: "posters.css",
-        content_type: CSS,
-        body: include_str!("../../assets/posters.css"),
-    },
-    Asset {
-        name: "print-a4.css",
-        content_type: CSS,
-        body: include_str!("../../assets/print-a4.css"),
-    },
-    Asset {
-        name: "print-a6.css",
-        content_type: CSS,
-        body: include_str!("../../assets/print-a6.css"),
-    },
+    asset!("base.css", CSS),
+    asset!("admin.css", CSS),
+    asset!("admin.js", JS),
+    asset!("clerk.css", CSS),
+    asset!("clerk.js", JS),
+    asset!("posters.css", CSS),
+    asset!("print-a4.css", CSS),
+    asset!("print-a6.css", CSS),
 ];
 
 /// Each asset's version: the first 16 hex digits of the SHA-256 of its content.

@@ -8,6 +8,15 @@ use crate::helpers::{TestApp, spawn_app};
 
 const HEADER: &str = "store_code,store_name,group_name\n";
 
+/// (code, name) of every store, by code.
+async fn codes_and_names(app: &TestApp) -> Vec<(String, String)> {
+    all_stores(app)
+        .await
+        .into_iter()
+        .map(|s| (s.code, s.name))
+        .collect()
+}
+
 async fn all_stores(app: &TestApp) -> Vec<stores::Model> {
     stores::Entity::find()
         .order_by_asc(stores::Column::Code)
@@ -133,13 +142,8 @@ async fn a_file_may_swap_two_store_names() {
     assert_eq!(response.status().as_u16(), 200);
     let body = response.text().await.unwrap();
     assert!(body.contains("更新 2 間"), "{body}");
-    let names: Vec<(String, String)> = all_stores(&app)
-        .await
-        .into_iter()
-        .map(|s| (s.code, s.name))
-        .collect();
     assert_eq!(
-        names,
+        codes_and_names(&app).await,
         [
             ("TP01".to_owned(), "乙店".to_owned()),
             ("TP02".to_owned(), "甲店".to_owned())
@@ -278,13 +282,8 @@ async fn an_imported_apostrophe_before_a_formula_character_is_taken_off() {
     let csv = format!("{HEADER}'-A1,'-減價店,'=群組\nB1,'平凡店,\n");
     let response = hq.post_form("/admin/stores/import", &[("csv", &csv)]).await;
     assert_eq!(response.status().as_u16(), 200);
-    let stores: Vec<(String, String)> = all_stores(&app)
-        .await
-        .into_iter()
-        .map(|s| (s.code, s.name))
-        .collect();
     assert_eq!(
-        stores,
+        codes_and_names(&app).await,
         [
             ("-A1".to_owned(), "-減價店".to_owned()),
             ("B1".to_owned(), "'平凡店".to_owned())

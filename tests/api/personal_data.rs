@@ -99,37 +99,18 @@ async fn member_with_traces(app: &TestApp) -> i32 {
     let store = app.create_store("A01", "台北信義店", None).await;
     let (hq_id, _) = app.create_account(StaffRole::Hq, None).await;
     let api = app.api_token(hq_id, "網店同步").await;
-    let order = |external_id: &str, member: Value| {
-        json!({
+    let order = async |external_id: &str, member: Value| {
+        let order = json!({
             "source": "cyberbiz", "external_id": external_id, "amount": 1200,
             "ordered_at": Utc::now().to_rfc3339(), "member": member
-        })
+        });
+        let (status, body) = api.call("POST", "/orders", Some(order)).await;
+        assert_eq!(status, 201, "{body}");
     };
-    let (status, _) = api
-        .call(
-            "POST",
-            "/orders",
-            Some(order("EARLY-1", json!({"phone": "0912-345-678"}))),
-        )
-        .await;
-    assert_eq!(status, 201);
+    order("EARLY-1", json!({"phone": "0912-345-678"})).await;
     let member = phone_member(app, store, None, PHONE, Some(USER)).await;
-    let (status, _) = api
-        .call(
-            "POST",
-            "/orders",
-            Some(order("LATER-1", json!({"line_user_id": USER}))),
-        )
-        .await;
-    assert_eq!(status, 201);
-    let (status, _) = api
-        .call(
-            "POST",
-            "/orders",
-            Some(order("OTHER-1", json!({"phone": "0987-654-321"}))),
-        )
-        .await;
-    assert_eq!(status, 201);
+    order("LATER-1", json!({"line_user_id": USER})).await;
+    order("OTHER-1", json!({"phone": "0987-654-321"})).await;
 
     let handled = Some(Utc::now() - Duration::hours(1));
     store_event(
