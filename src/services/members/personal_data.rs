@@ -27,6 +27,7 @@ use crate::db::entities::{
     binding_attempts, binding_change_members, binding_changes, bindings, journeys, line_followers,
     member_conflicts, members, orders, otp_challenges, sms_messages, webhook_events,
 };
+use crate::domain::orders::parse_line_user_id;
 use crate::domain::taipei_time;
 use crate::error::AppError;
 use crate::services::audit::{self, Actor, Change};
@@ -243,12 +244,14 @@ pub async fn export(
 }
 
 /// Webhook events about a LINE user: theirs (`source.userId`), or naming them elsewhere in the
-/// event (a group's `memberJoined`). A LINE user id is `U` and 32 hex digits, so the text match
-/// cannot catch another user.
+/// event (a group's `memberJoined`). The text match is used for a well-formed id only (`U` and 32
+/// hex digits): it then cannot catch another user, and holds no `LIKE` wildcard.
 fn about_line_user(user_id: &str) -> Condition {
-    Condition::any()
-        .add(webhook_events::Column::SourceUserId.eq(user_id))
-        .add(webhook_events::Column::Payload.contains(user_id))
+    let condition = Condition::any().add(webhook_events::Column::SourceUserId.eq(user_id));
+    match parse_line_user_id(user_id) {
+        Some(_) => condition.add(webhook_events::Column::Payload.contains(user_id)),
+        None => condition,
+    }
 }
 
 /// The member's orders: linked to the member, or naming their phone or LINE user id (an order
