@@ -1,4 +1,4 @@
-//! Builds the whole application from settings: database, clients, state, routes, bound listener.
+//! Builds the whole application from settings: database, clients, ctx, routes, bound listener.
 //! Used by `main` and by every test (which binds port 0 and reads the port back).
 
 use std::net::TcpListener;
@@ -7,14 +7,14 @@ use std::sync::Arc;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
-use anyhow::Context;
-use sea_orm::DatabaseConnection;
+use anyhow::Context as _;
 use tokio::sync::Notify;
 
 use crate::config::{Settings, SmsSettings};
 use crate::domain::rate_limit::RateLimit;
 use crate::line::LineClient;
 use crate::metrics::Metrics;
+use crate::services::Context;
 use crate::services::journeys::{CleanupConfig, JourneyCleanup};
 use crate::services::liff::{LiffBindLimiter, LiffBindLimits};
 use crate::services::passwords::Passwords;
@@ -24,29 +24,7 @@ use crate::services::webhook::BindingCodeHandler;
 use crate::services::webhook_store::EventStore;
 use crate::services::webhook_worker::{WebhookWorker, WorkerConfig};
 use crate::sms::SmsProvider;
-use crate::{db, emulator, error, http, services, telemetry};
-
-/// Everything a request handler may use. Cheap to clone; built once, outside the worker closures.
-#[derive(Clone)]
-pub struct AppState {
-    pub settings: Arc<Settings>,
-    pub db: DatabaseConnection,
-    pub line: LineClient,
-    pub sms: SmsProvider,
-    pub metrics: Arc<Metrics>,
-    /// Wakes the webhook worker as soon as new events are stored.
-    pub webhook_wake: Arc<Notify>,
-    /// Stores received webhook events (group commit).
-    pub webhook_store: EventStore,
-    /// Texts users send the OA are offered here (route B's binding codes).
-    pub binding_codes: Arc<dyn BindingCodeHandler>,
-    /// Scans per client address (one for the whole process, not one per worker).
-    pub scan_limiter: ScanLimiter,
-    /// LIFF binds per client address and per journey (one for the whole process).
-    pub liff_bind_limiter: LiffBindLimiter,
-    /// Password hashing, a few at a time (one for the whole process, not one per worker).
-    pub passwords: Passwords,
-}
+use crate::{db, emulator, http, services, telemetry};
 
 /// What tests (and later features) may swap when building the application.
 #[derive(Clone)]
@@ -76,7 +54,7 @@ pub struct Application {
     worker: WebhookWorker,
     journey_cleanup: JourneyCleanup,
     checkpointer: Option<db::WalCheckpointer>,
-    pub state: AppState,
+    pub ctx: Context,
 }
 
 impl Application {
@@ -140,7 +118,7 @@ impl Application {
         }
         let webhook_wake = Arc::new(Notify::new());
         let webhook_store = EventStore::spawn(db.clone(), webhook_wake.clone());
-        let state = AppState {
+        let ctx = Context {
             line: LineClient::new(&settings.line),
             sms: SmsProvider::from_settings(&settings.sms),
             settings: Arc::new(settings),
@@ -153,25 +131,25 @@ impl Application {
             liff_bind_limiter: LiffBindLimiter::new(options.liff_bind_limits),
             passwords,
         };
-        let emulator = demo_channel
-            .map(|channel| emulator::Emulator::new(&state.settings, channel, &state.sms));
-        let server = run(listener, state.clone(), emulator)?;
+        let emulator =
+            demo_channel.map(|channel| emulator::Emulator::new(&ctx.settings, channel, &ctx.sms));
+        let server = run(listener, ctx.clone(), emulator)?;
         let mut worker_config = options.webhook_worker;
-        if !state.settings.webhook_worker {
+        if !ctx.settings.webhook_worker {
             tracing::info!(
                 "WEBHOOK_WORKER=false: webhook events are received and stored, and left for another instance to handle"
             );
             worker_config.enabled = false;
         }
-        let worker = WebhookWorker::spawn(state.clone(), worker_config);
-        let journey_cleanup = JourneyCleanup::spawn(state.db.clone(), options.journey_cleanup);
+        let worker = WebhookWorker::spawn(ctx.clone(), worker_config);
+        let journey_cleanup = JourneyCleanup::spawn(ctx.db.clone(), options.journey_cleanup);
         Ok(Self {
             port,
             server,
             worker,
             journey_cleanup,
             checkpointer,
-            state,
+            ctx,
         })
     }
 
@@ -220,10 +198,10 @@ fn announce_demo(settings: &Settings, channel: &services::demo::DemoChannel) {
 
 fn run(
     listener: TcpListener,
-    state: AppState,
+    ctx: Context,
     emulator: Option<emulator::Emulator>,
 ) -> anyhow::Result<Server> {
-    let data = web::Data::new(state);
+    let data = web::Data::new(ctx);
     let server = HttpServer::new(move || {
         let emulator = emulator.clone();
         App::new()
@@ -235,7 +213,7 @@ fn run(
                     emulator::routes(cfg, emulator);
                 }
             })
-            .wrap(from_fn(error::html_for_browsers))
+            .wrap(from_fn(http::error::html_for_browsers))
             .wrap(from_fn(telemetry::log_request))
     })
     .shutdown_timeout(10)

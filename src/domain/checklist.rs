@@ -5,7 +5,10 @@
 
 use std::collections::HashMap;
 
-use crate::db::entities::enums::Route;
+use sea_orm::{DeriveActiveEnum, EnumIter};
+use serde::{Deserialize, Serialize};
+
+use super::route::Route;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ChecklistItem {
@@ -489,6 +492,21 @@ impl SetupFlags {
             Route::Phone
         }
     }
+}
+
+/// `checklist_items.last_check_outcome`
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+#[serde(rename_all = "snake_case")]
+pub enum CheckOutcome {
+    #[sea_orm(string_value = "ok")]
+    Ok,
+    #[sea_orm(string_value = "failed")]
+    Failed,
+    #[sea_orm(string_value = "unreachable")]
+    Unreachable,
 }
 
 #[cfg(test)]

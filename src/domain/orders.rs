@@ -12,7 +12,8 @@ use super::amount::Ntd;
 use super::phone::TaiwanMobile;
 use super::stores::StoreCode;
 use super::taipei_time;
-use crate::db::entities::enums::{OrderStatus, SalesChannel};
+use sea_orm::{DeriveActiveEnum, EnumIter};
+use serde::{Deserialize, Serialize};
 
 /// The source of in-store purchases a clerk records; reserved, so no API caller can write into it.
 pub const IN_STORE_SOURCE: &str = "in_store";
@@ -407,6 +408,37 @@ pub fn booked_day_and_month(at: DateTime<Utc>) -> (i32, i32) {
     let day = taipei_time::day_of(at);
     let month = day.year() * 100 + day.month() as i32;
     (month * 100 + day.day() as i32, month)
+}
+
+/// `orders.channel`, `sales_daily.channel`, `sales_buyers.channel`
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+#[serde(rename_all = "snake_case")]
+pub enum SalesChannel {
+    /// The web shop (網路商店).
+    #[sea_orm(string_value = "online")]
+    Online,
+    /// A purchase in a physical store (門市消費), recorded by a clerk or imported from the POS.
+    #[sea_orm(string_value = "in_store")]
+    InStore,
+}
+
+/// `orders.status` (of a sale; refund rows carry `refunded`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    #[sea_orm(string_value = "paid")]
+    Paid,
+    #[sea_orm(string_value = "cancelled")]
+    Cancelled,
+    /// Refunded in part or in full (`refunded_amount` says how much).
+    #[sea_orm(string_value = "refunded")]
+    Refunded,
 }
 
 #[cfg(test)]

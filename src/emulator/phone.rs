@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::world::{self, LineUser, Sender};
 use super::{Emulator, PREFIX, api};
 use crate::domain::taipei_time;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::http::render;
 use crate::services::demo;
 

@@ -6,11 +6,11 @@ use askama::Template;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::phone::TaiwanMobile;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::http::{client_network, render};
+use crate::services::Context;
 use crate::services::binding::BindOutcome;
 use crate::services::{liff, setup};
-use crate::startup::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/liff", web::get().to(liff_page))
@@ -33,20 +33,20 @@ struct LiffPage {
 /// The LIFF endpoint. The journey comes in the query as `ref` (the scan's redirect to
 /// `https://liff.line.me/{LIFF_ID}?ref={journey}`) or `journey`, directly or inside `liff.state`,
 /// and is read by the page.
-async fn liff_page(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let Some(liff_id) = state.settings.line.liff_id.clone() else {
+async fn liff_page(ctx: web::Data<Context>) -> Result<HttpResponse, AppError> {
+    let Some(liff_id) = ctx.settings.line.liff_id.clone() else {
         return Err(AppError::unavailable(
             "LINE 一站式綁定尚未設定（缺少 LIFF_ID），請洽門市人員。",
             "LIFF binding is not set up (LIFF_ID is missing); please ask the staff.",
         ));
     };
-    let settings = setup::shop_settings(&state.db).await?;
+    let settings = setup::shop_settings(&ctx.db).await?;
     render(&LiffPage {
-        demo: state.settings.demo,
+        demo: ctx.settings.demo,
         shop_name: settings.shop_name,
         liff_id,
-        sdk_url: state.settings.line.liff_sdk_url.to_string(),
-        add_friend_url: liff::add_friend_url(&state),
+        sdk_url: ctx.settings.line.liff_sdk_url.to_string(),
+        add_friend_url: liff::add_friend_url(&ctx),
     })
 }
 
@@ -58,19 +58,19 @@ struct PrivacyPage {
 }
 
 /// The full personal-data notice the binding pages link to.
-async fn privacy_page(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let settings = setup::shop_settings(&state.db).await?;
+async fn privacy_page(ctx: web::Data<Context>) -> Result<HttpResponse, AppError> {
+    let settings = setup::shop_settings(&ctx.db).await?;
     render(&PrivacyPage {
-        demo: state.settings.demo,
+        demo: ctx.settings.demo,
         shop_name: settings.shop_name,
     })
 }
 
 async fn journey(
-    state: web::Data<AppState>,
+    ctx: web::Data<Context>,
     path: web::Path<String>,
 ) -> Result<web::Json<liff::LiffJourney>, AppError> {
-    Ok(web::Json(liff::liff_journey(&state.db, &path).await?))
+    Ok(web::Json(liff::liff_journey(&ctx.db, &path).await?))
 }
 
 /// A phone typed on the LIFF page: 400 `phone_invalid` with what a valid number looks like.
@@ -99,13 +99,13 @@ struct PhoneCodeResponse {
 
 /// The phone step of the LIFF page: sends a one-time code for the journey.
 async fn send_phone_code(
-    state: web::Data<AppState>,
+    ctx: web::Data<Context>,
     body: web::Json<PhoneCodeRequest>,
     req: HttpRequest,
 ) -> Result<web::Json<PhoneCodeResponse>, AppError> {
     let phone = parse_phone(&body.phone)?;
     let sent = liff::send_phone_code(
-        &state,
+        &ctx,
         &body.journey,
         &phone,
         body.consent,
@@ -146,7 +146,7 @@ struct BindResponse {
 
 /// Verifies the shopper with LINE and binds; the user id comes from LINE, never from the body.
 async fn bind(
-    state: web::Data<AppState>,
+    ctx: web::Data<Context>,
     body: web::Json<BindRequest>,
     req: HttpRequest,
 ) -> Result<web::Json<BindResponse>, AppError> {
@@ -159,7 +159,7 @@ async fn bind(
         None => None,
     };
     let result = liff::bind(
-        &state,
+        &ctx,
         liff::LiffBindRequest {
             journey_id: body.journey,
             id_token: body.id_token,

@@ -4,6 +4,7 @@
 
 mod admin;
 pub mod api;
+pub mod error;
 mod health;
 mod liff;
 mod metrics;
@@ -17,7 +18,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use crate::domain::client_network::limit_key;
-use crate::error::AppError;
+use error::AppError;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::FormConfig::default().error_handler(|err, _| bad_input(err)))
@@ -60,8 +61,8 @@ async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
 /// earlier entries are whatever the client wrote.
 pub(crate) fn client_addr(req: &actix_web::HttpRequest) -> Option<std::net::IpAddr> {
     let trusted = req
-        .app_data::<web::Data<crate::startup::AppState>>()
-        .is_some_and(|state| state.settings.trust_forwarded_for);
+        .app_data::<web::Data<crate::services::Context>>()
+        .is_some_and(|ctx| ctx.settings.trust_forwarded_for);
     let forwarded = trusted
         .then(|| req.headers().get("x-forwarded-for"))
         .flatten()

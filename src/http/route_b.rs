@@ -8,14 +8,14 @@ use serde::Deserialize;
 
 use crate::domain::phone::TaiwanMobile;
 use crate::domain::signed_link::LinkError;
-use crate::error::{AppError, Message};
+use crate::http::error::{AppError, Message};
 use crate::http::{client_network, render};
+use crate::services::Context;
 use crate::services::binding::BindOutcome;
 use crate::services::otp::OtpError;
 use crate::services::phone_step::PhoneStepError;
 use crate::services::route_b::{self, PhoneStep, RouteBError};
 use crate::services::{liff, setup};
-use crate::startup::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/j/{journey}", web::get().to(landing))
@@ -72,18 +72,18 @@ struct BoundPage {
     binding_name: String,
 }
 
-async fn shop_name(state: &AppState) -> Result<String, AppError> {
-    Ok(setup::shop_settings(&state.db).await?.shop_name)
+async fn shop_name(ctx: &Context) -> Result<String, AppError> {
+    Ok(setup::shop_settings(&ctx.db).await?.shop_name)
 }
 
 async fn landing(
-    state: web::Data<AppState>,
+    ctx: web::Data<Context>,
     journey: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let landing = route_b::landing(&state, &journey).await?;
+    let landing = route_b::landing(&ctx, &journey).await?;
     render(&LandingPage {
-        demo: state.settings.demo,
-        shop_name: shop_name(&state).await?,
+        demo: ctx.settings.demo,
+        shop_name: shop_name(&ctx).await?,
         journey_id: landing.summary.journey_id,
         binding_name: landing.summary.binding_name,
         oa_message_url: landing.oa_message_url,
@@ -96,10 +96,10 @@ async fn landing(
 
 /// The button in the OA chat leads here; the link names the journey and the LINE user.
 async fn phone_page(
-    state: web::Data<AppState>,
+    ctx: web::Data<Context>,
     link: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let opened = route_b::open_phone_link(&state, &link).map_err(|err| match err {
+    let opened = route_b::open_phone_link(&ctx, &link).map_err(|err| match err {
         LinkError::Expired => AppError::Gone(Message::new(
             "這個驗證連結已過期，請在 LINE 聊天室重新傳送綁定碼。",
             "This link has expired; send the binding code in the LINE chat again.",
@@ -109,10 +109,10 @@ async fn phone_page(
             "This link is not valid; send the binding code in the LINE chat again.",
         ),
     })?;
-    let summary = liff::journey_summary(&state.db, &opened.journey_id).await?;
+    let summary = liff::journey_summary(&ctx.db, &opened.journey_id).await?;
     render(&PhonePage {
-        demo: state.settings.demo,
-        shop_name: shop_name(&state).await?,
+        demo: ctx.settings.demo,
+        shop_name: shop_name(&ctx).await?,
         journey_id: summary.journey_id,
         binding_name: summary.binding_name,
         phone_link: Some(link.into_inner()),
@@ -132,15 +132,15 @@ struct PhoneForm {
 
 /// Re-shows the phone form with what the shopper typed and what is wrong with it (400).
 async fn phone_form_again(
-    state: &AppState,
+    ctx: &Context,
     journey_id: &str,
     form: &PhoneForm,
     error: String,
 ) -> Result<HttpResponse, AppError> {
-    let summary = liff::journey_summary(&state.db, journey_id).await?;
+    let summary = liff::journey_summary(&ctx.db, journey_id).await?;
     let page = PhonePage {
-        demo: state.settings.demo,
-        shop_name: shop_name(state).await?,
+        demo: ctx.settings.demo,
+        shop_name: shop_name(ctx).await?,
         journey_id: summary.journey_id,
         binding_name: summary.binding_name,
         phone_link: form.link.clone().filter(|l| !l.is_empty()),
@@ -153,22 +153,22 @@ async fn phone_form_again(
 }
 
 async fn send_code(
-    state: web::Data<AppState>,
+    ctx: web::Data<Context>,
     journey: web::Path<String>,
     form: web::Form<PhoneForm>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let phone = match TaiwanMobile::parse(&form.phone) {
         Ok(phone) => phone,
-        Err(err) => return phone_form_again(&state, &journey, &form, err.message_zh()).await,
+        Err(err) => return phone_form_again(&ctx, &journey, &form, err.message_zh()).await,
     };
     if form.consent.as_deref() != Some("yes") {
         let error = "請勾選同意個人資料蒐集告知後再傳送驗證碼。".to_owned();
-        return phone_form_again(&state, &journey, &form, error).await;
+        return phone_form_again(&ctx, &journey, &form, error).await;
     }
     let ip = client_network(&req);
     let sent = route_b::send_code(
-        &state,
+        &ctx,
         PhoneStep {
             journey_id: &journey,
             phone: &phone,
@@ -178,8 +178,8 @@ async fn send_code(
     )
     .await?;
     render(&CodePage {
-        demo: state.settings.demo,
-        shop_name: shop_name(&state).await?,
+        demo: ctx.settings.demo,
+        shop_name: shop_name(&ctx).await?,
         journey_id: journey.into_inner(),
         masked_phone: sent.phone.masked(),
         valid_minutes: (sent.expires_at - chrono::Utc::now()).num_minutes().max(1),
@@ -198,7 +198,7 @@ struct CodeForm {
 }
 
 async fn verify(
-    state: web::Data<AppState>,
+    ctx: web::Data<Context>,
     journey: web::Path<String>,
     form: web::Form<CodeForm>,
     req: HttpRequest,
@@ -212,7 +212,7 @@ async fn verify(
         link: form.link.as_deref().filter(|l| !l.is_empty()),
         client_ip: &ip,
     };
-    let result = match route_b::verify_and_bind(&state, step, &form.code).await {
+    let result = match route_b::verify_and_bind(&ctx, step, &form.code).await {
         Ok(result) => result,
         // Mistakes the shopper can fix on the same page: show it again with the reason.
         Err(RouteBError::Phone(PhoneStepError::Otp(
@@ -220,8 +220,8 @@ async fn verify(
         ))) => {
             let message = AppError::from(err).message();
             let mut response = render(&CodePage {
-                demo: state.settings.demo,
-                shop_name: shop_name(&state).await?,
+                demo: ctx.settings.demo,
+                shop_name: shop_name(&ctx).await?,
                 journey_id: journey.into_inner(),
                 masked_phone: phone.masked(),
                 valid_minutes: 5,
@@ -240,8 +240,8 @@ async fn verify(
         BindOutcome::AlreadyBoundElsewhere => "already_bound_elsewhere",
     };
     render(&BoundPage {
-        demo: state.settings.demo,
-        shop_name: shop_name(&state).await?,
+        demo: ctx.settings.demo,
+        shop_name: shop_name(&ctx).await?,
         outcome,
         binding_name: result.bound_to.display_name(),
     })

@@ -7,10 +7,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::error::AppError;
+use crate::http::error::AppError;
+use crate::services::Context;
 use crate::services::qr::{self, ImageFormat};
 use crate::services::scan::{self, Scanned};
-use crate::startup::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/q/{token}", web::get().to(scan))
@@ -29,12 +29,12 @@ struct ScanClosedPage {
 }
 
 async fn scan(
-    state: web::Data<AppState>,
+    ctx: web::Data<Context>,
     token: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let client = super::client_addr(&req);
-    let page = match scan::scan(&state, &token, client).await? {
+    let page = match scan::scan(&ctx, &token, client).await? {
         Scanned::Redirect(location) => {
             return Ok(HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, location))
@@ -42,7 +42,7 @@ async fn scan(
                 .finish());
         }
         Scanned::NotOpen { shop_name } => ScanClosedPage {
-            demo: state.settings.demo,
+            demo: ctx.settings.demo,
             shop_name,
             store_name: None,
         },
@@ -50,7 +50,7 @@ async fn scan(
             shop_name,
             store_name,
         } => ScanClosedPage {
-            demo: state.settings.demo,
+            demo: ctx.settings.demo,
             shop_name,
             store_name: Some(store_name),
         },
@@ -69,24 +69,24 @@ struct SizeQuery {
 }
 
 async fn png(
-    state: web::Data<AppState>,
+    ctx: web::Data<Context>,
     token: web::Path<String>,
     query: web::Query<SizeQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    image(&state, &token, ImageFormat::Png, query.size, &req).await
+    image(&ctx, &token, ImageFormat::Png, query.size, &req).await
 }
 
 async fn svg(
-    state: web::Data<AppState>,
+    ctx: web::Data<Context>,
     token: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    image(&state, &token, ImageFormat::Svg, None, &req).await
+    image(&ctx, &token, ImageFormat::Svg, None, &req).await
 }
 
 async fn image(
-    state: &AppState,
+    ctx: &Context,
     token: &str,
     format: ImageFormat,
     size: Option<u32>,
@@ -96,15 +96,7 @@ async fn image(
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok());
-    let image = qr::image(
-        &state.db,
-        &state.settings,
-        token,
-        format,
-        size,
-        if_none_match,
-    )
-    .await?;
+    let image = qr::image(&ctx.db, &ctx.settings, token, format, size, if_none_match).await?;
     let format = image.format;
     let etag = image.etag.clone();
     let mut response = match image.into_body() {

@@ -14,10 +14,10 @@ use serde::de::DeserializeOwned;
 use crate::db::entities::enums::StaffRole;
 use crate::domain::access::Scope;
 use crate::domain::tokens::{constant_time_eq, token_hash};
-use crate::error::{AppError, Message};
+use crate::http::error::{AppError, Message};
+use crate::services::Context;
 use crate::services::audit::Actor;
 use crate::services::sessions::{self, SessionStaff};
-use crate::startup::AppState;
 
 /// The session cookie: a random token; the database keeps only its hash.
 pub const SESSION_COOKIE: &str = "sa_session";
@@ -29,8 +29,8 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 /// account; without one, people are sent to the sign-in page (303) and `/api` clients get 401.
 ///
 /// ```ignore
-/// async fn page(state: Data<AppState>, staff: CurrentStaff) -> Result<HttpResponse, AppError> {
-///     let detail = services::stores::get_store(&state.db, &staff.actor(), id).await?; // scope checked there
+/// async fn page(ctx: Data<Context>, staff: CurrentStaff) -> Result<HttpResponse, AppError> {
+///     let detail = services::stores::get_store(&ctx.db, &staff.actor(), id).await?; // scope checked there
 ///     ...
 /// }
 /// ```
@@ -144,10 +144,10 @@ impl FromRequest for CurrentStaff {
             let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
                 return Err(unauthenticated());
             };
-            let state = req.app_data::<Data<AppState>>().ok_or_else(|| {
-                AppError::Unexpected(anyhow::anyhow!("AppState is not registered"))
+            let ctx = req.app_data::<Data<Context>>().ok_or_else(|| {
+                AppError::Unexpected(anyhow::anyhow!("Context is not registered"))
             })?;
-            let Some(staff) = sessions::authenticate(&state.db, &token)
+            let Some(staff) = sessions::authenticate(&ctx.db, &token)
                 .await
                 .map_err(AppError::from)?
             else {

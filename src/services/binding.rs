@@ -491,7 +491,7 @@ async fn attach(
                     }
                     Ok(false)
                 }
-                Err(err) if crate::error::is_unique_violation(&err) => {
+                Err(err) if crate::db::is_unique_violation(&err) => {
                     savepoint.rollback().await?;
                     let owner = member_holding(txn, proved).await?.ok_or_else(|| {
                         DbErr::RecordNotFound(format!("the member holding the {}", proved.kind()))

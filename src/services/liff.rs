@@ -24,11 +24,11 @@ use crate::domain::rate_limit::{RateLimit, SharedRateLimiter};
 use crate::domain::stores::binding_label;
 use crate::domain::tokens::token_hash;
 use crate::line::LineApiError;
+use crate::services::Context;
 use crate::services::binding::{self, BindError, BindResult, IdTokenUse, Identity};
 use crate::services::otp::{CodeSent, OtpError};
 use crate::services::phone_step::{self, PhoneStepError};
 use crate::services::setup;
-use crate::startup::AppState;
 
 /// What a binding page shows before the shopper agrees: where they are about to bind.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -182,7 +182,7 @@ impl Default for LiffBindLimits {
     }
 }
 
-/// The limits' buckets, one set for the process (in `AppState`): every bind costs several LINE
+/// The limits' buckets, one set for the process (in `Context`): every bind costs several LINE
 /// Login calls, so a bot is stopped before LINE is asked anything.
 #[derive(Debug, Clone)]
 pub struct LiffBindLimiter {
@@ -207,7 +207,7 @@ impl From<DbErr> for LiffBindError {
 
 /// Sends the SMS code of the LIFF page's phone step for the journey.
 pub async fn send_phone_code(
-    state: &AppState,
+    ctx: &Context,
     journey_id: &str,
     phone: &TaiwanMobile,
     consent: bool,
@@ -217,13 +217,13 @@ pub async fn send_phone_code(
         return Err(LiffBindError::ConsentMissing);
     }
     // SMS cost money: none is sent for a step the shop does not ask for.
-    if !setup::shop_settings(&state.db).await?.liff_requires_phone {
+    if !setup::shop_settings(&ctx.db).await?.liff_requires_phone {
         return Err(LiffBindError::PhoneNotRequired);
     }
     // The LINE user is not known yet (the ID token comes with the bind); it is not needed: the
     // code is good for this journey only, and the bind names the user through LINE.
-    let journey = live_journey(&state.db, journey_id).await?;
-    Ok(phone_step::send_code(state, &journey, phone, None, client_ip).await?)
+    let journey = live_journey(&ctx.db, journey_id).await?;
+    Ok(phone_step::send_code(ctx, &journey, phone, None, client_ip).await?)
 }
 
 /// Verifies the shopper with LINE, checks the friendship, then registers and binds.
@@ -233,7 +233,7 @@ pub async fn send_phone_code(
 /// verifies the ID token and the access token, says whose the access token is (it must be the ID
 /// token's `sub`: an ID token copied from someone else does not come with their access token) and
 /// whether that user is a friend of the OA.
-pub async fn bind(state: &AppState, request: LiffBindRequest) -> Result<BindResult, LiffBindError> {
+pub async fn bind(ctx: &Context, request: LiffBindRequest) -> Result<BindResult, LiffBindError> {
     if !request.consent {
         return Err(LiffBindError::ConsentMissing);
     }
@@ -247,31 +247,29 @@ pub async fn bind(state: &AppState, request: LiffBindRequest) -> Result<BindResu
         .client_ip
         .parse()
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-    state.liff_bind_limiter.by_address.check(address, now)?;
+    ctx.liff_bind_limiter.by_address.check(address, now)?;
     // Look before calling LINE: an expired journey needs no LINE round trip.
-    let journey = live_journey(&state.db, &request.journey_id).await?;
-    state
-        .liff_bind_limiter
+    let journey = live_journey(&ctx.db, &request.journey_id).await?;
+    ctx.liff_bind_limiter
         .by_journey
         .check(journey.id.clone(), now)?;
     let token_hash = token_hash(&request.id_token);
-    if !binding::id_token_free_for(&state.db, &token_hash, &journey.id).await? {
+    if !binding::id_token_free_for(&ctx.db, &token_hash, &journey.id).await? {
         return Err(BindError::IdTokenUsed.into());
     }
 
     // A token that carries a nonce must carry this journey's (see domain::id_token).
     let nonce = unverified_nonce(&request.id_token).map(|_| journey.nonce.clone());
-    let claims = state
+    let claims = ctx
         .line
         .verify_id_token(&request.id_token, nonce.as_deref())
         .await
         .map_err(line_error)?;
-    state
-        .line
+    ctx.line
         .verify_access_token(access_token)
         .await
         .map_err(line_error)?;
-    let profile = state
+    let profile = ctx
         .line
         .user_profile(access_token)
         .await
@@ -281,20 +279,20 @@ pub async fn bind(state: &AppState, request: LiffBindRequest) -> Result<BindResu
             "the access token belongs to another user than the ID token".to_owned(),
         ));
     }
-    if !state
+    if !ctx
         .line
         .friendship_status(access_token)
         .await
         .map_err(line_error)?
     {
         return Err(LiffBindError::NotFriend {
-            add_friend_url: add_friend_url(state),
+            add_friend_url: add_friend_url(ctx),
         });
     }
 
-    let phone_e164 = if setup::shop_settings(&state.db).await?.liff_requires_phone {
+    let phone_e164 = if setup::shop_settings(&ctx.db).await?.liff_requires_phone {
         let proof = request.phone.ok_or(LiffBindError::PhoneRequired)?;
-        Some(verified_phone(state, &journey, &claims.sub, &proof, &request.client_ip).await?)
+        Some(verified_phone(ctx, &journey, &claims.sub, &proof, &request.client_ip).await?)
     } else {
         None
     };
@@ -306,7 +304,7 @@ pub async fn bind(state: &AppState, request: LiffBindRequest) -> Result<BindResu
             .unwrap_or_else(|| Utc::now() + chrono::Duration::days(1)),
     };
     let result = binding::bind(
-        &state.db,
+        &ctx.db,
         &journey.id,
         Identity::Line {
             user_id: claims.sub,
@@ -322,25 +320,18 @@ pub async fn bind(state: &AppState, request: LiffBindRequest) -> Result<BindResu
 /// The phone the code proves, in E.164. A retry of a bind whose answer was lost finds its code
 /// used: that is fine when the phone is already this LINE member's, verified.
 async fn verified_phone(
-    state: &AppState,
+    ctx: &Context,
     journey: &journeys::Model,
     line_user_id: &str,
     proof: &PhoneProof,
     client_ip: &str,
 ) -> Result<String, LiffBindError> {
-    let verified = phone_step::verify_code(
-        &state.db,
-        state,
-        journey,
-        &proof.phone,
-        &proof.code,
-        client_ip,
-    )
-    .await;
+    let verified =
+        phone_step::verify_code(&ctx.db, ctx, journey, &proof.phone, &proof.code, client_ip).await;
     match verified {
         Ok(verified) => Ok(verified.phone.e164().to_owned()),
         Err(PhoneStepError::Otp(OtpError::AlreadyUsed))
-            if holds_verified_phone(&state.db, line_user_id, &proof.phone).await? =>
+            if holds_verified_phone(&ctx.db, line_user_id, &proof.phone).await? =>
         {
             Ok(proof.phone.e164().to_owned())
         }
@@ -363,8 +354,8 @@ async fn holds_verified_phone(
 }
 
 /// The OA's add-friend link, when the basic id is configured.
-pub fn add_friend_url(state: &AppState) -> Option<String> {
-    crate::line::links::add_friend_url(&state.settings)
+pub fn add_friend_url(ctx: &Context) -> Option<String> {
+    crate::line::links::add_friend_url(&ctx.settings)
 }
 
 fn line_error(err: LineApiError) -> LiffBindError {

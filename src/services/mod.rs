@@ -4,7 +4,9 @@ pub mod accounts;
 pub mod api_tokens;
 pub mod audit;
 pub mod binding;
+mod context;
 pub mod demo;
+pub mod error;
 pub mod followers;
 pub mod journeys;
 pub mod liff;
@@ -26,3 +28,6 @@ pub mod stores;
 pub mod webhook;
 pub mod webhook_store;
 pub mod webhook_worker;
+
+pub use context::Context;
+pub use error::Error;

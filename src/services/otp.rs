@@ -43,9 +43,9 @@ use crate::db::entities::{otp_challenges, sms_budget_days, sms_messages};
 use crate::domain::otp_code::OtpCode;
 use crate::domain::phone::TaiwanMobile;
 use crate::domain::sms_text::render_code_message;
+use crate::services::Context;
 use crate::services::setup;
 use crate::sms::{SmsError, SmsProvider};
-use crate::startup::AppState;
 
 /// How long a code is valid.
 pub const CODE_TTL: Duration = Duration::from_secs(5 * 60);
@@ -164,11 +164,11 @@ impl OtpError {
 }
 
 /// Sends a code to `request.phone` now, through the app's SMS provider.
-pub async fn send_code(state: &AppState, request: &CodeRequest<'_>) -> Result<CodeSent, OtpError> {
+pub async fn send_code(ctx: &Context, request: &CodeRequest<'_>) -> Result<CodeSent, OtpError> {
     send_code_at(
-        &state.db,
-        &state.sms,
-        &state.settings.secret_key,
+        &ctx.db,
+        &ctx.sms,
+        &ctx.settings.secret_key,
         request,
         Utc::now(),
     )
@@ -177,15 +177,15 @@ pub async fn send_code(state: &AppState, request: &CodeRequest<'_>) -> Result<Co
 
 /// Verifies a code typed for `phone` now.
 pub async fn verify_code(
-    state: &AppState,
+    ctx: &Context,
     phone: &TaiwanMobile,
     code: &str,
     for_journey: Option<&str>,
     client_ip: &str,
 ) -> Result<VerifiedPhone, OtpError> {
     verify_code_at(
-        &state.db,
-        &state.settings.secret_key,
+        &ctx.db,
+        &ctx.settings.secret_key,
         phone,
         code,
         for_journey,

@@ -15,9 +15,9 @@ use sea_orm::{ConnectionTrait, DbErr, EntityTrait, TransactionTrait};
 use crate::db::entities::enums::FunnelStage;
 use crate::db::entities::{funnel_events, journeys};
 use crate::domain::phone::TaiwanMobile;
+use crate::services::Context;
 use crate::services::liff::JourneyLookupError;
 use crate::services::otp::{self, CodeRequest, CodeSent, OtpError, VerifiedPhone};
-use crate::startup::AppState;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PhoneStepError {
@@ -38,7 +38,7 @@ pub enum PhoneStepError {
 /// Sends a code to `phone` for the journey; `line_user_id` is the LINE user the journey already
 /// established (route B's signed chat link), carried to the verification.
 pub async fn send_code(
-    state: &AppState,
+    ctx: &Context,
     journey: &journeys::Model,
     phone: &TaiwanMobile,
     line_user_id: Option<&str>,
@@ -49,7 +49,7 @@ pub async fn send_code(
         return Err(PhoneStepError::JourneyCompleted);
     }
     let sent = otp::send_code(
-        state,
+        ctx,
         &CodeRequest {
             phone,
             journey_id: Some(&journey.id),
@@ -59,7 +59,7 @@ pub async fn send_code(
         },
     )
     .await?;
-    record_stage(&state.db, journey, FunnelStage::CodeSent).await?;
+    record_stage(&ctx.db, journey, FunnelStage::CodeSent).await?;
     Ok(sent)
 }
 
@@ -67,7 +67,7 @@ pub async fn send_code(
 /// database or a transaction the caller continues (route B binds in the same one).
 pub async fn verify_code<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    state: &AppState,
+    ctx: &Context,
     journey: &journeys::Model,
     phone: &TaiwanMobile,
     code: &str,
@@ -75,7 +75,7 @@ pub async fn verify_code<C: ConnectionTrait + TransactionTrait>(
 ) -> Result<VerifiedPhone, PhoneStepError> {
     let verified = otp::verify_code_at(
         db,
-        &state.settings.secret_key,
+        &ctx.settings.secret_key,
         phone,
         code,
         Some(&journey.id),

@@ -17,12 +17,12 @@ use crate::domain::binding_code;
 use crate::domain::phone::TaiwanMobile;
 use crate::domain::signed_link::{self, LinkError, PhoneLink};
 use crate::line::OutgoingMessage;
+use crate::services::Context;
 use crate::services::binding::{self, BindError, BindResult, Identity};
 use crate::services::liff::{JourneyLookupError, JourneySummary, journey_summary, live_journey};
 use crate::services::otp::{CodeSent, OtpError};
 use crate::services::phone_step::{self, PhoneStepError};
 use crate::services::webhook::{BindingCodeHandler, IncomingText};
-use crate::startup::AppState;
 
 /// How long the phone-page button in the chat stays usable.
 pub const PHONE_LINK_VALIDITY: Duration = Duration::minutes(30);
@@ -36,14 +36,14 @@ pub struct Landing {
     pub binding_code: Option<String>,
 }
 
-pub async fn landing(state: &AppState, journey_id: &str) -> Result<Landing, JourneyLookupError> {
-    let summary = journey_summary(&state.db, journey_id).await?;
+pub async fn landing(ctx: &Context, journey_id: &str) -> Result<Landing, JourneyLookupError> {
+    let summary = journey_summary(&ctx.db, journey_id).await?;
     let journey = journeys::Entity::find_by_id(journey_id.to_owned())
-        .one(&state.db)
+        .one(&ctx.db)
         .await?
         .ok_or(JourneyLookupError::NotFound)?;
     let oa_message_url = journey.binding_code.as_deref().and_then(|code| {
-        crate::line::links::oa_message_url(&state.settings, &binding_code::prefilled_message(code))
+        crate::line::links::oa_message_url(&ctx.settings, &binding_code::prefilled_message(code))
     });
     Ok(Landing {
         summary,
@@ -55,7 +55,7 @@ pub async fn landing(state: &AppState, journey_id: &str) -> Result<Landing, Jour
 /// A text message from a LINE user (a signed webhook event). Returns the replies when it carried
 /// a binding code, `None` for ordinary chat.
 pub async fn handle_chat_message(
-    state: &AppState,
+    ctx: &Context,
     line_user_id: &str,
     text: &str,
 ) -> Result<Option<Vec<OutgoingMessage>>, DbErr> {
@@ -66,7 +66,7 @@ pub async fn handle_chat_message(
     }
     let Some(journey) = journeys::Entity::find()
         .filter(journeys::Column::BindingCode.is_in(candidates))
-        .one(&state.db)
+        .one(&ctx.db)
         .await?
     else {
         return Ok(None);
@@ -77,7 +77,7 @@ pub async fn handle_chat_message(
         )]));
     }
 
-    if let Some(bound_to) = existing_binding_name(state, line_user_id).await? {
+    if let Some(bound_to) = existing_binding_name(ctx, line_user_id).await? {
         return Ok(Some(vec![OutgoingMessage::text(format!(
             "您已是會員，已綁定：{bound_to}"
         ))]));
@@ -88,23 +88,23 @@ pub async fn handle_chat_message(
         .col_expr(journeys::Column::LineUserId, Expr::value(line_user_id))
         .filter(journeys::Column::Id.eq(journey.id.clone()))
         .filter(journeys::Column::LineUserId.is_null())
-        .exec(&state.db)
+        .exec(&ctx.db)
         .await?;
     if claimed.rows_affected == 1 {
-        phone_step::record_stage(&state.db, &journey, FunnelStage::Friend).await?;
+        phone_step::record_stage(&ctx.db, &journey, FunnelStage::Friend).await?;
     } else if journey.line_user_id.as_deref() != Some(line_user_id) {
         return Ok(Some(vec![OutgoingMessage::text(
             "這個綁定碼已由其他 LINE 帳號使用，請回到門市重新掃描 QR code。",
         )]));
     }
 
-    let summary = match journey_summary(&state.db, &journey.id).await {
+    let summary = match journey_summary(&ctx.db, &journey.id).await {
         Ok(summary) => summary,
         Err(JourneyLookupError::Database(err)) => return Err(err),
         Err(_) => return Ok(None),
     };
     let link = signed_link::sign(
-        state.settings.secret_key.expose().as_bytes(),
+        ctx.settings.secret_key.expose().as_bytes(),
         &PhoneLink {
             journey_id: journey.id,
             line_user_id: line_user_id.to_owned(),
@@ -121,32 +121,29 @@ pub async fn handle_chat_message(
     Ok(Some(vec![OutgoingMessage::link_button(
         text,
         "驗證手機",
-        state.settings.public_url(&format!("/p/{link}")),
+        ctx.settings.public_url(&format!("/p/{link}")),
     )]))
 }
 
 /// The phone page reached from the chat: the link must be genuine and fresh.
-pub fn open_phone_link(state: &AppState, token: &str) -> Result<PhoneLink, LinkError> {
+pub fn open_phone_link(ctx: &Context, token: &str) -> Result<PhoneLink, LinkError> {
     signed_link::verify(
-        state.settings.secret_key.expose().as_bytes(),
+        ctx.settings.secret_key.expose().as_bytes(),
         token,
         Utc::now().timestamp(),
     )
 }
 
-async fn existing_binding_name(
-    state: &AppState,
-    line_user_id: &str,
-) -> Result<Option<String>, DbErr> {
+async fn existing_binding_name(ctx: &Context, line_user_id: &str) -> Result<Option<String>, DbErr> {
     let Some((_, Some(binding))) = members::Entity::find()
         .filter(members::Column::LineUserId.eq(line_user_id))
         .find_also_related(bindings::Entity)
-        .one(&state.db)
+        .one(&ctx.db)
         .await?
     else {
         return Ok(None);
     };
-    let store = crate::services::binding::bound_store(&state.db, binding.store_id).await?;
+    let store = crate::services::binding::bound_store(&ctx.db, binding.store_id).await?;
     Ok(Some(store.display_name()))
 }
 
@@ -172,18 +169,15 @@ pub struct PhoneStep<'a> {
 
 /// The LINE user id a signed chat link vouches for, if it is genuine, fresh and for this journey.
 /// A stale link does not stop the phone step: the LINE id is linked when it is established later.
-fn line_user_of(state: &AppState, step: &PhoneStep<'_>) -> Option<String> {
-    let link = open_phone_link(state, step.link?).ok()?;
+fn line_user_of(ctx: &Context, step: &PhoneStep<'_>) -> Option<String> {
+    let link = open_phone_link(ctx, step.link?).ok()?;
     (link.journey_id == step.journey_id).then_some(link.line_user_id)
 }
 
 /// The journey of route B's phone step: live, and taking route B. A route-A journey binds through
 /// LINE; an SMS for it is one the shop did not ask for, and a member without LINE besides.
-async fn phone_journey(
-    state: &AppState,
-    journey_id: &str,
-) -> Result<journeys::Model, PhoneStepError> {
-    let journey = live_journey(&state.db, journey_id).await?;
+async fn phone_journey(ctx: &Context, journey_id: &str) -> Result<journeys::Model, PhoneStepError> {
+    let journey = live_journey(&ctx.db, journey_id).await?;
     if journey.route != Route::Phone {
         return Err(PhoneStepError::LineRoute);
     }
@@ -191,11 +185,11 @@ async fn phone_journey(
 }
 
 /// Sends the SMS code for the journey (the shopper's phone step).
-pub async fn send_code(state: &AppState, step: PhoneStep<'_>) -> Result<CodeSent, PhoneStepError> {
-    let journey = phone_journey(state, step.journey_id).await?;
-    let line_user_id = line_user_of(state, &step);
+pub async fn send_code(ctx: &Context, step: PhoneStep<'_>) -> Result<CodeSent, PhoneStepError> {
+    let journey = phone_journey(ctx, step.journey_id).await?;
+    let line_user_id = line_user_of(ctx, &step);
     phone_step::send_code(
-        state,
+        ctx,
         &journey,
         step.phone,
         line_user_id.as_deref(),
@@ -209,13 +203,13 @@ pub async fn send_code(state: &AppState, step: PhoneStep<'_>) -> Result<CodeSent
 /// Both in one transaction: a double tap's second request waits for the first and then finds its
 /// code used and the journey completed by this phone's member, and answers with that binding.
 pub async fn verify_and_bind(
-    state: &AppState,
+    ctx: &Context,
     step: PhoneStep<'_>,
     code: &str,
 ) -> Result<BindResult, RouteBError> {
-    let journey = phone_journey(state, step.journey_id).await?;
-    let txn = state.db.begin().await?;
-    let result = verify_and_bind_in(&txn, state, &journey, &step, code).await;
+    let journey = phone_journey(ctx, step.journey_id).await?;
+    let txn = ctx.db.begin().await?;
+    let result = verify_and_bind_in(&txn, ctx, &journey, &step, code).await;
     // Committed whatever the answer: a wrong try counts, a refused binding wrote nothing.
     txn.commit().await?;
     result
@@ -223,30 +217,22 @@ pub async fn verify_and_bind(
 
 async fn verify_and_bind_in(
     txn: &DatabaseTransaction,
-    state: &AppState,
+    ctx: &Context,
     journey: &journeys::Model,
     step: &PhoneStep<'_>,
     code: &str,
 ) -> Result<BindResult, RouteBError> {
-    let line_user_id = match phone_step::verify_code(
-        txn,
-        state,
-        journey,
-        step.phone,
-        code,
-        step.client_ip,
-    )
-    .await
-    {
-        Ok(verified) => verified.line_user_id,
-        Err(PhoneStepError::Otp(OtpError::AlreadyUsed))
-            if completed_by_phone(txn, &journey.id, step.phone).await? =>
-        {
-            None
-        }
-        Err(err) => return Err(err.into()),
-    };
-    let line_user_id = line_user_id.or_else(|| line_user_of(state, step));
+    let line_user_id =
+        match phone_step::verify_code(txn, ctx, journey, step.phone, code, step.client_ip).await {
+            Ok(verified) => verified.line_user_id,
+            Err(PhoneStepError::Otp(OtpError::AlreadyUsed))
+                if completed_by_phone(txn, &journey.id, step.phone).await? =>
+            {
+                None
+            }
+            Err(err) => return Err(err.into()),
+        };
+    let line_user_id = line_user_id.or_else(|| line_user_of(ctx, step));
     Ok(binding::bind(
         txn,
         &journey.id,
@@ -296,9 +282,9 @@ pub struct RouteBBindingCodes;
 impl BindingCodeHandler for RouteBBindingCodes {
     async fn handle(
         &self,
-        state: &AppState,
+        ctx: &Context,
         message: &IncomingText,
     ) -> anyhow::Result<Option<Vec<OutgoingMessage>>> {
-        Ok(handle_chat_message(state, &message.line_user_id, &message.text).await?)
+        Ok(handle_chat_message(ctx, &message.line_user_id, &message.text).await?)
     }
 }

@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 use crate::db::entities::{staff_accounts, store_groups, stores};
 use crate::domain::store_csv::{self, CsvProblem, ExportRow};
 use crate::domain::stores::{Name, NameError, StoreCode, binding_label};
-use crate::error::{AppError, is_unique_violation};
 use crate::services::audit::{self, Actor, Change};
+use crate::services::error::{Error, Invalid, NameField, NotFound, Refusal};
 
 /// A store as the admin lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,30 +87,20 @@ pub struct Counts {
     pub staff: u64,
 }
 
-fn store_not_found() -> AppError {
-    AppError::not_found("找不到這間門市。", "This store does not exist.")
+fn store_not_found() -> Error {
+    NotFound::Store.into()
 }
 
-fn group_not_found() -> AppError {
-    AppError::not_found("找不到這個群組。", "This group does not exist.")
+fn group_not_found() -> Error {
+    NotFound::Group.into()
 }
 
-pub fn parse_name(text: &str, what_zh: &str, what_en: &str) -> Result<Name, AppError> {
-    Name::parse(text).map_err(|err: NameError| {
-        AppError::bad_request(
-            format!("{what_zh}：{}", err.zh()),
-            format!("{what_en}: {err}"),
-        )
-    })
+pub fn parse_name(text: &str, field: NameField) -> Result<Name, Error> {
+    Name::parse(text).map_err(|err: NameError| Invalid::Name(field, err).into())
 }
 
-pub fn parse_code(text: &str) -> Result<StoreCode, AppError> {
-    StoreCode::parse(text).map_err(|err| {
-        AppError::bad_request(
-            "門市代碼必須是 2–20 個英文字母、數字、- 或 _。",
-            format!("Store code: {err}."),
-        )
-    })
+pub fn parse_code(text: &str) -> Result<StoreCode, Error> {
+    StoreCode::parse(text).map_err(|err| Invalid::StoreCode(err).into())
 }
 
 async fn group_names(db: &impl ConnectionTrait) -> Result<HashMap<i32, String>, sea_orm::DbErr> {
@@ -136,7 +126,7 @@ fn store_json(store: &stores::Model, group_name: Option<&str>) -> Value {
 pub async fn list_stores(
     db: &impl ConnectionTrait,
     actor: &Actor,
-) -> Result<Vec<StoreView>, AppError> {
+) -> Result<Vec<StoreView>, Error> {
     let groups = group_names(db).await?;
     let mut query = stores::Entity::find().order_by_asc(stores::Column::Code);
     if let Some(own) = actor.scope.store_filter() {
@@ -155,7 +145,7 @@ pub async fn get_store(
     db: &impl ConnectionTrait,
     actor: &Actor,
     store_id: i32,
-) -> Result<StoreDetail, AppError> {
+) -> Result<StoreDetail, Error> {
     actor.scope.require_view_store(store_id)?;
     let store = stores::Entity::find_by_id(store_id)
         .one(db)
@@ -183,10 +173,10 @@ pub async fn create_store(
     db: &DatabaseConnection,
     actor: &Actor,
     new: NewStore,
-) -> Result<stores::Model, AppError> {
+) -> Result<stores::Model, Error> {
     actor.scope.require_hq()?;
     let code = parse_code(&new.code)?;
-    let name = parse_name(&new.name, "門市名稱", "Store name")?;
+    let name = parse_name(&new.name, NameField::Store)?;
     let txn = db.begin().await?;
     let group_name = match new.group_id {
         Some(id) => Some(
@@ -210,16 +200,7 @@ pub async fn create_store(
     }
     .insert(&txn)
     .await
-    .map_err(|err| {
-        if is_unique_violation(&err) {
-            AppError::conflict(
-                format!("門市代碼 {code} 已經有門市使用。"),
-                format!("Store code {code} is already in use."),
-            )
-        } else {
-            err.into()
-        }
-    })?;
+    .map_err(|err| Error::unique_or(err, || Refusal::StoreCodeTaken(code.to_string())))?;
     audit::record(
         &txn,
         actor,
@@ -237,7 +218,7 @@ async fn store_for_change(
     txn: &impl ConnectionTrait,
     actor: &Actor,
     store_id: i32,
-) -> Result<(stores::Model, Option<String>), AppError> {
+) -> Result<(stores::Model, Option<String>), Error> {
     actor.scope.require_hq()?;
     let store = stores::Entity::find_by_id(store_id)
         .one(txn)
@@ -258,9 +239,9 @@ pub async fn rename_store(
     actor: &Actor,
     store_id: i32,
     name: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     actor.scope.require_hq()?;
-    let name = parse_name(name, "門市名稱", "Store name")?;
+    let name = parse_name(name, NameField::Store)?;
     let txn = db.begin().await?;
     let (before, group_name) = store_for_change(&txn, actor, store_id).await?;
     if before.name == name.as_str() {
@@ -288,7 +269,7 @@ pub async fn set_store_active(
     actor: &Actor,
     store_id: i32,
     active_now: bool,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let txn = db.begin().await?;
     let (before, group_name) = store_for_change(&txn, actor, store_id).await?;
     if before.active == active_now {
@@ -323,7 +304,7 @@ pub async fn set_store_group(
     actor: &Actor,
     store_id: i32,
     group_id: Option<i32>,
-) -> Result<GroupMove, AppError> {
+) -> Result<GroupMove, Error> {
     let txn = db.begin().await?;
     let (before, from) = store_for_change(&txn, actor, store_id).await?;
     let to = match group_id {
@@ -365,7 +346,7 @@ pub async fn set_store_group(
 pub async fn list_groups(
     db: &impl ConnectionTrait,
     actor: &Actor,
-) -> Result<Vec<GroupView>, AppError> {
+) -> Result<Vec<GroupView>, Error> {
     actor.scope.require_hq()?;
     let groups = store_groups::Entity::find()
         .order_by_asc(store_groups::Column::Name)
@@ -389,7 +370,7 @@ pub async fn get_group(
     db: &impl ConnectionTrait,
     actor: &Actor,
     group_id: i32,
-) -> Result<GroupDetail, AppError> {
+) -> Result<GroupDetail, Error> {
     actor.scope.require_hq()?;
     let group = store_groups::Entity::find_by_id(group_id)
         .one(db)
@@ -407,20 +388,17 @@ pub async fn get_group(
     })
 }
 
-fn group_name_taken(name: &str) -> AppError {
-    AppError::conflict(
-        format!("已經有名為「{name}」的群組。"),
-        format!("A group named \"{name}\" already exists."),
-    )
+fn group_name_taken(name: &str) -> Refusal {
+    Refusal::GroupNameTaken(name.to_owned())
 }
 
 pub async fn create_group(
     db: &DatabaseConnection,
     actor: &Actor,
     name: &str,
-) -> Result<store_groups::Model, AppError> {
+) -> Result<store_groups::Model, Error> {
     actor.scope.require_hq()?;
-    let name = parse_name(name, "群組名稱", "Group name")?;
+    let name = parse_name(name, NameField::Group)?;
     let txn = db.begin().await?;
     let group = insert_group(&txn, actor, &name, None).await?;
     txn.commit().await?;
@@ -432,7 +410,7 @@ async fn insert_group(
     actor: &Actor,
     name: &Name,
     reason: Option<&str>,
-) -> Result<store_groups::Model, AppError> {
+) -> Result<store_groups::Model, Error> {
     let now = Utc::now();
     let group = store_groups::ActiveModel {
         name: Set(name.to_string()),
@@ -442,13 +420,7 @@ async fn insert_group(
     }
     .insert(txn)
     .await
-    .map_err(|err| {
-        if is_unique_violation(&err) {
-            group_name_taken(name.as_str())
-        } else {
-            err.into()
-        }
-    })?;
+    .map_err(|err| Error::unique_or(err, || group_name_taken(name.as_str())))?;
     let mut change =
         Change::new("group.create", "group", group.id).after(json!({ "name": group.name }));
     if let Some(reason) = reason {
@@ -463,9 +435,9 @@ pub async fn rename_group(
     actor: &Actor,
     group_id: i32,
     name: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     actor.scope.require_hq()?;
-    let name = parse_name(name, "群組名稱", "Group name")?;
+    let name = parse_name(name, NameField::Group)?;
     let txn = db.begin().await?;
     let before = store_groups::Entity::find_by_id(group_id)
         .one(&txn)
@@ -477,13 +449,10 @@ pub async fn rename_group(
     let mut active = before.clone().into_active_model();
     active.name = Set(name.to_string());
     active.updated_at = Set(Utc::now());
-    active.update(&txn).await.map_err(|err| {
-        if is_unique_violation(&err) {
-            group_name_taken(name.as_str())
-        } else {
-            AppError::from(err)
-        }
-    })?;
+    active
+        .update(&txn)
+        .await
+        .map_err(|err| Error::unique_or(err, || group_name_taken(name.as_str())))?;
     audit::record(
         &txn,
         actor,
@@ -502,7 +471,7 @@ pub async fn delete_group(
     db: &DatabaseConnection,
     actor: &Actor,
     group_id: i32,
-) -> Result<String, AppError> {
+) -> Result<String, Error> {
     actor.scope.require_hq()?;
     let txn = db.begin().await?;
     let group = store_groups::Entity::find_by_id(group_id)
@@ -514,16 +483,10 @@ pub async fn delete_group(
         .count(&txn)
         .await?;
     let still_has_stores = || {
-        AppError::conflict(
-            format!(
-                "群組「{}」還有 {members} 間門市，請先把這些門市移到其他群組或移出群組，再刪除群組。",
-                group.name
-            ),
-            format!(
-                "Group \"{}\" still has {members} store(s); move them to another group or out of it first.",
-                group.name
-            ),
-        )
+        Error::from(Refusal::GroupNotEmpty {
+            name: group.name.clone(),
+            stores: members,
+        })
     };
     if members > 0 {
         return Err(still_has_stores());
@@ -538,7 +501,7 @@ pub async fn delete_group(
             ) {
                 still_has_stores()
             } else {
-                AppError::from(err)
+                Error::from(err)
             }
         })?;
     audit::record(
@@ -551,7 +514,7 @@ pub async fn delete_group(
     Ok(group.name)
 }
 
-pub async fn counts(db: &impl ConnectionTrait, actor: &Actor) -> Result<Counts, AppError> {
+pub async fn counts(db: &impl ConnectionTrait, actor: &Actor) -> Result<Counts, Error> {
     actor.scope.require_hq()?;
     Ok(Counts {
         stores: stores::Entity::find().count(db).await?,
@@ -568,7 +531,7 @@ pub async fn counts(db: &impl ConnectionTrait, actor: &Actor) -> Result<Counts, 
 }
 
 /// Every store in the import format, by code.
-pub async fn export_csv(db: &impl ConnectionTrait, actor: &Actor) -> Result<String, AppError> {
+pub async fn export_csv(db: &impl ConnectionTrait, actor: &Actor) -> Result<String, Error> {
     actor.scope.require_hq()?;
     let rows: Vec<ExportRow> = list_stores(db, actor)
         .await?
@@ -599,12 +562,12 @@ pub enum ImportError {
     #[error("the file was refused")]
     Rejected(Vec<CsvProblem>),
     #[error(transparent)]
-    App(#[from] AppError),
+    Service(#[from] Error),
 }
 
 impl From<sea_orm::DbErr> for ImportError {
     fn from(err: sea_orm::DbErr) -> Self {
-        ImportError::App(err.into())
+        ImportError::Service(err.into())
     }
 }
 
@@ -616,7 +579,7 @@ pub async fn import_csv(
     actor: &Actor,
     bytes: &[u8],
 ) -> Result<ImportSummary, ImportError> {
-    actor.scope.require_hq().map_err(AppError::from)?;
+    actor.scope.require_hq().map_err(Error::from)?;
     let rows = store_csv::parse(bytes).map_err(ImportError::Rejected)?;
     let reason = "CSV 匯入 (CSV import)";
     let txn = db.begin().await?;

@@ -19,12 +19,11 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 
 use crate::db::entities::webhook_events;
-use crate::error::{AppError, Message};
 use crate::line::events::{EventKind, WebhookBody, WebhookEvent};
 use crate::line::{LineApiError, OutgoingMessage, signature};
+use crate::services::Context;
 use crate::services::webhook_worker::{Verdict, VerdictKind};
 use crate::services::{followers, setup};
-use crate::startup::AppState;
 
 /// What an accepted webhook request contained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,43 +31,48 @@ pub struct Receipt {
     pub events: usize,
 }
 
+/// Why a webhook request was refused; nothing of it was stored.
+#[derive(Debug, thiserror::Error)]
+pub enum ReceiveError {
+    /// Demo mode before the emulator provides a secret, or a misconfigured deployment.
+    #[error("LINE_CHANNEL_SECRET is not set; webhooks cannot be verified")]
+    NoChannelSecret,
+    #[error("the X-Line-Signature header is missing or does not match the body")]
+    BadSignature,
+    #[error("not a LINE webhook body: {0}")]
+    NotAWebhookBody(String),
+    #[error("storing the events: {0}")]
+    Storing(#[from] DbErr),
+}
+
 /// Verifies, parses and accepts one webhook request body. `signature` is the raw
 /// `X-Line-Signature` header, if any.
 pub async fn receive(
-    state: &AppState,
+    ctx: &Context,
     signature: Option<&[u8]>,
     body: &[u8],
-) -> Result<Receipt, AppError> {
+) -> Result<Receipt, ReceiveError> {
     // Demo mode has no channel secret until the emulator provides one: nothing can be verified,
     // and an unverified body must never be stored.
-    let Some(secret) = state.settings.line.channel_secret.as_ref() else {
-        return Err(AppError::unavailable(
-            "尚未設定 LINE_CHANNEL_SECRET，無法驗證 LINE webhook；請在設定中填入 Messaging API 頻道的 Channel secret。",
-            "LINE_CHANNEL_SECRET is not set, so LINE webhooks cannot be verified; set it to the Messaging API channel's channel secret.",
-        ));
+    let Some(secret) = ctx.settings.line.channel_secret.as_ref() else {
+        return Err(ReceiveError::NoChannelSecret);
     };
     if let Err(reason) = signature::verify(secret.expose().as_bytes(), body, signature) {
-        state.metrics.signature_failure();
+        ctx.metrics.signature_failure();
         // The body is not logged: it is unauthenticated input and may carry personal data.
         tracing::warn!(%reason, body_bytes = body.len(), "LINE webhook refused: bad signature");
-        return Err(AppError::Unauthorized(Message::new(
-            "LINE 簽章（X-Line-Signature）驗證失敗，請求未被處理。",
-            "The X-Line-Signature header is missing or does not match the body; the request was not processed.",
-        )));
+        return Err(ReceiveError::BadSignature);
     }
     let body = WebhookBody::parse(body).map_err(|err| {
-        state.metrics.bad_body();
+        ctx.metrics.bad_body();
         tracing::warn!(error = %err, "LINE webhook refused: not a webhook body");
-        AppError::bad_request(
-            format!("內容不是 LINE webhook 的格式：{err}"),
-            format!("The body is not a LINE webhook body: {err}"),
-        )
+        ReceiveError::NotAWebhookBody(err.to_string())
     })?;
     for event in &body.events {
-        state.metrics.event_received(&event.common.event_type);
+        ctx.metrics.event_received(&event.common.event_type);
     }
     // Durable before the 200: the writer answers once the transaction holding these has committed.
-    state.webhook_store.store(&body.events, Utc::now()).await?;
+    ctx.webhook_store.store(&body.events, Utc::now()).await?;
     Ok(Receipt {
         events: body.events.len(),
     })
@@ -272,14 +276,14 @@ pub struct IncomingText {
 pub trait BindingCodeHandler: Send + Sync {
     async fn handle(
         &self,
-        state: &AppState,
+        ctx: &Context,
         message: &IncomingText,
     ) -> anyhow::Result<Option<Vec<OutgoingMessage>>>;
 }
 
 /// Handles one stored event; the answer is kept in `webhook_events.outcome`.
 pub async fn handle_event(
-    state: &AppState,
+    ctx: &Context,
     row: &webhook_events::Model,
 ) -> Result<&'static str, HandleError> {
     let event = match WebhookEvent::parse(&row.payload) {
@@ -295,17 +299,16 @@ pub async fn handle_event(
             let Some(user_id) = event.source_user_id() else {
                 return Ok("acknowledged");
             };
-            followers::record_follow(&state.db, user_id, at, follow.is_unblocked, Utc::now())
-                .await?;
+            followers::record_follow(&ctx.db, user_id, at, follow.is_unblocked, Utc::now()).await?;
             let Some(reply_token) = event.reply_token() else {
                 return Ok("follower_recorded");
             };
-            let welcome = setup::shop_settings(&state.db).await?.welcome_message;
+            let welcome = setup::shop_settings(&ctx.db).await?.welcome_message;
             if welcome.trim().is_empty() {
                 return Ok("follower_recorded");
             }
             let sent = answer(
-                state,
+                ctx,
                 &row.webhook_event_id,
                 user_id,
                 reply_token,
@@ -319,7 +322,7 @@ pub async fn handle_event(
         }
         EventKind::Unfollow => {
             if let Some(user_id) = event.source_user_id() {
-                followers::record_unfollow(&state.db, user_id, at, Utc::now()).await?;
+                followers::record_unfollow(&ctx.db, user_id, at, Utc::now()).await?;
             }
             Ok("unfollow_recorded")
         }
@@ -338,22 +341,16 @@ pub async fn handle_event(
                 webhook_event_id: row.webhook_event_id.clone(),
                 sent_at: at,
             };
-            let answer_messages = state
+            let answer_messages = ctx
                 .binding_codes
-                .handle(state, &incoming)
+                .handle(ctx, &incoming)
                 .await
                 .map_err(|err| HandleError::retryable(format!("binding code handler: {err:#}")))?;
             match (answer_messages, event.reply_token()) {
                 (None, _) => Ok("message_ignored"),
                 (Some(messages), Some(reply_token)) if !messages.is_empty() => {
-                    let sent = answer(
-                        state,
-                        &row.webhook_event_id,
-                        user_id,
-                        reply_token,
-                        &messages,
-                    )
-                    .await?;
+                    let sent =
+                        answer(ctx, &row.webhook_event_id, user_id, reply_token, &messages).await?;
                     Ok(match sent {
                         Sent::Replied => "binding_code_answered",
                         Sent::Pushed => "binding_code_answered_by_push",
@@ -383,33 +380,32 @@ enum Sent {
 /// minute; when LINE refuses it, the same messages are pushed instead, with a retry key derived
 /// from the event, so retrying this event never pushes twice (LINE answers 409 to a repeat).
 async fn answer(
-    state: &AppState,
+    ctx: &Context,
     webhook_event_id: &str,
     user_id: &str,
     reply_token: &str,
     messages: &[OutgoingMessage],
 ) -> Result<Sent, HandleError> {
-    match state.line.reply(reply_token, messages).await {
+    match ctx.line.reply(reply_token, messages).await {
         Ok(()) => Ok(Sent::Replied),
         Err(err) if err.is_invalid_reply_token() => {
-            state.metrics.line_api_error();
+            ctx.metrics.line_api_error();
             tracing::info!(
                 webhook_event_id,
                 "reply token expired or used; pushing instead"
             );
-            state
-                .line
+            ctx.line
                 .push(user_id, messages, push_retry_key(webhook_event_id))
                 .await
                 .map(|()| Sent::Pushed)
-                .map_err(|err| line_failure(state, "push", err))
+                .map_err(|err| line_failure(ctx, "push", err))
         }
-        Err(err) => Err(line_failure(state, "reply", err)),
+        Err(err) => Err(line_failure(ctx, "reply", err)),
     }
 }
 
-fn line_failure(state: &AppState, call: &str, err: LineApiError) -> HandleError {
-    state.metrics.line_api_error();
+fn line_failure(ctx: &Context, call: &str, err: LineApiError) -> HandleError {
+    ctx.metrics.line_api_error();
     let message = format!("LINE {call}: {err}");
     if err.is_retryable() {
         HandleError::retryable(message)

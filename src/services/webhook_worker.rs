@@ -16,8 +16,8 @@ use tokio::task::JoinSet;
 
 use crate::db::entities::webhook_events;
 use crate::metrics::Outcome;
+use crate::services::Context;
 use crate::services::webhook;
-use crate::startup::AppState;
 
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
@@ -72,9 +72,9 @@ pub struct WebhookWorker {
 }
 
 impl WebhookWorker {
-    pub fn spawn(state: AppState, config: WorkerConfig) -> Self {
+    pub fn spawn(ctx: Context, config: WorkerConfig) -> Self {
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(run(state, config, stopped));
+        let task = tokio::spawn(run(ctx, config, stopped));
         Self { stop, task }
     }
 
@@ -86,11 +86,11 @@ impl WebhookWorker {
     }
 }
 
-async fn run(state: AppState, config: WorkerConfig, mut stopped: watch::Receiver<bool>) {
+async fn run(ctx: Context, config: WorkerConfig, mut stopped: watch::Receiver<bool>) {
     if !config.enabled {
         return;
     }
-    let wake: Arc<Notify> = state.webhook_wake.clone();
+    let wake: Arc<Notify> = ctx.webhook_wake.clone();
     let mut tasks: JoinSet<Verdict> = JoinSet::new();
     let mut finished: Vec<Verdict> = Vec::new();
     let slots = config.max_in_flight.max(1);
@@ -100,15 +100,14 @@ async fn run(state: AppState, config: WorkerConfig, mut stopped: watch::Receiver
             finished.extend(joined(done));
         }
         if !finished.is_empty() {
-            record(&state, std::mem::take(&mut finished)).await;
+            record(&ctx, std::mem::take(&mut finished)).await;
         }
         // Claim when half the slots are free (or all), so claims come in batches, not one by one.
         while slots - tasks.len() >= (slots / 2).max(1) || tasks.is_empty() {
             let free = (slots - tasks.len()) as u64;
             let limit = config.batch_size.min(free);
             let now = Utc::now();
-            let rows = match webhook::claim_pending(&state.db, limit, now, now + config.lease).await
-            {
+            let rows = match webhook::claim_pending(&ctx.db, limit, now, now + config.lease).await {
                 Ok(rows) => rows,
                 Err(err) => {
                     tracing::error!(error = %err, "webhook worker: claiming pending events failed");
@@ -117,8 +116,8 @@ async fn run(state: AppState, config: WorkerConfig, mut stopped: watch::Receiver
             };
             let claimed = rows.len() as u64;
             for row in rows {
-                let (state, config) = (state.clone(), config.clone());
-                tasks.spawn(async move { handle_claimed(&state, &config, row).await });
+                let (ctx, config) = (ctx.clone(), config.clone());
+                tasks.spawn(async move { handle_claimed(&ctx, &config, row).await });
             }
             if claimed < limit {
                 break;
@@ -144,7 +143,7 @@ async fn run(state: AppState, config: WorkerConfig, mut stopped: watch::Receiver
             "webhook worker: stopped with events still being handled; they will be retried"
         );
     }
-    record(&state, finished).await;
+    record(&ctx, finished).await;
 }
 
 /// What became of one claimed event, to be recorded.
@@ -177,18 +176,18 @@ fn joined(done: Result<Verdict, tokio::task::JoinError>) -> Option<Verdict> {
     }
 }
 
-async fn record(state: &AppState, verdicts: Vec<Verdict>) {
+async fn record(ctx: &Context, verdicts: Vec<Verdict>) {
     if verdicts.is_empty() {
         return;
     }
-    if let Err(err) = webhook::record_verdicts(&state.db, &verdicts, Utc::now()).await {
+    if let Err(err) = webhook::record_verdicts(&ctx.db, &verdicts, Utc::now()).await {
         // The leases run out and the rows are claimed again: handling is idempotent.
         tracing::error!(error = %err, events = verdicts.len(), "webhook worker: recording outcomes failed");
     }
 }
 
 async fn handle_claimed(
-    state: &AppState,
+    ctx: &Context,
     config: &WorkerConfig,
     row: webhook_events::Model,
 ) -> Verdict {
@@ -200,7 +199,7 @@ async fn handle_claimed(
             row.attempts - 1
         )))
     } else {
-        webhook::handle_event(state, &row).await
+        webhook::handle_event(ctx, &row).await
     };
     let (metric, result) = match result {
         Ok(outcome) => {
@@ -235,7 +234,7 @@ async fn handle_claimed(
             )
         }
     };
-    state.metrics.event_handled(metric, started.elapsed());
+    ctx.metrics.event_handled(metric, started.elapsed());
     Verdict { id: row.id, result }
 }
 

@@ -7,11 +7,11 @@ use serde::Deserialize;
 
 use super::{Nav, demo, optional_id, render, see_other};
 use crate::db::entities::enums::StaffRole;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::http::staff::{CsrfForm, CurrentStaff};
+use crate::services::Context;
 use crate::services::accounts::{self, NewAccount, OneTimePassword, StaffView};
 use crate::services::stores::{self, StoreView};
-use crate::startup::AppState;
 
 #[derive(Template)]
 #[template(path = "admin/accounts.html")]
@@ -23,12 +23,12 @@ pub struct AccountsPage {
     self_id: i32,
 }
 
-pub async fn list(state: Data<AppState>, staff: CurrentStaff) -> Result<HttpResponse, AppError> {
+pub async fn list(ctx: Data<Context>, staff: CurrentStaff) -> Result<HttpResponse, AppError> {
     let actor = staff.actor();
-    let accounts = accounts::list_staff(&state.db, &actor).await?;
-    let stores = stores::list_stores(&state.db, &actor).await?;
+    let accounts = accounts::list_staff(&ctx.db, &actor).await?;
+    let stores = stores::list_stores(&ctx.db, &actor).await?;
     render(&AccountsPage {
-        demo: demo(&state),
+        demo: demo(&ctx),
         nav: Nav::new(&staff, "accounts"),
         accounts,
         stores,
@@ -56,13 +56,13 @@ pub struct CreateForm {
 }
 
 pub async fn create(
-    state: Data<AppState>,
+    ctx: Data<Context>,
     staff: CurrentStaff,
     CsrfForm(form): CsrfForm<CreateForm>,
 ) -> Result<HttpResponse, AppError> {
     let issued = accounts::create_account(
-        &state.db,
-        &state.passwords,
+        &ctx.db,
+        &ctx.passwords,
         &staff.actor(),
         NewAccount {
             username: form.username,
@@ -73,7 +73,7 @@ pub async fn create(
     )
     .await?;
     render(&OneTimePasswordPage {
-        demo: demo(&state),
+        demo: demo(&ctx),
         nav: Nav::new(&staff, "accounts"),
         created: true,
         issued,
@@ -84,36 +84,35 @@ pub async fn create(
 pub struct Empty {}
 
 pub async fn deactivate(
-    state: Data<AppState>,
+    ctx: Data<Context>,
     staff: CurrentStaff,
     id: Path<i32>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
-    accounts::set_account_active(&state.db, &staff.actor(), id.into_inner(), false).await?;
+    accounts::set_account_active(&ctx.db, &staff.actor(), id.into_inner(), false).await?;
     Ok(see_other("/admin/accounts"))
 }
 
 pub async fn reactivate(
-    state: Data<AppState>,
+    ctx: Data<Context>,
     staff: CurrentStaff,
     id: Path<i32>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
-    accounts::set_account_active(&state.db, &staff.actor(), id.into_inner(), true).await?;
+    accounts::set_account_active(&ctx.db, &staff.actor(), id.into_inner(), true).await?;
     Ok(see_other("/admin/accounts"))
 }
 
 pub async fn reset_password(
-    state: Data<AppState>,
+    ctx: Data<Context>,
     staff: CurrentStaff,
     id: Path<i32>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let issued =
-        accounts::reset_password(&state.db, &state.passwords, &staff.actor(), id.into_inner())
-            .await?;
+        accounts::reset_password(&ctx.db, &ctx.passwords, &staff.actor(), id.into_inner()).await?;
     render(&OneTimePasswordPage {
-        demo: demo(&state),
+        demo: demo(&ctx),
         nav: Nav::new(&staff, "accounts"),
         created: false,
         issued,
@@ -129,11 +128,11 @@ pub struct PasswordPage {
 }
 
 pub async fn password_page(
-    state: Data<AppState>,
+    ctx: Data<Context>,
     staff: CurrentStaff,
 ) -> Result<HttpResponse, AppError> {
     render(&PasswordPage {
-        demo: demo(&state),
+        demo: demo(&ctx),
         nav: Nav::new(&staff, "password"),
         changed: false,
     })
@@ -147,7 +146,7 @@ pub struct PasswordForm {
 }
 
 pub async fn change_password(
-    state: Data<AppState>,
+    ctx: Data<Context>,
     staff: CurrentStaff,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -158,8 +157,8 @@ pub async fn change_password(
         ));
     }
     accounts::change_own_password(
-        &state.db,
-        &state.passwords,
+        &ctx.db,
+        &ctx.passwords,
         &staff.actor(),
         &form.current,
         &form.new_password,
@@ -167,7 +166,7 @@ pub async fn change_password(
     )
     .await?;
     render(&PasswordPage {
-        demo: demo(&state),
+        demo: demo(&ctx),
         nav: Nav::new(&staff, "password"),
         changed: true,
     })

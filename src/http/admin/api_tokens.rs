@@ -7,11 +7,11 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{Nav, demo, render, see_other, taipei_time};
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::http::staff::{CsrfForm, CurrentStaff};
+use crate::services::Context;
 use crate::services::accounts::{self, StaffView};
 use crate::services::api_tokens::{self, IssuedToken};
-use crate::startup::AppState;
 
 /// A token as listed.
 pub struct TokenRow {
@@ -36,12 +36,12 @@ pub struct TokensPage {
 }
 
 async fn tokens_page(
-    state: &AppState,
+    ctx: &Context,
     staff: &CurrentStaff,
     issued: Option<IssuedToken>,
 ) -> Result<HttpResponse, AppError> {
     let actor = staff.actor();
-    let tokens = api_tokens::list(&state.db, &actor)
+    let tokens = api_tokens::list(&ctx.db, &actor)
         .await?
         .into_iter()
         .map(|t| TokenRow {
@@ -54,13 +54,13 @@ async fn tokens_page(
             revoked_at: t.token.revoked_at.map(taipei_time),
         })
         .collect();
-    let accounts = accounts::list_staff(&state.db, &actor)
+    let accounts = accounts::list_staff(&ctx.db, &actor)
         .await?
         .into_iter()
         .filter(|a| a.account.active)
         .collect();
     render(&TokensPage {
-        demo: demo(state),
+        demo: demo(ctx),
         nav: Nav::new(staff, "api-tokens"),
         tokens,
         accounts,
@@ -69,8 +69,8 @@ async fn tokens_page(
     })
 }
 
-pub async fn list(state: Data<AppState>, staff: CurrentStaff) -> Result<HttpResponse, AppError> {
-    tokens_page(&state, &staff, None).await
+pub async fn list(ctx: Data<Context>, staff: CurrentStaff) -> Result<HttpResponse, AppError> {
+    tokens_page(&ctx, &staff, None).await
 }
 
 #[derive(Deserialize)]
@@ -81,23 +81,23 @@ pub struct CreateForm {
 
 /// Issues a token and shows it once on the page.
 pub async fn create(
-    state: Data<AppState>,
+    ctx: Data<Context>,
     staff: CurrentStaff,
     CsrfForm(form): CsrfForm<CreateForm>,
 ) -> Result<HttpResponse, AppError> {
-    let issued = api_tokens::create(&state.db, &staff.actor(), &form.name, form.staff_id).await?;
-    tokens_page(&state, &staff, Some(issued)).await
+    let issued = api_tokens::create(&ctx.db, &staff.actor(), &form.name, form.staff_id).await?;
+    tokens_page(&ctx, &staff, Some(issued)).await
 }
 
 #[derive(Deserialize)]
 pub struct Empty {}
 
 pub async fn revoke(
-    state: Data<AppState>,
+    ctx: Data<Context>,
     staff: CurrentStaff,
     id: Path<i32>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
-    api_tokens::revoke(&state.db, &staff.actor(), id.into_inner()).await?;
+    api_tokens::revoke(&ctx.db, &staff.actor(), id.into_inner()).await?;
     Ok(see_other("/admin/api-tokens"))
 }

@@ -8,11 +8,11 @@ use serde::Deserialize;
 
 use super::{Nav, demo, optional_id, render};
 use crate::db::entities::audit_log;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::http::staff::CurrentStaff;
+use crate::services::Context;
 use crate::services::audit;
 use crate::services::stores::{self, StoreView};
-use crate::startup::AppState;
 
 #[derive(Template)]
 #[template(path = "admin/audit.html")]
@@ -72,14 +72,14 @@ pub struct AuditQuery {
 }
 
 pub async fn list(
-    state: Data<AppState>,
+    ctx: Data<Context>,
     staff: CurrentStaff,
     query: Query<AuditQuery>,
 ) -> Result<HttpResponse, AppError> {
     let actor = staff.actor();
     let store_id = optional_id(&query.store_id)?;
-    let log = audit::list(&state.db, &actor, store_id, query.page.unwrap_or(1)).await?;
-    let stores = stores::list_stores(&state.db, &actor)
+    let log = audit::list(&ctx.db, &actor, store_id, query.page.unwrap_or(1)).await?;
+    let stores = stores::list_stores(&ctx.db, &actor)
         .await?
         .into_iter()
         .map(|s| {
@@ -88,7 +88,7 @@ pub async fn list(
         })
         .collect();
     render(&AuditLogPage {
-        demo: demo(&state),
+        demo: demo(&ctx),
         nav: Nav::new(&staff, "audit"),
         rows: log.rows.into_iter().map(AuditRow::new).collect(),
         page: log.page,

@@ -9,10 +9,10 @@ use serde::Deserialize;
 use super::{Nav, demo, render, see_other};
 use crate::db::entities::enums::ConflictStatus;
 use crate::domain::members::BindingWinner;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::http::staff::{CsrfForm, CurrentStaff};
+use crate::services::Context;
 use crate::services::members::conflicts::{self, ConflictDetail, ConflictListItem};
-use crate::startup::AppState;
 
 #[derive(Template)]
 #[template(path = "admin/conflicts.html")]
@@ -29,13 +29,13 @@ pub struct DoneQuery {
 }
 
 pub async fn list(
-    state: Data<AppState>,
+    ctx: Data<Context>,
     staff: CurrentStaff,
     query: Query<DoneQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let conflicts = conflicts::list_open(&state.db, &staff.actor()).await?;
+    let conflicts = conflicts::list_open(&ctx.db, &staff.actor()).await?;
     render(&ConflictsPage {
-        demo: demo(&state),
+        demo: demo(&ctx),
         nav: Nav::new(&staff, "conflicts"),
         conflicts,
         kept_apart: query.done.as_deref() == Some("kept_apart"),
@@ -73,13 +73,13 @@ impl ConflictPage {
 }
 
 pub async fn show(
-    state: Data<AppState>,
+    ctx: Data<Context>,
     staff: CurrentStaff,
     id: Path<i32>,
 ) -> Result<HttpResponse, AppError> {
-    let conflict = conflicts::get(&state.db, &staff.actor(), id.into_inner()).await?;
+    let conflict = conflicts::get(&ctx.db, &staff.actor(), id.into_inner()).await?;
     render(&ConflictPage {
-        demo: demo(&state),
+        demo: demo(&ctx),
         nav: Nav::new(&staff, "conflicts"),
         conflict,
     })
@@ -92,21 +92,21 @@ pub struct NoteForm {
 }
 
 pub async fn merge(
-    state: Data<AppState>,
+    ctx: Data<Context>,
     staff: CurrentStaff,
     id: Path<i32>,
     CsrfForm(form): CsrfForm<NoteForm>,
 ) -> Result<HttpResponse, AppError> {
-    let kept = conflicts::merge(&state.db, &staff.actor(), id.into_inner(), &form.note).await?;
+    let kept = conflicts::merge(&ctx.db, &staff.actor(), id.into_inner(), &form.note).await?;
     Ok(see_other(format!("/admin/members/{kept}?done=merged")))
 }
 
 pub async fn keep_apart(
-    state: Data<AppState>,
+    ctx: Data<Context>,
     staff: CurrentStaff,
     id: Path<i32>,
     CsrfForm(form): CsrfForm<NoteForm>,
 ) -> Result<HttpResponse, AppError> {
-    conflicts::keep_apart(&state.db, &staff.actor(), id.into_inner(), &form.note).await?;
+    conflicts::keep_apart(&ctx.db, &staff.actor(), id.into_inner(), &form.note).await?;
     Ok(see_other("/admin/conflicts?done=kept_apart"))
 }

@@ -21,7 +21,7 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::http::staff::CurrentStaff;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -226,8 +226,8 @@ fn optional_id(text: &str) -> Result<Option<i32>, AppError> {
     })
 }
 
-fn demo(state: &crate::startup::AppState) -> bool {
-    state.settings.demo
+fn demo(ctx: &crate::services::Context) -> bool {
+    ctx.settings.demo
 }
 
 /// A time as staff read it: Taiwan time (UTC+8), to the second.

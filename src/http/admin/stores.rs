@@ -10,12 +10,12 @@ use serde::Deserialize;
 use super::{Nav, demo, optional_id, render, see_other};
 use crate::db::entities::staff_accounts;
 use crate::domain::store_csv::CsvProblem;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::http::staff::{CSRF_FIELD, CSRF_HEADER, CsrfForm, CurrentStaff};
+use crate::services::Context;
 use crate::services::stores::{
     self, GroupMove, GroupView, ImportError, ImportSummary, NewStore, StoreView,
 };
-use crate::startup::AppState;
 
 /// An import is a few thousand rows at most; 2 MB is plenty.
 pub const MAX_IMPORT_BYTES: usize = 2 * 1024 * 1024;
@@ -29,16 +29,16 @@ pub struct StoresPage {
     groups: Vec<GroupView>,
 }
 
-pub async fn list(state: Data<AppState>, staff: CurrentStaff) -> Result<HttpResponse, AppError> {
+pub async fn list(ctx: Data<Context>, staff: CurrentStaff) -> Result<HttpResponse, AppError> {
     let actor = staff.actor();
-    let stores = stores::list_stores(&state.db, &actor).await?;
+    let stores = stores::list_stores(&ctx.db, &actor).await?;
     let groups = if staff.is_hq() {
-        stores::list_groups(&state.db, &actor).await?
+        stores::list_groups(&ctx.db, &actor).await?
     } else {
         Vec::new()
     };
     render(&StoresPage {
-        demo: demo(&state),
+        demo: demo(&ctx),
         nav: Nav::new(&staff, "stores"),
         stores,
         groups,
@@ -54,12 +54,12 @@ pub struct CreateForm {
 }
 
 pub async fn create(
-    state: Data<AppState>,
+    ctx: Data<Context>,
     staff: CurrentStaff,
     CsrfForm(form): CsrfForm<CreateForm>,
 ) -> Result<HttpResponse, AppError> {
     let store = stores::create_store(
-        &state.db,
+        &ctx.db,
         &staff.actor(),
         NewStore {
             code: form.code,
@@ -119,16 +119,16 @@ impl QrNotice {
 }
 
 async fn store_page(
-    state: &AppState,
+    ctx: &Context,
     staff: &CurrentStaff,
     store_id: i32,
     moved: Option<GroupMove>,
     notice: Option<QrNotice>,
 ) -> Result<HttpResponse, AppError> {
     let actor = staff.actor();
-    let detail = stores::get_store(&state.db, &actor, store_id).await?;
+    let detail = stores::get_store(&ctx.db, &actor, store_id).await?;
     let groups = if staff.is_hq() {
-        stores::list_groups(&state.db, &actor)
+        stores::list_groups(&ctx.db, &actor)
             .await?
             .into_iter()
             .map(|g| {
@@ -140,7 +140,7 @@ async fn store_page(
         Vec::new()
     };
     render(&StorePage {
-        demo: demo(state),
+        demo: demo(ctx),
         nav: Nav::new(staff, "stores"),
         store: detail.store,
         clerks: detail.clerks,
@@ -158,13 +158,13 @@ pub struct ShowQuery {
 }
 
 pub async fn show(
-    state: Data<AppState>,
+    ctx: Data<Context>,
     staff: CurrentStaff,
     id: Path<i32>,
     query: Query<ShowQuery>,
 ) -> Result<HttpResponse, AppError> {
     let notice = QrNotice::parse(&query.notice);
-    store_page(&state, &staff, id.into_inner(), None, notice).await
+    store_page(&ctx, &staff, id.into_inner(), None, notice).await
 }
 
 #[derive(Deserialize)]
@@ -173,13 +173,13 @@ pub struct NameForm {
 }
 
 pub async fn rename(
-    state: Data<AppState>,
+    ctx: Data<Context>,
     staff: CurrentStaff,
     id: Path<i32>,
     CsrfForm(form): CsrfForm<NameForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    stores::rename_store(&state.db, &staff.actor(), id, &form.name).await?;
+    stores::rename_store(&ctx.db, &staff.actor(), id, &form.name).await?;
     Ok(see_other(format!("/admin/stores/{id}")))
 }
 
@@ -191,46 +191,45 @@ pub struct GroupForm {
 
 /// Moves the store into the chosen group (or none) and says what happened on the store's page.
 pub async fn set_group(
-    state: Data<AppState>,
+    ctx: Data<Context>,
     staff: CurrentStaff,
     id: Path<i32>,
     CsrfForm(form): CsrfForm<GroupForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let moved =
-        stores::set_store_group(&state.db, &staff.actor(), id, optional_id(&form.group_id)?)
-            .await?;
-    store_page(&state, &staff, id, Some(moved), None).await
+        stores::set_store_group(&ctx.db, &staff.actor(), id, optional_id(&form.group_id)?).await?;
+    store_page(&ctx, &staff, id, Some(moved), None).await
 }
 
 #[derive(Deserialize)]
 pub struct Empty {}
 
 pub async fn deactivate(
-    state: Data<AppState>,
+    ctx: Data<Context>,
     staff: CurrentStaff,
     id: Path<i32>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    stores::set_store_active(&state.db, &staff.actor(), id, false).await?;
+    stores::set_store_active(&ctx.db, &staff.actor(), id, false).await?;
     Ok(see_other(format!("/admin/stores/{id}")))
 }
 
 pub async fn reactivate(
-    state: Data<AppState>,
+    ctx: Data<Context>,
     staff: CurrentStaff,
     id: Path<i32>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    stores::set_store_active(&state.db, &staff.actor(), id, true).await?;
+    stores::set_store_active(&ctx.db, &staff.actor(), id, true).await?;
     Ok(see_other(format!("/admin/stores/{id}")))
 }
 
 /// The store list as CSV, with a BOM so spreadsheet programs read it as UTF-8.
-pub async fn export(state: Data<AppState>, staff: CurrentStaff) -> Result<HttpResponse, AppError> {
-    let csv = stores::export_csv(&state.db, &staff.actor()).await?;
+pub async fn export(ctx: Data<Context>, staff: CurrentStaff) -> Result<HttpResponse, AppError> {
+    let csv = stores::export_csv(&ctx.db, &staff.actor()).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
@@ -252,12 +251,12 @@ pub struct ImportPage {
 }
 
 pub async fn import_page(
-    state: Data<AppState>,
+    ctx: Data<Context>,
     staff: CurrentStaff,
 ) -> Result<HttpResponse, AppError> {
     staff.scope().require_hq()?;
     render(&ImportPage {
-        demo: demo(&state),
+        demo: demo(&ctx),
         nav: Nav::new(&staff, "stores"),
         csv: String::new(),
         problems: Vec::new(),
@@ -274,7 +273,7 @@ struct PastedCsv {
 /// Takes the CSV either pasted into the form (`csv` field, url-encoded) or as the raw request
 /// body (a file sent by the page's script or by `curl --data-binary`, with `X-CSRF-Token`).
 pub async fn import(
-    state: Data<AppState>,
+    ctx: Data<Context>,
     req: HttpRequest,
     staff: CurrentStaff,
     body: Bytes,
@@ -307,15 +306,15 @@ pub async fn import(
         body.to_vec()
     };
     let shown = String::from_utf8_lossy(&csv).into_owned();
-    let (problems, summary) = match stores::import_csv(&state.db, &staff.actor(), &csv).await {
+    let (problems, summary) = match stores::import_csv(&ctx.db, &staff.actor(), &csv).await {
         Ok(summary) => (Vec::new(), Some(summary)),
         Err(ImportError::Rejected(problems)) => (problems, None),
-        Err(ImportError::App(err)) => return Err(err),
+        Err(ImportError::Service(err)) => return Err(err.into()),
     };
     // Refused files answer 200 with the problems on the page: the error-page middleware would
     // replace a 4xx body with a generic message.
     render(&ImportPage {
-        demo: demo(&state),
+        demo: demo(&ctx),
         nav: Nav::new(&staff, "stores"),
         csv: if summary.is_some() {
             String::new()

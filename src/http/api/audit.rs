@@ -7,9 +7,9 @@ use serde_json::json;
 
 use super::auth::ApiStaff;
 use super::ok;
-use crate::error::AppError;
+use crate::http::error::AppError;
+use crate::services::Context;
 use crate::services::audit;
-use crate::startup::AppState;
 
 #[derive(Deserialize)]
 pub struct AuditQuery {
@@ -18,12 +18,12 @@ pub struct AuditQuery {
 }
 
 pub async fn list(
-    state: Data<AppState>,
+    ctx: Data<Context>,
     staff: ApiStaff,
     query: Query<AuditQuery>,
 ) -> Result<HttpResponse, AppError> {
     let log = audit::list(
-        &state.db,
+        &ctx.db,
         &staff.actor(),
         query.store_id,
         query.page.unwrap_or(1),

@@ -13,11 +13,11 @@ use actix_web::{FromRequest, HttpRequest};
 
 use crate::db::entities::enums::StaffRole;
 use crate::domain::access::Scope;
-use crate::error::{AppError, Message};
+use crate::http::error::{AppError, Message};
 use crate::http::staff::{CSRF_HEADER, CurrentStaff};
+use crate::services::Context;
 use crate::services::api_tokens;
 use crate::services::audit::Actor;
-use crate::startup::AppState;
 
 /// How the caller proved who they are.
 #[derive(Debug, Clone)]
@@ -97,10 +97,10 @@ impl FromRequest for ApiStaff {
                             "The Authorization header must be \"Bearer TOKEN\".",
                         )
                     })?;
-                let state = req.app_data::<Data<AppState>>().ok_or_else(|| {
-                    AppError::Unexpected(anyhow::anyhow!("AppState is not registered"))
+                let ctx = req.app_data::<Data<Context>>().ok_or_else(|| {
+                    AppError::Unexpected(anyhow::anyhow!("Context is not registered"))
                 })?;
-                let staff = api_tokens::authenticate(&state.db, token)
+                let staff = api_tokens::authenticate(&ctx.db, token)
                     .await
                     .map_err(AppError::from)?
                     .ok_or_else(|| {

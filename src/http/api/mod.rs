@@ -17,7 +17,7 @@ use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::error::AppError;
+use crate::http::error::AppError;
 use auth::{ApiStaff, Via};
 
 /// The OpenAPI 3.0 document describing every route below (`docs/openapi.json`).

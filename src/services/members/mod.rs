@@ -25,8 +25,8 @@ use crate::domain::access::Scope;
 use crate::domain::members::{ERASED_LABEL, PhoneFragment, SearchTerm, local_phone, mask_phone};
 use crate::domain::spreadsheet::safe_cell;
 use crate::domain::taipei_time::{self, DayBounds};
-use crate::error::AppError;
 use crate::services::audit::Actor;
+use crate::services::error::{Error, Invalid, NotFound};
 
 pub(crate) use directory::Directory;
 
@@ -159,8 +159,8 @@ pub fn route_label(route: Route) -> &'static str {
     }
 }
 
-fn member_not_found() -> AppError {
-    AppError::not_found("找不到這位會員。", "This member does not exist.")
+fn member_not_found() -> Error {
+    NotFound::Member.into()
 }
 
 /// `%` and `_` typed by a person are literal characters, not wildcards.
@@ -176,7 +176,7 @@ fn like_literal(text: &str) -> String {
 }
 
 /// The list's query: members with their binding, store, group and clerk, filtered and scoped.
-fn filtered(actor: &Actor, filter: &MemberFilter) -> Result<Select<members::Entity>, AppError> {
+fn filtered(actor: &Actor, filter: &MemberFilter) -> Result<Select<members::Entity>, Error> {
     let mut query = members::Entity::find()
         .select_only()
         .column_as(members::Column::Id, "member_id")
@@ -229,10 +229,7 @@ fn filtered(actor: &Actor, filter: &MemberFilter) -> Result<Select<members::Enti
             // Store staff see phones masked; matching on part of a number would reveal the hidden
             // digits one guess at a time. They find a shopper by the whole number.
             if !actor.scope.is_hq() {
-                return Err(AppError::bad_request(
-                    "請輸入完整的手機號碼（例如 0912345678）或會員名稱來搜尋。",
-                    "Search by the whole mobile number (for example 0912345678) or by name.",
-                ));
+                return Err(Invalid::MemberSearch.into());
             }
             let pattern = match fragment {
                 PhoneFragment::Prefix(prefix) => format!("{}%", like_literal(prefix)),
@@ -265,7 +262,7 @@ pub async fn list(
     actor: &Actor,
     filter: &MemberFilter,
     page: u64,
-) -> Result<MemberPage, AppError> {
+) -> Result<MemberPage, Error> {
     let phones = PhoneView::of(actor.scope);
     let paginator = filtered(actor, filter)?
         .into_model::<MemberRow>()
@@ -295,7 +292,7 @@ pub async fn export_csv(
     db: &impl ConnectionTrait,
     actor: &Actor,
     filter: &MemberFilter,
-) -> Result<String, AppError> {
+) -> Result<String, Error> {
     let phones = PhoneView::of(actor.scope);
     let rows = filtered(actor, filter)?
         .into_model::<MemberRow>()
@@ -304,7 +301,7 @@ pub async fn export_csv(
     let mut out = csv::Writer::from_writer(Vec::new());
     let write = |out: &mut csv::Writer<Vec<u8>>, record: &[&str]| {
         out.write_record(record)
-            .map_err(|err| AppError::Unexpected(anyhow::Error::new(err).context("writing CSV")))
+            .map_err(|err| Error::Unexpected(anyhow::Error::new(err).context("writing CSV")))
     };
     write(
         &mut out,
@@ -356,9 +353,9 @@ pub async fn export_csv(
     }
     let bytes = out
         .into_inner()
-        .map_err(|err| AppError::Unexpected(anyhow::anyhow!("finishing CSV: {err}")))?;
+        .map_err(|err| Error::Unexpected(anyhow::anyhow!("finishing CSV: {err}")))?;
     String::from_utf8(bytes)
-        .map_err(|err| AppError::Unexpected(anyhow::Error::new(err).context("CSV is not UTF-8")))
+        .map_err(|err| Error::Unexpected(anyhow::Error::new(err).context("CSV is not UTF-8")))
 }
 
 /// What the list's filter menus offer the actor: only what their scope reaches.
@@ -374,7 +371,7 @@ pub struct FilterChoices {
 pub async fn filter_choices(
     db: &impl ConnectionTrait,
     actor: &Actor,
-) -> Result<FilterChoices, AppError> {
+) -> Result<FilterChoices, Error> {
     let directory = Directory::load(db).await?;
     let stores = directory.stores_in(actor.scope);
     let groups = if actor.scope.is_hq() {
@@ -478,7 +475,7 @@ pub(crate) async fn visible_member(
     db: &impl ConnectionTrait,
     actor: &Actor,
     member_id: i32,
-) -> Result<(members::Model, Option<bindings::Model>), AppError> {
+) -> Result<(members::Model, Option<bindings::Model>), Error> {
     let (member, binding) = members::Entity::find_by_id(member_id)
         .find_also_related(bindings::Entity)
         .one(db)
@@ -497,7 +494,7 @@ pub async fn get(
     db: &impl ConnectionTrait,
     actor: &Actor,
     member_id: i32,
-) -> Result<MemberDetail, AppError> {
+) -> Result<MemberDetail, Error> {
     let (member, binding) = visible_member(db, actor, member_id).await?;
     let directory = Directory::load(db).await?;
     let phones = PhoneView::of(actor.scope);

@@ -20,8 +20,8 @@ use crate::db::entities::{
     member_conflicts, members, otp_challenges, sms_messages,
 };
 use crate::domain::taipei_time;
-use crate::error::AppError;
 use crate::services::audit::{self, Actor, Change};
+use crate::services::error::{Error, Refusal};
 
 use super::rebinding::parse_reason;
 use super::{Directory, audit_trail, member_not_found};
@@ -40,7 +40,7 @@ pub async fn export(
     db: &DatabaseConnection,
     actor: &Actor,
     member_id: i32,
-) -> Result<Value, AppError> {
+) -> Result<Value, Error> {
     actor.scope.require_hq()?;
     let txn = db.begin().await?;
     let (member, binding) = members::Entity::find_by_id(member_id)
@@ -226,7 +226,7 @@ pub async fn erase(
     actor: &Actor,
     member_id: i32,
     reason: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     actor.scope.require_hq()?;
     let reason = parse_reason(reason)?;
     let txn = db.begin().await?;
@@ -236,10 +236,7 @@ pub async fn erase(
         .await?
         .ok_or_else(member_not_found)?;
     if member.erased_at.is_some() {
-        return Err(AppError::conflict(
-            "這位會員的個人資料已經刪除了。",
-            "This member's personal data has already been erased.",
-        ));
+        return Err(Refusal::AlreadyErased.into());
     }
     let at = Utc::now().trunc_subsecs(6);
     anonymise(&txn, member_id, at).await?;

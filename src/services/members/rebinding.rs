@@ -21,8 +21,8 @@ use crate::db::entities::enums::BindingChangeKind;
 use crate::db::entities::{binding_change_members, binding_changes, bindings, members};
 use crate::domain::members::Reason;
 use crate::domain::taipei_time;
-use crate::error::{AppError, Message};
 use crate::services::audit::{self, Actor, Change};
+use crate::services::error::{Error, Invalid, NotFound, RebindProblem, Refusal};
 
 use super::{Directory, is_clerk, member_not_found};
 
@@ -32,8 +32,8 @@ fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
 
-pub(crate) fn parse_reason(text: &str) -> Result<Reason, AppError> {
-    Reason::parse(text).map_err(|err| AppError::bad_request(err.zh(), format!("Reason: {err}.")))
+pub(crate) fn parse_reason(text: &str) -> Result<Reason, Error> {
+    Reason::parse(text).map_err(|err| Invalid::Reason(err).into())
 }
 
 /// Where a binding points: a store and maybe a clerk of it.
@@ -56,50 +56,33 @@ impl Target {
     }
 }
 
-fn refused(zh: impl Into<String>, en: impl Into<String>) -> AppError {
-    AppError::bad_request(zh, en)
+fn rebind_problem(problem: RebindProblem) -> Error {
+    Invalid::Rebind(problem).into()
 }
 
 /// Checks that a store (and clerk) can receive members: both exist and are active, and the clerk
 /// is a store account of that store.
-fn check_target(directory: &Directory, target: Target) -> Result<(), AppError> {
-    let store = directory.stores.get(&target.store_id).ok_or_else(|| {
-        refused(
-            "選擇的門市不存在，請重新選擇。",
-            "The chosen store does not exist; choose again.",
-        )
-    })?;
+fn check_target(directory: &Directory, target: Target) -> Result<(), Error> {
+    let store = directory
+        .stores
+        .get(&target.store_id)
+        .ok_or_else(|| rebind_problem(RebindProblem::StoreMissing))?;
     if !store.active {
-        return Err(refused(
-            format!("「{}」已停用，不能把會員綁定到停用的門市。", store.name),
-            format!(
-                "\"{}\" is inactive; members cannot be bound to an inactive store.",
-                store.name
-            ),
-        ));
+        return Err(rebind_problem(RebindProblem::StoreInactive(
+            store.name.clone(),
+        )));
     }
     if let Some(clerk_id) = target.clerk_id {
         let clerk = directory
             .staff
             .get(&clerk_id)
             .filter(|c| is_clerk(c))
-            .ok_or_else(|| {
-                refused(
-                    "選擇的推薦人員不存在，請重新選擇。",
-                    "The chosen clerk does not exist; choose again.",
-                )
-            })?;
+            .ok_or_else(|| rebind_problem(RebindProblem::ClerkMissing))?;
         if clerk.store_id != Some(target.store_id) {
-            return Err(refused(
-                "推薦人員必須是目標門市的人員。",
-                "The clerk must work at the chosen store.",
-            ));
+            return Err(rebind_problem(RebindProblem::ClerkOfOtherStore));
         }
         if !clerk.active {
-            return Err(refused(
-                "這位人員的帳號已停用，不能擔任推薦人員。",
-                "This clerk's account is inactive and cannot be a referrer.",
-            ));
+            return Err(rebind_problem(RebindProblem::ClerkInactive));
         }
     }
     Ok(())
@@ -200,7 +183,7 @@ pub async fn rebind(
     db: &DatabaseConnection,
     actor: &Actor,
     request: RebindRequest,
-) -> Result<i32, AppError> {
+) -> Result<i32, Error> {
     actor.scope.require_hq()?;
     let reason = parse_reason(&request.reason)?;
     let to = Target {
@@ -213,20 +196,12 @@ pub async fn rebind(
         .one(&txn)
         .await?
         .ok_or_else(member_not_found)?;
-    let binding = binding.ok_or_else(|| {
-        AppError::conflict(
-            "這位會員還沒有綁定門市，沒有可以改的綁定。",
-            "This member is not bound to a store yet; there is no binding to change.",
-        )
-    })?;
+    let binding = binding.ok_or(Refusal::NotBound)?;
     let directory = Directory::load(&txn).await?;
     check_target(&directory, to)?;
     let from = Target::of(&binding);
     if from == to {
-        return Err(refused(
-            "會員已經綁定在這個門市和推薦人員，沒有變更。",
-            "The member is already bound to this store and clerk; nothing changed.",
-        ));
+        return Err(rebind_problem(RebindProblem::Unchanged));
     }
     let at = now();
     bindings::Entity::update_many()
@@ -272,7 +247,7 @@ pub struct RebindChoices {
 pub async fn rebind_choices(
     db: &impl ConnectionTrait,
     actor: &Actor,
-) -> Result<RebindChoices, AppError> {
+) -> Result<RebindChoices, Error> {
     actor.scope.require_hq()?;
     let directory = Directory::load(db).await?;
     let stores = directory
@@ -304,14 +279,11 @@ pub enum ReassignKind {
 }
 
 impl ReassignKind {
-    pub fn parse(text: &str) -> Result<Self, AppError> {
+    pub fn parse(text: &str) -> Result<Self, Error> {
         match text.trim() {
             "clerk" => Ok(ReassignKind::Clerk),
             "store" => Ok(ReassignKind::Store),
-            _ => Err(refused(
-                "請選擇要移轉人員的會員還是門市的會員。",
-                "Choose whether to reassign a clerk's or a store's members.",
-            )),
+            _ => Err(rebind_problem(RebindProblem::ReassignKind)),
         }
     }
 
@@ -368,14 +340,11 @@ async fn plan(
     db: &impl ConnectionTrait,
     actor: &Actor,
     request: &ReassignRequest,
-) -> Result<Plan, AppError> {
+) -> Result<Plan, Error> {
     actor.scope.require_hq()?;
     let reason = parse_reason(&request.reason)?;
     if request.from_id == request.to_id {
-        return Err(refused(
-            "移出和移入不能是同一個。",
-            "Moving from and to must differ.",
-        ));
+        return Err(rebind_problem(RebindProblem::SameSourceAndTarget));
     }
     let directory = Directory::load(db).await?;
     match request.kind {
@@ -385,20 +354,12 @@ async fn plan(
                     .staff
                     .get(&id)
                     .filter(|c| is_clerk(c))
-                    .ok_or_else(|| {
-                        refused(
-                            "選擇的人員不存在，請重新選擇。",
-                            "The chosen clerk does not exist; choose again.",
-                        )
-                    })
+                    .ok_or_else(|| rebind_problem(RebindProblem::ClerkMissing))
             };
             let from = clerk(request.from_id)?;
             let to = clerk(request.to_id)?;
             if from.store_id != to.store_id {
-                return Err(refused(
-                    "只能移轉給同一門市的人員；要換門市，請用「門市移轉」。",
-                    "Reassign to a clerk of the same store; to change store, reassign the store.",
-                ));
+                return Err(rebind_problem(RebindProblem::ReassignAcrossStores));
             }
             let target = Target {
                 store_id: to.store_id.unwrap_or_default(),
@@ -417,10 +378,7 @@ async fn plan(
         }
         ReassignKind::Store => {
             if !directory.stores.contains_key(&request.from_id) {
-                return Err(refused(
-                    "選擇的門市不存在，請重新選擇。",
-                    "The chosen store does not exist; choose again.",
-                ));
+                return Err(rebind_problem(RebindProblem::StoreMissing));
             }
             let target = Target {
                 store_id: request.to_id,
@@ -447,7 +405,7 @@ pub async fn preview_reassign(
     db: &impl ConnectionTrait,
     actor: &Actor,
     request: &ReassignRequest,
-) -> Result<ReassignPreview, AppError> {
+) -> Result<ReassignPreview, Error> {
     let plan = plan(db, actor, request).await?;
     let count = plan.affected().count(db).await?;
     Ok(ReassignPreview {
@@ -474,7 +432,7 @@ pub async fn reassign(
     actor: &Actor,
     request: &ReassignRequest,
     expected: u64,
-) -> Result<ChangeDone, AppError> {
+) -> Result<ChangeDone, Error> {
     let txn = db.begin().await?;
     let plan = plan(&txn, actor, request).await?;
     let current = plan
@@ -483,25 +441,16 @@ pub async fn reassign(
         .all(&txn)
         .await?;
     let count_changed = || {
-        AppError::Conflict(Message::new(
-            format!(
-                "預覽之後人數有變動（預覽時 {expected} 位，現在 {} 位），沒有做任何變更。請重新預覽後再確認。",
-                current.len()
-            ),
-            format!(
-                "The number of members changed since the preview ({expected} then, {} now); nothing was changed. Preview again and confirm.",
-                current.len()
-            ),
-        ))
+        Error::from(Refusal::PreviewChanged {
+            expected,
+            now: current.len() as u64,
+        })
     };
     if current.len() as u64 != expected {
         return Err(count_changed());
     }
     if current.is_empty() {
-        return Err(refused(
-            "沒有需要移轉的會員。",
-            "There are no members to reassign.",
-        ));
+        return Err(rebind_problem(RebindProblem::NothingToReassign));
     }
     let at = now();
     let moves: Vec<(i32, Target, Target)> = current
@@ -583,42 +532,25 @@ pub async fn undo(
     db: &DatabaseConnection,
     actor: &Actor,
     change_id: i32,
-) -> Result<UndoDone, AppError> {
+) -> Result<UndoDone, Error> {
     actor.scope.require_hq()?;
     let txn = db.begin().await?;
     let change = binding_changes::Entity::find_by_id(change_id)
         .one(&txn)
         .await?
-        .ok_or_else(|| {
-            AppError::not_found(
-                "找不到這筆綁定變更。",
-                "This binding change does not exist.",
-            )
-        })?;
+        .ok_or(NotFound::BindingChange)?;
     if change.kind == BindingChangeKind::Undo {
-        return Err(refused(
-            "這筆是復原紀錄，不能再復原。",
-            "This is an undo; it cannot be undone.",
-        ));
+        return Err(rebind_problem(RebindProblem::UndoOfUndo));
     }
     if change.undone_at.is_some() {
-        return Err(AppError::conflict(
-            "這筆變更已經復原過了。",
-            "This change has already been undone.",
-        ));
+        return Err(Refusal::AlreadyUndone.into());
     }
     let at = now();
     if taipei_time::day_of(change.performed_at) != taipei_time::day_of(at) {
-        return Err(AppError::conflict(
-            format!(
-                "只能在變更當天（台灣時間）復原；這筆變更是 {} 做的。",
-                taipei_time::format(change.performed_at)
-            ),
-            format!(
-                "A change can be undone only on the day it was made (Taiwan time); this one was made {}.",
-                taipei_time::format(change.performed_at)
-            ),
-        ));
+        return Err(Refusal::UndoTooLate {
+            performed_at: change.performed_at,
+        }
+        .into());
     }
     // Claim the change first: of two HQ staff pressing undo at once, one does it.
     let claimed = binding_changes::Entity::update_many()
@@ -632,10 +564,7 @@ pub async fn undo(
         .exec(&txn)
         .await?;
     if claimed.rows_affected == 0 {
-        return Err(AppError::conflict(
-            "這筆變更已經復原過了。",
-            "This change has already been undone.",
-        ));
+        return Err(Refusal::AlreadyUndone.into());
     }
     let items = binding_change_members::Entity::find()
         .filter(binding_change_members::Column::ChangeId.eq(change_id))
@@ -734,7 +663,7 @@ pub async fn list_changes(
     db: &impl ConnectionTrait,
     actor: &Actor,
     page: u64,
-) -> Result<ChangesPage, AppError> {
+) -> Result<ChangesPage, Error> {
     actor.scope.require_hq()?;
     let directory = Directory::load(db).await?;
     let paginator = binding_changes::Entity::find()
