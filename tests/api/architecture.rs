@@ -98,10 +98,10 @@ fn references(source: &str) -> Vec<(usize, String)> {
             rest = after;
         }
         for word in code.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':')) {
-            if let Some((krate, _)) = word.split_once("::") {
-                if !krate.is_empty() && krate != "crate" && krate != "self" && krate != "super" {
-                    found.push((index + 1, format!("extern:{krate}:{word}")));
-                }
+            if let Some((krate, _)) = word.split_once("::")
+                && !["", "crate", "self", "super"].contains(&krate)
+            {
+                found.push((index + 1, format!("extern:{krate}:{word}")));
             }
         }
     }
