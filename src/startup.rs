@@ -15,14 +15,14 @@ use crate::domain::rate_limit::RateLimit;
 use crate::line::LineClient;
 use crate::metrics::Metrics;
 use crate::services::Context;
+use crate::services::binding::liff::{LiffBindLimiter, LiffBindLimits};
+use crate::services::binding::phone::OaChatBindingCodes;
 use crate::services::journeys::{CleanupConfig, JourneyCleanup};
-use crate::services::liff::{LiffBindLimiter, LiffBindLimits};
 use crate::services::passwords::Passwords;
-use crate::services::route_b::RouteBBindingCodes;
 use crate::services::scan::ScanLimiter;
 use crate::services::webhook::BindingCodeHandler;
-use crate::services::webhook_store::EventStore;
-use crate::services::webhook_worker::{WebhookWorker, WorkerConfig};
+use crate::services::webhook::EventStore;
+use crate::services::webhook::{WebhookWorker, WorkerConfig};
 use crate::sms::SmsProvider;
 use crate::{db, emulator, http, services, telemetry};
 
@@ -40,7 +40,7 @@ impl Default for BuildOptions {
     fn default() -> Self {
         Self {
             webhook_worker: WorkerConfig::default(),
-            binding_codes: Arc::new(RouteBBindingCodes),
+            binding_codes: Arc::new(OaChatBindingCodes),
             scan_limit: RateLimit::SCANS,
             liff_bind_limits: LiffBindLimits::default(),
             journey_cleanup: CleanupConfig::default(),

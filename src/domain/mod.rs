@@ -9,6 +9,7 @@ pub mod client_network;
 pub mod funnel;
 pub mod hmac;
 pub mod id_token;
+pub mod journey;
 pub mod login_throttle;
 pub mod members;
 pub mod orders;

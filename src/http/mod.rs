@@ -6,11 +6,9 @@ mod admin;
 pub mod api;
 pub mod error;
 mod health;
-mod liff;
 mod metrics;
 mod order_webhooks;
-mod route_b;
-mod scan;
+mod public;
 pub mod staff;
 mod webhook;
 
@@ -32,9 +30,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/webhooks/orders/{shop}",
             web::post().to(order_webhooks::receive),
         )
-        .configure(scan::routes)
-        .configure(liff::routes)
-        .configure(route_b::routes)
+        .configure(public::routes)
         .configure(admin::routes)
         .configure(api::routes)
         .default_service(web::to(not_found));

@@ -10,11 +10,11 @@ use tokio::sync::Notify;
 use crate::config::Settings;
 use crate::line::LineClient;
 use crate::metrics::Metrics;
-use crate::services::liff::LiffBindLimiter;
+use crate::services::binding::liff::LiffBindLimiter;
 use crate::services::passwords::Passwords;
 use crate::services::scan::ScanLimiter;
 use crate::services::webhook::BindingCodeHandler;
-use crate::services::webhook_store::EventStore;
+use crate::services::webhook::EventStore;
 use crate::sms::SmsProvider;
 
 /// Everything a use case may use. Cheap to clone; built once, outside the worker closures.

@@ -12,8 +12,8 @@ use store_assistant::db::entities::{line_followers, shop_settings, webhook_event
 use store_assistant::line::OutgoingMessage;
 use store_assistant::line::signature::sign;
 use store_assistant::services::Context;
+use store_assistant::services::webhook::WorkerConfig;
 use store_assistant::services::webhook::{BindingCodeHandler, IncomingText, push_retry_key};
-use store_assistant::services::webhook_worker::WorkerConfig;
 use store_assistant::startup::BuildOptions;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::Notify;

@@ -19,6 +19,8 @@ mod line_webhook;
 mod orders;
 mod shopper;
 
+pub(crate) use shopper::journey_not_found;
+
 /// A message for a person: zh-TW first, English second.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {

@@ -2,7 +2,7 @@
 
 use super::{AppError, Message, wait_en, wait_zh};
 
-fn journey_not_found() -> AppError {
+pub(crate) fn journey_not_found() -> AppError {
     AppError::not_found(
         "找不到這次的綁定流程，請重新掃描門市的 QR code。",
         "This binding link is unknown; please scan the store's QR code again.",
@@ -42,9 +42,9 @@ impl From<crate::services::binding::BindError> for AppError {
     }
 }
 
-impl From<crate::services::liff::JourneyLookupError> for AppError {
-    fn from(err: crate::services::liff::JourneyLookupError) -> Self {
-        use crate::services::liff::JourneyLookupError;
+impl From<crate::services::journeys::JourneyLookupError> for AppError {
+    fn from(err: crate::services::journeys::JourneyLookupError) -> Self {
+        use crate::services::journeys::JourneyLookupError;
         match err {
             JourneyLookupError::NotFound => journey_not_found(),
             JourneyLookupError::Expired => journey_expired(),
@@ -53,10 +53,10 @@ impl From<crate::services::liff::JourneyLookupError> for AppError {
     }
 }
 
-impl From<crate::services::liff::LiffBindError> for AppError {
-    fn from(err: crate::services::liff::LiffBindError) -> Self {
-        use crate::services::liff::LiffBindError;
-        use crate::services::phone_step::PhoneStepError;
+impl From<crate::services::binding::liff::LiffBindError> for AppError {
+    fn from(err: crate::services::binding::liff::LiffBindError) -> Self {
+        use crate::services::binding::liff::LiffBindError;
+        use crate::services::binding::phone::PhoneStepError;
         match err {
             LiffBindError::ConsentMissing => AppError::bad_request(
                 "請先閱讀並勾選同意個人資料告知事項。",
@@ -224,9 +224,9 @@ impl From<crate::services::otp::OtpError> for AppError {
     }
 }
 
-impl From<crate::services::phone_step::PhoneStepError> for AppError {
-    fn from(err: crate::services::phone_step::PhoneStepError) -> Self {
-        use crate::services::phone_step::PhoneStepError;
+impl From<crate::services::binding::phone::PhoneStepError> for AppError {
+    fn from(err: crate::services::binding::phone::PhoneStepError) -> Self {
+        use crate::services::binding::phone::PhoneStepError;
         match err {
             PhoneStepError::Journey(err) => err.into(),
             PhoneStepError::LineRoute => AppError::conflict(
@@ -240,12 +240,12 @@ impl From<crate::services::phone_step::PhoneStepError> for AppError {
     }
 }
 
-impl From<crate::services::route_b::RouteBError> for AppError {
-    fn from(err: crate::services::route_b::RouteBError) -> Self {
-        use crate::services::route_b::RouteBError;
+impl From<crate::services::binding::phone::PhoneBindError> for AppError {
+    fn from(err: crate::services::binding::phone::PhoneBindError) -> Self {
+        use crate::services::binding::phone::PhoneBindError;
         match err {
-            RouteBError::Phone(err) => err.into(),
-            RouteBError::Bind(err) => err.into(),
+            PhoneBindError::Phone(err) => err.into(),
+            PhoneBindError::Bind(err) => err.into(),
         }
     }
 }

@@ -5,12 +5,15 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::journey::JourneyId;
 use crate::domain::phone::TaiwanMobile;
 use crate::http::error::AppError;
+use crate::http::public::journey_in_body;
 use crate::http::{client_network, render};
 use crate::services::Context;
 use crate::services::binding::BindOutcome;
-use crate::services::{liff, setup};
+use crate::services::binding::liff;
+use crate::services::setup;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/liff", web::get().to(liff_page))
@@ -68,9 +71,11 @@ async fn privacy_page(ctx: web::Data<Context>) -> Result<HttpResponse, AppError>
 
 async fn journey(
     ctx: web::Data<Context>,
-    path: web::Path<String>,
+    journey: JourneyId,
 ) -> Result<web::Json<liff::LiffJourney>, AppError> {
-    Ok(web::Json(liff::liff_journey(&ctx.db, &path).await?))
+    Ok(web::Json(
+        liff::liff_journey(&ctx.db, journey.as_str()).await?,
+    ))
 }
 
 /// A phone typed on the LIFF page: 400 `phone_invalid` with what a valid number looks like.
@@ -104,9 +109,10 @@ async fn send_phone_code(
     req: HttpRequest,
 ) -> Result<web::Json<PhoneCodeResponse>, AppError> {
     let phone = parse_phone(&body.phone)?;
+    let journey = journey_in_body(&body.journey)?;
     let sent = liff::send_phone_code(
         &ctx,
-        &body.journey,
+        journey.as_str(),
         &phone,
         body.consent,
         &client_network(&req),
@@ -161,7 +167,7 @@ async fn bind(
     let result = liff::bind(
         &ctx,
         liff::LiffBindRequest {
-            journey_id: body.journey,
+            journey_id: journey_in_body(&body.journey)?.into_string(),
             id_token: body.id_token,
             access_token: body.access_token,
             consent: body.consent,

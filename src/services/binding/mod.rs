@@ -1,4 +1,5 @@
-//! Registering a member and binding the referrer: the heart of both routes.
+//! Registering a member and binding the referrer: the heart of both routes, [`liff`] (route A:
+//! LINE Login in a LIFF page) and [`phone`] (route B: the OA chat, then the phone by SMS).
 //!
 //! [`bind`] runs in one transaction: find or create the member by the identifier that keys it (the
 //! LINE user id in route A, the phone in route B), attach the other identifier the shopper proved,
@@ -13,6 +14,9 @@
 //! one wins and the other is refused ([`BindError::JourneyCompleted`]) with nothing written. The
 //! shopper who completed it may come again (a double tap, a reload) and gets their own answer.
 
+pub mod liff;
+pub mod phone;
+
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -22,13 +26,14 @@ use sea_orm::{
 
 use crate::db::entities::enums::{AttemptOutcome, ConflictStatus, FunnelStage, Route};
 use crate::db::entities::{
-    accepted_id_tokens, binding_attempts, bindings, funnel_events, journeys, member_conflicts,
-    members, store_groups, stores,
+    accepted_id_tokens, binding_attempts, bindings, journeys, member_conflicts, members,
+    store_groups, stores,
 };
 use crate::domain::attribution::{
     AttributionDecision, AttributionPolicy, FirstBindingWins, Referrer,
 };
 use crate::services::audit::{self, Actor, Change};
+use crate::services::journeys as journey_steps;
 
 /// Who the shopper proved to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,7 +189,7 @@ pub async fn bind_with_policy(
         Some(proved) => attach(&txn, &member, proved, journey_id, now).await?,
         None => false,
     };
-    if !complete_journey(&txn, &journey.id, member.id, now).await? {
+    if !journey_steps::complete(&txn, &journey.id, member.id, now).await? {
         // Nothing of this request is kept: the member row, the identifier attached, the conflict.
         txn.rollback().await?;
         return Err(BindError::JourneyCompleted);
@@ -252,11 +257,11 @@ pub async fn bind_with_policy(
 
     match outcome {
         BindOutcome::Bound => {
-            record_funnel(&txn, &journey, FunnelStage::Bound, now).await?;
+            journey_steps::record_stage(&txn, &journey, FunnelStage::Bound, now).await?;
             record_binding_audit(&txn, member.id, offered, route, &journey.id).await?;
         }
         BindOutcome::AlreadyBoundElsewhere => {
-            record_funnel(&txn, &journey, FunnelStage::AlreadyBound, now).await?;
+            journey_steps::record_stage(&txn, &journey, FunnelStage::AlreadyBound, now).await?;
         }
         BindOutcome::AlreadyBoundHere => {}
     }
@@ -301,32 +306,6 @@ pub async fn id_token_free_for(
         .one(db)
         .await?;
     Ok(accepted.is_none_or(|row| row.journey_id == journey_id))
-}
-
-/// Completes the journey for `member_id`, or finds it completed for them already. `false`: another
-/// member completed it. The conditional update decides a race (on PostgreSQL the second update
-/// waits for the first transaction and then matches no row), never a look followed by a write.
-async fn complete_journey(
-    txn: &DatabaseTransaction,
-    journey_id: &str,
-    member_id: i32,
-    now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    let completed = journeys::Entity::update_many()
-        .col_expr(journeys::Column::CompletedAt, Expr::value(now))
-        .col_expr(journeys::Column::MemberId, Expr::value(member_id))
-        .filter(journeys::Column::Id.eq(journey_id))
-        .filter(journeys::Column::CompletedAt.is_null())
-        .exec(txn)
-        .await?;
-    if completed.rows_affected == 1 {
-        return Ok(true);
-    }
-    let holder = journeys::Entity::find_by_id(journey_id.to_owned())
-        .one(txn)
-        .await?
-        .and_then(|journey| journey.member_id);
-    Ok(holder == Some(member_id))
 }
 
 fn referrer_of(binding: &bindings::Model) -> Referrer {
@@ -571,25 +550,6 @@ async fn record_attempt(
         outcome: Set(outcome),
         bound_store_id: Set(bound_store_id),
         attempted_at: Set(now),
-    })
-    .exec_without_returning(txn)
-    .await?;
-    Ok(())
-}
-
-async fn record_funnel(
-    txn: &impl ConnectionTrait,
-    journey: &journeys::Model,
-    stage: FunnelStage,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    funnel_events::Entity::insert(funnel_events::ActiveModel {
-        id: NotSet,
-        store_id: Set(journey.store_id),
-        clerk_id: Set(journey.clerk_id),
-        stage: Set(stage),
-        journey_id: Set(Some(journey.id.clone())),
-        occurred_at: Set(now),
     })
     .exec_without_returning(txn)
     .await?;

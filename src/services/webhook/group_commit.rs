@@ -14,9 +14,9 @@ use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseConnection, DbErr};
 use tokio::sync::{Notify, mpsc, oneshot};
 
+use super::queue::{new_row, store_rows};
 use crate::db::entities::webhook_events;
 use crate::line::events::WebhookEvent;
-use crate::services::webhook::{new_row, store_rows};
 
 /// Rows committed in one transaction at most.
 const MAX_BATCH_ROWS: usize = 2_000;

@@ -1,14 +1,26 @@
-//! Route B: OA friend, then phone verification by SMS.
+//! Route B, by phone: OA friend, then phone verification by SMS.
 //!
 //! The landing page (`/j/{journey}`) offers the OA chat with a prefilled binding code. When the
 //! shopper sends it, the webhook hands the message here: the journey is claimed for that LINE user
 //! (once — a code is single-use) and the OA replies with a button to the phone page, carrying a
 //! signed, short-lived link that ties the LINE user id to the journey.
 
+//!
+//! The SMS step of a journey ([`send_journey_code`], [`verify_journey_code`]) serves both routes: route B's landing and phone pages,
+//! and route A's LIFF page when HQ requires a verified phone for LIFF members too
+//! (`shop_settings.liff_requires_phone`).
+//!
+//! A code is sent for a live journey that has not bound its member yet (every limit of
+//! `services::otp` applies) and is good only for that journey: a code asked for in another tab or
+//! at another store binds nothing here. Which journeys take the step is the caller's rule: route B's
+//! pages only route-B journeys, the LIFF page only when HQ requires a phone. What the
+//! verified phone then becomes (the member's key in route B, a phone attached to the LINE member in
+//! route A) is the caller's business; the binding itself is `services::binding`.
+
 use chrono::{Duration, Utc};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
+    TransactionTrait,
 };
 
 use crate::db::entities::enums::{FunnelStage, Route};
@@ -19,9 +31,8 @@ use crate::domain::signed_link::{self, LinkError, PhoneLink};
 use crate::line::OutgoingMessage;
 use crate::services::Context;
 use crate::services::binding::{self, BindError, BindResult, Identity};
-use crate::services::liff::{JourneyLookupError, JourneySummary, journey_summary, live_journey};
-use crate::services::otp::{CodeSent, OtpError};
-use crate::services::phone_step::{self, PhoneStepError};
+use crate::services::journeys::{self as journey_steps, Claim, JourneyLookupError, JourneySummary};
+use crate::services::otp::{self, CodeRequest, CodeSent, OtpError, VerifiedPhone};
 use crate::services::webhook::{BindingCodeHandler, IncomingText};
 
 /// How long the phone-page button in the chat stays usable.
@@ -37,7 +48,7 @@ pub struct Landing {
 }
 
 pub async fn landing(ctx: &Context, journey_id: &str) -> Result<Landing, JourneyLookupError> {
-    let summary = journey_summary(&ctx.db, journey_id).await?;
+    let summary = journey_steps::summary(&ctx.db, journey_id).await?;
     let journey = journeys::Entity::find_by_id(journey_id.to_owned())
         .one(&ctx.db)
         .await?
@@ -84,21 +95,15 @@ pub async fn handle_chat_message(
     }
 
     // One LINE user per code: the first sender claims it; the same sender may ask again.
-    let claimed = journeys::Entity::update_many()
-        .col_expr(journeys::Column::LineUserId, Expr::value(line_user_id))
-        .filter(journeys::Column::Id.eq(journey.id.clone()))
-        .filter(journeys::Column::LineUserId.is_null())
-        .exec(&ctx.db)
-        .await?;
-    if claimed.rows_affected == 1 {
-        phone_step::record_stage(&ctx.db, &journey, FunnelStage::Friend).await?;
-    } else if journey.line_user_id.as_deref() != Some(line_user_id) {
+    if journey_steps::claim_for_line_user(&ctx.db, &journey, line_user_id).await?
+        == Claim::TakenByOther
+    {
         return Ok(Some(vec![OutgoingMessage::text(
             "這個綁定碼已由其他 LINE 帳號使用，請回到門市重新掃描 QR code。",
         )]));
     }
 
-    let summary = match journey_summary(&ctx.db, &journey.id).await {
+    let summary = match journey_steps::summary(&ctx.db, &journey.id).await {
         Ok(summary) => summary,
         Err(JourneyLookupError::Database(err)) => return Err(err),
         Err(_) => return Ok(None),
@@ -177,7 +182,7 @@ fn line_user_of(ctx: &Context, step: &PhoneStep<'_>) -> Option<String> {
 /// The journey of route B's phone step: live, and taking route B. A route-A journey binds through
 /// LINE; an SMS for it is one the shop did not ask for, and a member without LINE besides.
 async fn phone_journey(ctx: &Context, journey_id: &str) -> Result<journeys::Model, PhoneStepError> {
-    let journey = live_journey(&ctx.db, journey_id).await?;
+    let journey = journey_steps::live(&ctx.db, journey_id).await?;
     if journey.route != Route::Phone {
         return Err(PhoneStepError::LineRoute);
     }
@@ -188,7 +193,7 @@ async fn phone_journey(ctx: &Context, journey_id: &str) -> Result<journeys::Mode
 pub async fn send_code(ctx: &Context, step: PhoneStep<'_>) -> Result<CodeSent, PhoneStepError> {
     let journey = phone_journey(ctx, step.journey_id).await?;
     let line_user_id = line_user_of(ctx, &step);
-    phone_step::send_code(
+    send_journey_code(
         ctx,
         &journey,
         step.phone,
@@ -206,7 +211,7 @@ pub async fn verify_and_bind(
     ctx: &Context,
     step: PhoneStep<'_>,
     code: &str,
-) -> Result<BindResult, RouteBError> {
+) -> Result<BindResult, PhoneBindError> {
     let journey = phone_journey(ctx, step.journey_id).await?;
     let txn = ctx.db.begin().await?;
     let result = verify_and_bind_in(&txn, ctx, &journey, &step, code).await;
@@ -221,9 +226,9 @@ async fn verify_and_bind_in(
     journey: &journeys::Model,
     step: &PhoneStep<'_>,
     code: &str,
-) -> Result<BindResult, RouteBError> {
+) -> Result<BindResult, PhoneBindError> {
     let line_user_id =
-        match phone_step::verify_code(txn, ctx, journey, step.phone, code, step.client_ip).await {
+        match verify_journey_code(txn, ctx, journey, step.phone, code, step.client_ip).await {
             Ok(verified) => verified.line_user_id,
             Err(PhoneStepError::Otp(OtpError::AlreadyUsed))
                 if completed_by_phone(txn, &journey.id, step.phone).await? =>
@@ -262,24 +267,24 @@ async fn completed_by_phone(
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum RouteBError {
+pub enum PhoneBindError {
     #[error(transparent)]
     Phone(#[from] PhoneStepError),
     #[error(transparent)]
     Bind(#[from] BindError),
 }
 
-impl From<DbErr> for RouteBError {
+impl From<DbErr> for PhoneBindError {
     fn from(err: DbErr) -> Self {
-        RouteBError::Phone(PhoneStepError::Database(err))
+        PhoneBindError::Phone(PhoneStepError::Database(err))
     }
 }
 
 /// Route B's answer to texts sent to the OA: binding codes get the phone-page button.
-pub struct RouteBBindingCodes;
+pub struct OaChatBindingCodes;
 
 #[async_trait::async_trait]
-impl BindingCodeHandler for RouteBBindingCodes {
+impl BindingCodeHandler for OaChatBindingCodes {
     async fn handle(
         &self,
         ctx: &Context,
@@ -287,4 +292,74 @@ impl BindingCodeHandler for RouteBBindingCodes {
     ) -> anyhow::Result<Option<Vec<OutgoingMessage>>> {
         Ok(handle_chat_message(ctx, &message.line_user_id, &message.text).await?)
     }
+}
+
+// ---- The SMS step of a journey, for both routes ----
+
+#[derive(Debug, thiserror::Error)]
+pub enum PhoneStepError {
+    #[error(transparent)]
+    Journey(#[from] JourneyLookupError),
+    /// The journey binds through LINE (route A): route B's pages take no phone for it.
+    #[error("the journey binds through LINE, not by phone")]
+    LineRoute,
+    /// The journey has bound its member already: one scan, one member, no more codes.
+    #[error("the journey is completed")]
+    JourneyCompleted,
+    #[error(transparent)]
+    Otp(#[from] OtpError),
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+/// Sends a code to `phone` for the journey; `line_user_id` is the LINE user the journey already
+/// established (route B's signed chat link), carried to the verification.
+pub async fn send_journey_code(
+    ctx: &Context,
+    journey: &journeys::Model,
+    phone: &TaiwanMobile,
+    line_user_id: Option<&str>,
+    client_ip: &str,
+) -> Result<CodeSent, PhoneStepError> {
+    // An SMS costs money; a journey that has bound its member binds no one else.
+    if journey.completed_at.is_some() {
+        return Err(PhoneStepError::JourneyCompleted);
+    }
+    let sent = otp::send_code(
+        ctx,
+        &CodeRequest {
+            phone,
+            journey_id: Some(&journey.id),
+            line_user_id,
+            client_ip,
+            store_id: Some(journey.store_id),
+        },
+    )
+    .await?;
+    journey_steps::record_stage(&ctx.db, journey, FunnelStage::CodeSent, Utc::now()).await?;
+    Ok(sent)
+}
+
+/// Verifies the code typed for `phone`; it must have been sent for this journey. `db` is the
+/// database or a transaction the caller continues (route B binds in the same one).
+pub async fn verify_journey_code<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    ctx: &Context,
+    journey: &journeys::Model,
+    phone: &TaiwanMobile,
+    code: &str,
+    client_ip: &str,
+) -> Result<VerifiedPhone, PhoneStepError> {
+    let verified = otp::verify_code_at(
+        db,
+        &ctx.settings.secret_key,
+        phone,
+        code,
+        Some(&journey.id),
+        client_ip,
+        Utc::now(),
+    )
+    .await?;
+    journey_steps::record_stage(db, journey, FunnelStage::CodeVerified, Utc::now()).await?;
+    Ok(verified)
 }

@@ -14,10 +14,11 @@ use chrono::Utc;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 
+use super::dispatch;
+use super::queue::{self, Verdict, VerdictKind};
 use crate::db::entities::webhook_events;
 use crate::metrics::Outcome;
 use crate::services::Context;
-use crate::services::webhook;
 
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
@@ -107,7 +108,7 @@ async fn run(ctx: Context, config: WorkerConfig, mut stopped: watch::Receiver<bo
             let free = (slots - tasks.len()) as u64;
             let limit = config.batch_size.min(free);
             let now = Utc::now();
-            let rows = match webhook::claim_pending(&ctx.db, limit, now, now + config.lease).await {
+            let rows = match queue::claim_pending(&ctx.db, limit, now, now + config.lease).await {
                 Ok(rows) => rows,
                 Err(err) => {
                     tracing::error!(error = %err, "webhook worker: claiming pending events failed");
@@ -146,25 +147,6 @@ async fn run(ctx: Context, config: WorkerConfig, mut stopped: watch::Receiver<bo
     record(&ctx, finished).await;
 }
 
-/// What became of one claimed event, to be recorded.
-pub struct Verdict {
-    pub id: i64,
-    pub result: VerdictKind,
-}
-
-pub enum VerdictKind {
-    /// Final: the outcome, and the error when it failed.
-    Done {
-        outcome: &'static str,
-        error: Option<String>,
-    },
-    /// Pending again, not before `at`.
-    Retry {
-        error: String,
-        at: chrono::DateTime<Utc>,
-    },
-}
-
 fn joined(done: Result<Verdict, tokio::task::JoinError>) -> Option<Verdict> {
     match done {
         Ok(verdict) => Some(verdict),
@@ -180,7 +162,7 @@ async fn record(ctx: &Context, verdicts: Vec<Verdict>) {
     if verdicts.is_empty() {
         return;
     }
-    if let Err(err) = webhook::record_verdicts(&ctx.db, &verdicts, Utc::now()).await {
+    if let Err(err) = queue::record_verdicts(&ctx.db, &verdicts, Utc::now()).await {
         // The leases run out and the rows are claimed again: handling is idempotent.
         tracing::error!(error = %err, events = verdicts.len(), "webhook worker: recording outcomes failed");
     }
@@ -194,12 +176,12 @@ async fn handle_claimed(
     let started = Instant::now();
     let result = if row.attempts > config.max_attempts {
         // Claimed again and again without an outcome: handling it crashes or hangs the process.
-        Err(webhook::HandleError::permanent(format!(
+        Err(dispatch::HandleError::permanent(format!(
             "gave up after {} attempts without an outcome",
             row.attempts - 1
         )))
     } else {
-        webhook::handle_event(ctx, &row).await
+        dispatch::handle_event(ctx, &row).await
     };
     let (metric, result) = match result {
         Ok(outcome) => {

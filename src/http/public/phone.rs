@@ -6,16 +6,17 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::domain::journey::JourneyId;
 use crate::domain::phone::TaiwanMobile;
 use crate::domain::signed_link::LinkError;
 use crate::http::error::{AppError, Message};
 use crate::http::{client_network, render};
 use crate::services::Context;
 use crate::services::binding::BindOutcome;
+use crate::services::binding::phone::{self, PhoneBindError, PhoneStep, PhoneStepError};
+use crate::services::journeys;
 use crate::services::otp::OtpError;
-use crate::services::phone_step::PhoneStepError;
-use crate::services::route_b::{self, PhoneStep, RouteBError};
-use crate::services::{liff, setup};
+use crate::services::setup;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/j/{journey}", web::get().to(landing))
@@ -76,11 +77,8 @@ async fn shop_name(ctx: &Context) -> Result<String, AppError> {
     Ok(setup::shop_settings(&ctx.db).await?.shop_name)
 }
 
-async fn landing(
-    ctx: web::Data<Context>,
-    journey: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let landing = route_b::landing(&ctx, &journey).await?;
+async fn landing(ctx: web::Data<Context>, journey: JourneyId) -> Result<HttpResponse, AppError> {
+    let landing = phone::landing(&ctx, journey.as_str()).await?;
     render(&LandingPage {
         demo: ctx.settings.demo,
         shop_name: shop_name(&ctx).await?,
@@ -99,7 +97,7 @@ async fn phone_page(
     ctx: web::Data<Context>,
     link: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let opened = route_b::open_phone_link(&ctx, &link).map_err(|err| match err {
+    let opened = phone::open_phone_link(&ctx, &link).map_err(|err| match err {
         LinkError::Expired => AppError::Gone(Message::new(
             "這個驗證連結已過期，請在 LINE 聊天室重新傳送綁定碼。",
             "This link has expired; send the binding code in the LINE chat again.",
@@ -109,7 +107,7 @@ async fn phone_page(
             "This link is not valid; send the binding code in the LINE chat again.",
         ),
     })?;
-    let summary = liff::journey_summary(&ctx.db, &opened.journey_id).await?;
+    let summary = journeys::summary(&ctx.db, &opened.journey_id).await?;
     render(&PhonePage {
         demo: ctx.settings.demo,
         shop_name: shop_name(&ctx).await?,
@@ -137,7 +135,7 @@ async fn phone_form_again(
     form: &PhoneForm,
     error: String,
 ) -> Result<HttpResponse, AppError> {
-    let summary = liff::journey_summary(&ctx.db, journey_id).await?;
+    let summary = journeys::summary(&ctx.db, journey_id).await?;
     let page = PhonePage {
         demo: ctx.settings.demo,
         shop_name: shop_name(ctx).await?,
@@ -154,23 +152,23 @@ async fn phone_form_again(
 
 async fn send_code(
     ctx: web::Data<Context>,
-    journey: web::Path<String>,
+    journey: JourneyId,
     form: web::Form<PhoneForm>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let phone = match TaiwanMobile::parse(&form.phone) {
         Ok(phone) => phone,
-        Err(err) => return phone_form_again(&ctx, &journey, &form, err.message_zh()).await,
+        Err(err) => return phone_form_again(&ctx, journey.as_str(), &form, err.message_zh()).await,
     };
     if form.consent.as_deref() != Some("yes") {
         let error = "請勾選同意個人資料蒐集告知後再傳送驗證碼。".to_owned();
-        return phone_form_again(&ctx, &journey, &form, error).await;
+        return phone_form_again(&ctx, journey.as_str(), &form, error).await;
     }
     let ip = client_network(&req);
-    let sent = route_b::send_code(
+    let sent = phone::send_code(
         &ctx,
         PhoneStep {
-            journey_id: &journey,
+            journey_id: journey.as_str(),
             phone: &phone,
             link: form.link.as_deref().filter(|l| !l.is_empty()),
             client_ip: &ip,
@@ -180,7 +178,7 @@ async fn send_code(
     render(&CodePage {
         demo: ctx.settings.demo,
         shop_name: shop_name(&ctx).await?,
-        journey_id: journey.into_inner(),
+        journey_id: journey.into_string(),
         masked_phone: sent.phone.masked(),
         valid_minutes: (sent.expires_at - chrono::Utc::now()).num_minutes().max(1),
         phone_link: form.link.clone().filter(|l| !l.is_empty()),
@@ -199,7 +197,7 @@ struct CodeForm {
 
 async fn verify(
     ctx: web::Data<Context>,
-    journey: web::Path<String>,
+    journey: JourneyId,
     form: web::Form<CodeForm>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
@@ -207,22 +205,22 @@ async fn verify(
         .map_err(|err| AppError::bad_request(err.message_zh(), err.message_en()))?;
     let ip = client_network(&req);
     let step = PhoneStep {
-        journey_id: &journey,
+        journey_id: journey.as_str(),
         phone: &phone,
         link: form.link.as_deref().filter(|l| !l.is_empty()),
         client_ip: &ip,
     };
-    let result = match route_b::verify_and_bind(&ctx, step, &form.code).await {
+    let result = match phone::verify_and_bind(&ctx, step, &form.code).await {
         Ok(result) => result,
         // Mistakes the shopper can fix on the same page: show it again with the reason.
-        Err(RouteBError::Phone(PhoneStepError::Otp(
+        Err(PhoneBindError::Phone(PhoneStepError::Otp(
             err @ (OtpError::WrongCode { .. } | OtpError::MalformedCode | OtpError::Expired),
         ))) => {
             let message = AppError::from(err).message();
             let mut response = render(&CodePage {
                 demo: ctx.settings.demo,
                 shop_name: shop_name(&ctx).await?,
-                journey_id: journey.into_inner(),
+                journey_id: journey.into_string(),
                 masked_phone: phone.masked(),
                 valid_minutes: 5,
                 phone_link: form.link.clone().filter(|l| !l.is_empty()),

@@ -5,7 +5,7 @@
 //! binds are rate-limited per client address and per journey before LINE is asked anything.
 //!
 //! When HQ requires a verified phone for LIFF members too (`shop_settings.liff_requires_phone`),
-//! the same page adds route B's SMS step (`services::phone_step`, with every limit of
+//! the same page adds route B's SMS step (`services::binding::phone`, with every limit of
 //! `services::otp`): the code is sent for the journey, and the bind request carries the phone and
 //! the code. The binding then attaches the verified phone to the LINE member in the same
 //! transaction; a phone that belongs to another member is a conflict for HQ, never a merge.
@@ -16,78 +16,18 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
 
-use crate::db::entities::enums::Route;
-use crate::db::entities::{journeys, members, store_groups, stores};
+use crate::db::entities::{journeys, members};
 use crate::domain::id_token::unverified_nonce;
 use crate::domain::phone::TaiwanMobile;
 use crate::domain::rate_limit::{RateLimit, SharedRateLimiter};
-use crate::domain::stores::binding_label;
 use crate::domain::tokens::token_hash;
 use crate::line::LineApiError;
 use crate::services::Context;
+use crate::services::binding::phone::{self, PhoneStepError};
 use crate::services::binding::{self, BindError, BindResult, IdTokenUse, Identity};
+use crate::services::journeys::{self as journey_steps, JourneyLookupError, JourneySummary};
 use crate::services::otp::{CodeSent, OtpError};
-use crate::services::phone_step::{self, PhoneStepError};
 use crate::services::setup;
-
-/// What a binding page shows before the shopper agrees: where they are about to bind.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct JourneySummary {
-    pub journey_id: String,
-    pub store_name: String,
-    pub group_name: Option<String>,
-    /// "北區｜台北信義店"
-    pub binding_name: String,
-    pub route: Route,
-    pub completed: bool,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum JourneyLookupError {
-    #[error("no such journey")]
-    NotFound,
-    #[error("the journey has expired")]
-    Expired,
-    #[error(transparent)]
-    Database(#[from] sea_orm::DbErr),
-}
-
-/// The journey, if it exists and has not expired.
-pub async fn live_journey(
-    db: &DatabaseConnection,
-    journey_id: &str,
-) -> Result<journeys::Model, JourneyLookupError> {
-    let journey = journeys::Entity::find_by_id(journey_id.to_owned())
-        .one(db)
-        .await?
-        .ok_or(JourneyLookupError::NotFound)?;
-    if journey.expires_at <= Utc::now() {
-        return Err(JourneyLookupError::Expired);
-    }
-    Ok(journey)
-}
-
-/// The journey as a binding page shows it; unknown and expired journeys are errors.
-pub async fn journey_summary(
-    db: &DatabaseConnection,
-    journey_id: &str,
-) -> Result<JourneySummary, JourneyLookupError> {
-    let journey = live_journey(db, journey_id).await?;
-    let (store, group) = stores::Entity::find_by_id(journey.store_id)
-        .find_also_related(store_groups::Entity)
-        .one(db)
-        .await?
-        .ok_or(JourneyLookupError::NotFound)?;
-    let group_name = group.map(|g| g.name);
-    Ok(JourneySummary {
-        binding_name: binding_label(group_name.as_deref(), &store.name),
-        journey_id: journey.id,
-        store_name: store.name,
-        group_name,
-        route: journey.route,
-        completed: journey.completed_at.is_some(),
-    })
-}
 
 /// The journey as the LIFF page shows it, and whether the page adds the SMS step.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -102,7 +42,7 @@ pub async fn liff_journey(
     db: &DatabaseConnection,
     journey_id: &str,
 ) -> Result<LiffJourney, JourneyLookupError> {
-    let summary = journey_summary(db, journey_id).await?;
+    let summary = journey_steps::summary(db, journey_id).await?;
     Ok(LiffJourney {
         summary,
         phone_required: setup::shop_settings(db).await?.liff_requires_phone,
@@ -222,8 +162,8 @@ pub async fn send_phone_code(
     }
     // The LINE user is not known yet (the ID token comes with the bind); it is not needed: the
     // code is good for this journey only, and the bind names the user through LINE.
-    let journey = live_journey(&ctx.db, journey_id).await?;
-    Ok(phone_step::send_code(ctx, &journey, phone, None, client_ip).await?)
+    let journey = journey_steps::live(&ctx.db, journey_id).await?;
+    Ok(phone::send_journey_code(ctx, &journey, phone, None, client_ip).await?)
 }
 
 /// Verifies the shopper with LINE, checks the friendship, then registers and binds.
@@ -249,7 +189,7 @@ pub async fn bind(ctx: &Context, request: LiffBindRequest) -> Result<BindResult,
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
     ctx.liff_bind_limiter.by_address.check(address, now)?;
     // Look before calling LINE: an expired journey needs no LINE round trip.
-    let journey = live_journey(&ctx.db, &request.journey_id).await?;
+    let journey = journey_steps::live(&ctx.db, &request.journey_id).await?;
     ctx.liff_bind_limiter
         .by_journey
         .check(journey.id.clone(), now)?;
@@ -327,7 +267,8 @@ async fn verified_phone(
     client_ip: &str,
 ) -> Result<String, LiffBindError> {
     let verified =
-        phone_step::verify_code(&ctx.db, ctx, journey, &proof.phone, &proof.code, client_ip).await;
+        phone::verify_journey_code(&ctx.db, ctx, journey, &proof.phone, &proof.code, client_ip)
+            .await;
     match verified {
         Ok(verified) => Ok(verified.phone.e164().to_owned()),
         Err(PhoneStepError::Otp(OtpError::AlreadyUsed))

@@ -33,7 +33,7 @@ async fn scan(
     token: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let client = super::client_addr(&req);
+    let client = crate::http::client_addr(&req);
     let page = match scan::scan(&ctx, &token, client).await? {
         Scanned::Redirect(location) => {
             return Ok(HttpResponse::SeeOther()
