@@ -6,6 +6,7 @@ mod admin;
 pub mod api;
 pub mod error;
 mod health;
+pub mod layout;
 mod metrics;
 mod order_webhooks;
 mod public;

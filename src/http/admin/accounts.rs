@@ -5,10 +5,11 @@ use actix_web::web::{Data, Path};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Nav, demo, optional_id, render, see_other};
+use super::{optional_id, render, see_other};
 use crate::db::entities::enums::StaffRole;
 use crate::http::error::AppError;
-use crate::http::staff::{CsrfForm, CurrentStaff};
+use crate::http::layout::Layout;
+use crate::http::staff::{CsrfForm, Staff};
 use crate::services::Context;
 use crate::services::accounts::{self, NewAccount, OneTimePassword, StaffView};
 use crate::services::stores::{self, StoreView};
@@ -16,20 +17,18 @@ use crate::services::stores::{self, StoreView};
 #[derive(Template)]
 #[template(path = "admin/accounts.html")]
 pub struct AccountsPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     accounts: Vec<StaffView>,
     stores: Vec<StoreView>,
     self_id: i32,
 }
 
-pub async fn list(ctx: Data<Context>, staff: CurrentStaff) -> Result<HttpResponse, AppError> {
+pub async fn list(ctx: Data<Context>, staff: Staff) -> Result<HttpResponse, AppError> {
     let actor = staff.actor();
     let accounts = accounts::list_staff(&ctx.db, &actor).await?;
     let stores = stores::list_stores(&ctx.db, &actor).await?;
     render(&AccountsPage {
-        demo: demo(&ctx),
-        nav: Nav::new(&staff, "accounts"),
+        layout: Layout::staff(&ctx, &staff, "accounts"),
         accounts,
         stores,
         self_id: staff.id,
@@ -39,8 +38,7 @@ pub async fn list(ctx: Data<Context>, staff: CurrentStaff) -> Result<HttpRespons
 #[derive(Template)]
 #[template(path = "admin/one_time_password.html")]
 pub struct OneTimePasswordPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     created: bool,
     issued: OneTimePassword,
 }
@@ -57,7 +55,7 @@ pub struct CreateForm {
 
 pub async fn create(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     CsrfForm(form): CsrfForm<CreateForm>,
 ) -> Result<HttpResponse, AppError> {
     let issued = accounts::create_account(
@@ -73,8 +71,7 @@ pub async fn create(
     )
     .await?;
     render(&OneTimePasswordPage {
-        demo: demo(&ctx),
-        nav: Nav::new(&staff, "accounts"),
+        layout: Layout::staff(&ctx, &staff, "accounts"),
         created: true,
         issued,
     })
@@ -85,7 +82,7 @@ pub struct Empty {}
 
 pub async fn deactivate(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     id: Path<i32>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
@@ -95,7 +92,7 @@ pub async fn deactivate(
 
 pub async fn reactivate(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     id: Path<i32>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
@@ -105,15 +102,14 @@ pub async fn reactivate(
 
 pub async fn reset_password(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     id: Path<i32>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let issued =
         accounts::reset_password(&ctx.db, &ctx.passwords, &staff.actor(), id.into_inner()).await?;
     render(&OneTimePasswordPage {
-        demo: demo(&ctx),
-        nav: Nav::new(&staff, "accounts"),
+        layout: Layout::staff(&ctx, &staff, "accounts"),
         created: false,
         issued,
     })
@@ -122,18 +118,13 @@ pub async fn reset_password(
 #[derive(Template)]
 #[template(path = "admin/password.html")]
 pub struct PasswordPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     changed: bool,
 }
 
-pub async fn password_page(
-    ctx: Data<Context>,
-    staff: CurrentStaff,
-) -> Result<HttpResponse, AppError> {
+pub async fn password_page(ctx: Data<Context>, staff: Staff) -> Result<HttpResponse, AppError> {
     render(&PasswordPage {
-        demo: demo(&ctx),
-        nav: Nav::new(&staff, "password"),
+        layout: Layout::staff(&ctx, &staff, "password"),
         changed: false,
     })
 }
@@ -147,7 +138,7 @@ pub struct PasswordForm {
 
 pub async fn change_password(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
     if form.new_password != form.confirm {
@@ -162,12 +153,11 @@ pub async fn change_password(
         &staff.actor(),
         &form.current,
         &form.new_password,
-        staff.session_hash(),
+        staff.session_hash().unwrap_or_default(),
     )
     .await?;
     render(&PasswordPage {
-        demo: demo(&ctx),
-        nav: Nav::new(&staff, "password"),
+        layout: Layout::staff(&ctx, &staff, "password"),
         changed: true,
     })
 }

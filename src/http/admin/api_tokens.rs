@@ -6,9 +6,10 @@ use actix_web::web::{Data, Path};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Nav, demo, render, see_other, taipei_time};
+use super::{render, see_other, taipei_time};
 use crate::http::error::AppError;
-use crate::http::staff::{CsrfForm, CurrentStaff};
+use crate::http::layout::Layout;
+use crate::http::staff::{CsrfForm, Staff};
 use crate::services::Context;
 use crate::services::accounts::{self, StaffView};
 use crate::services::api_tokens::{self, IssuedToken};
@@ -27,8 +28,7 @@ pub struct TokenRow {
 #[derive(Template)]
 #[template(path = "admin/api_tokens.html")]
 pub struct TokensPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     tokens: Vec<TokenRow>,
     accounts: Vec<StaffView>,
     self_id: i32,
@@ -37,7 +37,7 @@ pub struct TokensPage {
 
 async fn tokens_page(
     ctx: &Context,
-    staff: &CurrentStaff,
+    staff: &Staff,
     issued: Option<IssuedToken>,
 ) -> Result<HttpResponse, AppError> {
     let actor = staff.actor();
@@ -60,8 +60,7 @@ async fn tokens_page(
         .filter(|a| a.account.active)
         .collect();
     render(&TokensPage {
-        demo: demo(ctx),
-        nav: Nav::new(staff, "api-tokens"),
+        layout: Layout::staff(ctx, staff, "api-tokens"),
         tokens,
         accounts,
         self_id: staff.id,
@@ -69,7 +68,7 @@ async fn tokens_page(
     })
 }
 
-pub async fn list(ctx: Data<Context>, staff: CurrentStaff) -> Result<HttpResponse, AppError> {
+pub async fn list(ctx: Data<Context>, staff: Staff) -> Result<HttpResponse, AppError> {
     tokens_page(&ctx, &staff, None).await
 }
 
@@ -82,7 +81,7 @@ pub struct CreateForm {
 /// Issues a token and shows it once on the page.
 pub async fn create(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     CsrfForm(form): CsrfForm<CreateForm>,
 ) -> Result<HttpResponse, AppError> {
     let issued = api_tokens::create(&ctx.db, &staff.actor(), &form.name, form.staff_id).await?;
@@ -94,7 +93,7 @@ pub struct Empty {}
 
 pub async fn revoke(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     id: Path<i32>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {

@@ -6,10 +6,11 @@ use askama::Template;
 use chrono::FixedOffset;
 use serde::Deserialize;
 
-use super::{Nav, demo, optional_id, render};
+use super::{optional_id, render};
 use crate::db::entities::audit_log;
 use crate::http::error::AppError;
-use crate::http::staff::CurrentStaff;
+use crate::http::layout::Layout;
+use crate::http::staff::Staff;
 use crate::services::Context;
 use crate::services::audit;
 use crate::services::stores::{self, StoreView};
@@ -17,8 +18,7 @@ use crate::services::stores::{self, StoreView};
 #[derive(Template)]
 #[template(path = "admin/audit.html")]
 pub struct AuditLogPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     rows: Vec<AuditRow>,
     page: u64,
     pages: u64,
@@ -73,7 +73,7 @@ pub struct AuditQuery {
 
 pub async fn list(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     query: Query<AuditQuery>,
 ) -> Result<HttpResponse, AppError> {
     let actor = staff.actor();
@@ -88,8 +88,7 @@ pub async fn list(
         })
         .collect();
     render(&AuditLogPage {
-        demo: demo(&ctx),
-        nav: Nav::new(&staff, "audit"),
+        layout: Layout::staff(&ctx, &staff, "audit"),
         rows: log.rows.into_iter().map(AuditRow::new).collect(),
         page: log.page,
         pages: log.pages,

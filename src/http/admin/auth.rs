@@ -9,10 +9,11 @@ use askama::Template;
 use chrono::{FixedOffset, Utc};
 use serde::Deserialize;
 
-use super::{demo, render};
+use super::render;
 use crate::domain::tokens::{constant_time_eq, random_token};
 use crate::http::client_network;
 use crate::http::error::{AppError, Message};
+use crate::http::layout::Layout;
 use crate::http::staff::{CsrfForm, SESSION_COOKIE, csrf_refused};
 use crate::services::Context;
 use crate::services::sessions::{self, LoginError};
@@ -22,7 +23,7 @@ const LOGIN_CSRF_COOKIE: &str = "sa_login_csrf";
 #[derive(Template)]
 #[template(path = "admin/login.html")]
 pub struct LoginPage {
-    demo: bool,
+    layout: Layout,
     csrf_token: String,
     next: String,
     username: String,
@@ -76,7 +77,7 @@ pub async fn login_page(
         .filter(|t| t.len() >= 32)
         .unwrap_or_else(|| random_token(32));
     let page = LoginPage {
-        demo: demo(&ctx),
+        layout: Layout::public(&ctx),
         csrf_token: token.clone(),
         next: safe_next(query.next.as_deref()),
         username: String::new(),
@@ -123,7 +124,7 @@ pub async fn login(
             Ok(response)
         }
         Err(LoginError::BadCredentials) => render(&LoginPage {
-            demo: demo(&ctx),
+            layout: Layout::public(&ctx),
             csrf_token: form.csrf_token.clone(),
             next: safe_next(Some(&form.next)),
             username: form.username.trim().to_owned(),

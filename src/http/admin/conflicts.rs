@@ -6,19 +6,19 @@ use actix_web::web::{Data, Path, Query};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Nav, demo, render, see_other};
+use super::{render, see_other};
 use crate::db::entities::enums::ConflictStatus;
 use crate::domain::members::BindingWinner;
 use crate::http::error::AppError;
-use crate::http::staff::{CsrfForm, CurrentStaff};
+use crate::http::layout::Layout;
+use crate::http::staff::{CsrfForm, Staff};
 use crate::services::Context;
 use crate::services::members::conflicts::{self, ConflictDetail, ConflictListItem};
 
 #[derive(Template)]
 #[template(path = "admin/conflicts.html")]
 pub struct ConflictsPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     conflicts: Vec<ConflictListItem>,
     kept_apart: bool,
 }
@@ -30,13 +30,12 @@ pub struct DoneQuery {
 
 pub async fn list(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     query: Query<DoneQuery>,
 ) -> Result<HttpResponse, AppError> {
     let conflicts = conflicts::list_open(&ctx.db, &staff.actor()).await?;
     render(&ConflictsPage {
-        demo: demo(&ctx),
-        nav: Nav::new(&staff, "conflicts"),
+        layout: Layout::staff(&ctx, &staff, "conflicts"),
         conflicts,
         kept_apart: query.done.as_deref() == Some("kept_apart"),
     })
@@ -45,8 +44,7 @@ pub async fn list(
 #[derive(Template)]
 #[template(path = "admin/conflict.html")]
 pub struct ConflictPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     conflict: ConflictDetail,
 }
 
@@ -74,13 +72,12 @@ impl ConflictPage {
 
 pub async fn show(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     id: Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let conflict = conflicts::get(&ctx.db, &staff.actor(), id.into_inner()).await?;
     render(&ConflictPage {
-        demo: demo(&ctx),
-        nav: Nav::new(&staff, "conflicts"),
+        layout: Layout::staff(&ctx, &staff, "conflicts"),
         conflict,
     })
 }
@@ -93,7 +90,7 @@ pub struct NoteForm {
 
 pub async fn merge(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     id: Path<i32>,
     CsrfForm(form): CsrfForm<NoteForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -103,7 +100,7 @@ pub async fn merge(
 
 pub async fn keep_apart(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     id: Path<i32>,
     CsrfForm(form): CsrfForm<NoteForm>,
 ) -> Result<HttpResponse, AppError> {

@@ -5,9 +5,10 @@ use actix_web::HttpResponse;
 use actix_web::web::Data;
 use askama::Template;
 
-use super::{Nav, demo, render};
+use super::render;
 use crate::http::error::AppError;
-use crate::http::staff::CurrentStaff;
+use crate::http::layout::Layout;
+use crate::http::staff::Staff;
 use crate::services::Context;
 use crate::services::reports::{self, DashboardFunnel};
 use crate::services::stores::{self, Counts, StoreView};
@@ -15,8 +16,7 @@ use crate::services::stores::{self, Counts, StoreView};
 #[derive(Template)]
 #[template(path = "admin/dashboard.html")]
 pub struct DashboardPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     counts: Option<Counts>,
     store: Option<StoreView>,
     /// The last 30 days' funnel in the viewer's scope.
@@ -25,7 +25,7 @@ pub struct DashboardPage {
     chart_title: String,
 }
 
-pub async fn show(ctx: Data<Context>, staff: CurrentStaff) -> Result<HttpResponse, AppError> {
+pub async fn show(ctx: Data<Context>, staff: Staff) -> Result<HttpResponse, AppError> {
     let actor = staff.actor();
     let (counts, store) = match staff.scope().store_filter() {
         None => (Some(stores::counts(&ctx.db, &actor).await?), None),
@@ -40,8 +40,7 @@ pub async fn show(ctx: Data<Context>, staff: CurrentStaff) -> Result<HttpRespons
         None => "全部門市最近 30 天的綁定漏斗 (funnel, all stores, last 30 days)".to_owned(),
     };
     render(&DashboardPage {
-        demo: demo(&ctx),
-        nav: Nav::new(&staff, "dashboard"),
+        layout: Layout::staff(&ctx, &staff, "dashboard"),
         counts,
         store,
         funnel,

@@ -5,36 +5,35 @@ use actix_web::web::{Data, Path};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Nav, demo, render, see_other};
+use super::{render, see_other};
 use crate::http::error::AppError;
-use crate::http::staff::{CsrfForm, CurrentStaff};
+use crate::http::layout::Layout;
+use crate::http::staff::{CsrfForm, Staff};
 use crate::services::Context;
 use crate::services::stores::{self, GroupDetail, GroupMove, GroupView};
 
 #[derive(Template)]
 #[template(path = "admin/groups.html")]
 pub struct GroupsPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     groups: Vec<GroupView>,
     deleted: Option<String>,
 }
 
 async fn groups_page(
     ctx: &Context,
-    staff: &CurrentStaff,
+    staff: &Staff,
     deleted: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let groups = stores::list_groups(&ctx.db, &staff.actor()).await?;
     render(&GroupsPage {
-        demo: demo(ctx),
-        nav: Nav::new(staff, "groups"),
+        layout: Layout::staff(ctx, staff, "groups"),
         groups,
         deleted,
     })
 }
 
-pub async fn list(ctx: Data<Context>, staff: CurrentStaff) -> Result<HttpResponse, AppError> {
+pub async fn list(ctx: Data<Context>, staff: Staff) -> Result<HttpResponse, AppError> {
     groups_page(&ctx, &staff, None).await
 }
 
@@ -45,7 +44,7 @@ pub struct NameForm {
 
 pub async fn create(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     CsrfForm(form): CsrfForm<NameForm>,
 ) -> Result<HttpResponse, AppError> {
     let group = stores::create_group(&ctx.db, &staff.actor(), &form.name).await?;
@@ -55,22 +54,20 @@ pub async fn create(
 #[derive(Template)]
 #[template(path = "admin/group.html")]
 pub struct GroupPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     group: GroupDetail,
     moved: Option<GroupMove>,
 }
 
 async fn group_page(
     ctx: &Context,
-    staff: &CurrentStaff,
+    staff: &Staff,
     group_id: i32,
     moved: Option<GroupMove>,
 ) -> Result<HttpResponse, AppError> {
     let group = stores::get_group(&ctx.db, &staff.actor(), group_id).await?;
     render(&GroupPage {
-        demo: demo(ctx),
-        nav: Nav::new(staff, "groups"),
+        layout: Layout::staff(ctx, staff, "groups"),
         group,
         moved,
     })
@@ -78,7 +75,7 @@ async fn group_page(
 
 pub async fn show(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     id: Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     group_page(&ctx, &staff, id.into_inner(), None).await
@@ -86,7 +83,7 @@ pub async fn show(
 
 pub async fn rename(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     id: Path<i32>,
     CsrfForm(form): CsrfForm<NameForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -100,7 +97,7 @@ pub struct Empty {}
 
 pub async fn delete(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     id: Path<i32>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
@@ -116,7 +113,7 @@ pub struct AddStoreForm {
 /// Puts a store into this group, taking it out of its old one; the page says which.
 pub async fn add_store(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     id: Path<i32>,
     CsrfForm(form): CsrfForm<AddStoreForm>,
 ) -> Result<HttpResponse, AppError> {

@@ -8,12 +8,13 @@ use actix_web::web::{Data, Path, Query};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Nav, demo, optional_id, render, see_other};
+use super::{optional_id, render, see_other};
 use crate::db::entities::enums::{ConflictStatus, Route};
 use crate::domain::members::SearchTerm;
 use crate::domain::taipei_time::DayBounds;
 use crate::http::error::AppError;
-use crate::http::staff::{CsrfForm, CurrentStaff};
+use crate::http::layout::Layout;
+use crate::http::staff::{CsrfForm, Staff};
 use crate::services::Context;
 use crate::services::members::rebinding::{
     self, ChangeView, ReassignKind, ReassignPreview, ReassignRequest, RebindChoices, RebindRequest,
@@ -108,8 +109,7 @@ impl MemberQuery {
 #[derive(Template)]
 #[template(path = "admin/members.html")]
 pub struct MembersPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     members: Vec<MemberListItem>,
     page: u64,
     pages: u64,
@@ -134,7 +134,7 @@ impl MembersPage {
 
 pub async fn list(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     query: Query<MemberQuery>,
 ) -> Result<HttpResponse, AppError> {
     let actor = staff.actor();
@@ -142,8 +142,7 @@ pub async fn list(
     let found = members::list(&ctx.db, &actor, &filter, query.page.unwrap_or(1)).await?;
     let options = members::filter_choices(&ctx.db, &actor).await?;
     render(&MembersPage {
-        demo: demo(&ctx),
-        nav: Nav::new(&staff, "members"),
+        layout: Layout::staff(&ctx, &staff, "members"),
         members: found.items,
         page: found.page,
         pages: found.pages,
@@ -163,7 +162,7 @@ pub async fn list(
 /// The filtered list as CSV, with a BOM so Excel reads it as UTF-8 (zh-TW names intact).
 pub async fn export(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     query: Query<MemberQuery>,
 ) -> Result<HttpResponse, AppError> {
     let csv = members::export_csv(&ctx.db, &staff.actor(), &query.filter()?).await?;
@@ -180,8 +179,7 @@ pub async fn export(
 #[derive(Template)]
 #[template(path = "admin/member.html")]
 pub struct MemberDetailPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     member: MemberDetail,
     /// HQ only: where the member can be rebound.
     choices: Option<RebindChoices>,
@@ -217,7 +215,7 @@ pub struct DoneQuery {
 
 pub async fn show(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     id: Path<i32>,
     query: Query<DoneQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -237,8 +235,7 @@ pub async fn show(
         _ => None,
     };
     render(&MemberDetailPage {
-        demo: demo(&ctx),
-        nav: Nav::new(&staff, "members"),
+        layout: Layout::staff(&ctx, &staff, "members"),
         member,
         choices,
         notice,
@@ -257,7 +254,7 @@ pub struct RebindForm {
 
 pub async fn rebind(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     id: Path<i32>,
     CsrfForm(form): CsrfForm<RebindForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -281,7 +278,7 @@ pub async fn rebind(
 /// The member's personal data as a JSON download (HQ; audited).
 pub async fn export_personal_data(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     id: Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let member_id = id.into_inner();
@@ -304,7 +301,7 @@ pub struct ReasonForm {
 
 pub async fn erase(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     id: Path<i32>,
     CsrfForm(form): CsrfForm<ReasonForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -354,8 +351,7 @@ impl ReassignQuery {
 #[derive(Template)]
 #[template(path = "admin/reassign.html")]
 pub struct ReassignPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     clerks: Vec<(i32, String)>,
     stores: Vec<(i32, String)>,
     preview: Option<ReassignPreview>,
@@ -364,7 +360,7 @@ pub struct ReassignPage {
 /// The reassignment form; with a choice made, the preview (count) and the confirmation form.
 pub async fn reassign_page(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     query: Query<ReassignQuery>,
 ) -> Result<HttpResponse, AppError> {
     let actor = staff.actor();
@@ -375,8 +371,7 @@ pub async fn reassign_page(
     };
     let options = members::filter_choices(&ctx.db, &actor).await?;
     render(&ReassignPage {
-        demo: demo(&ctx),
-        nav: Nav::new(&staff, "changes"),
+        layout: Layout::staff(&ctx, &staff, "changes"),
         clerks: options.clerks,
         stores: options.stores,
         preview,
@@ -399,7 +394,7 @@ pub struct ConfirmForm {
 
 pub async fn reassign(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     CsrfForm(form): CsrfForm<ConfirmForm>,
 ) -> Result<HttpResponse, AppError> {
     let query = ReassignQuery {
@@ -436,8 +431,7 @@ pub struct ChangesQuery {
 #[derive(Template)]
 #[template(path = "admin/binding_changes.html")]
 pub struct ChangesPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     changes: Vec<ChangeView>,
     page: u64,
     pages: u64,
@@ -449,13 +443,12 @@ pub struct ChangesPage {
 
 pub async fn changes(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     query: Query<ChangesQuery>,
 ) -> Result<HttpResponse, AppError> {
     let list = rebinding::list_changes(&ctx.db, &staff.actor(), query.page.unwrap_or(1)).await?;
     render(&ChangesPage {
-        demo: demo(&ctx),
-        nav: Nav::new(&staff, "changes"),
+        layout: Layout::staff(&ctx, &staff, "changes"),
         changes: list.changes,
         page: list.page,
         pages: list.pages,
@@ -475,7 +468,7 @@ pub struct Empty {}
 
 pub async fn undo(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     id: Path<i32>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {

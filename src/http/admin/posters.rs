@@ -7,9 +7,10 @@ use actix_web::web::{Data, Path};
 use askama::Template;
 
 use super::stores::Empty;
-use super::{demo, render, see_other};
+use super::{render, see_other};
 use crate::http::error::AppError;
-use crate::http::staff::{CsrfForm, CurrentStaff};
+use crate::http::layout::Layout;
+use crate::http::staff::{CsrfForm, Staff};
 use crate::services::Context;
 use crate::services::posters::{self, Posters};
 use crate::services::qr::{self, TokenOwner};
@@ -18,7 +19,7 @@ use crate::services::qr::{self, TokenOwner};
 #[derive(Template)]
 #[template(path = "posters/sheets.html")]
 pub struct SheetsPage {
-    demo: bool,
+    layout: Layout,
     posters: Posters,
     /// Clerk cards (A6) instead of A4 posters.
     card: bool,
@@ -28,13 +29,13 @@ pub struct SheetsPage {
 
 pub async fn store_poster(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     id: Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let posters = posters::store_poster(&ctx.db, &ctx.settings, &staff.actor(), id).await?;
     render(&SheetsPage {
-        demo: demo(&ctx),
+        layout: Layout::public(&ctx),
         posters,
         card: false,
         back: format!("/admin/stores/{id}"),
@@ -43,27 +44,24 @@ pub async fn store_poster(
 
 pub async fn clerk_card(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     path: Path<(i32, i32)>,
 ) -> Result<HttpResponse, AppError> {
     let (store_id, clerk_id) = path.into_inner();
     let posters =
         posters::clerk_card(&ctx.db, &ctx.settings, &staff.actor(), store_id, clerk_id).await?;
     render(&SheetsPage {
-        demo: demo(&ctx),
+        layout: Layout::public(&ctx),
         posters,
         card: true,
         back: format!("/admin/stores/{store_id}"),
     })
 }
 
-pub async fn all_posters(
-    ctx: Data<Context>,
-    staff: CurrentStaff,
-) -> Result<HttpResponse, AppError> {
+pub async fn all_posters(ctx: Data<Context>, staff: Staff) -> Result<HttpResponse, AppError> {
     let posters = posters::all_posters(&ctx.db, &ctx.settings, &staff.actor()).await?;
     render(&SheetsPage {
-        demo: demo(&ctx),
+        layout: Layout::public(&ctx),
         posters,
         card: false,
         back: "/admin/stores".to_owned(),
@@ -76,7 +74,7 @@ fn done(store_id: i32, notice: &str) -> HttpResponse {
 
 pub async fn rotate_store(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     id: Path<i32>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
@@ -87,7 +85,7 @@ pub async fn rotate_store(
 
 pub async fn revoke_store(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     id: Path<i32>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
@@ -98,7 +96,7 @@ pub async fn revoke_store(
 
 pub async fn rotate_clerk(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     path: Path<(i32, i32)>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
@@ -114,7 +112,7 @@ pub async fn rotate_clerk(
 
 pub async fn revoke_clerk(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     path: Path<(i32, i32)>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {

@@ -9,10 +9,11 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::members::{Choice, choices};
-use super::{Nav, demo, optional_id, render};
+use super::{optional_id, render};
 use crate::domain::taipei_time::{self, DayRange};
 use crate::http::error::AppError;
-use crate::http::staff::CurrentStaff;
+use crate::http::layout::Layout;
+use crate::http::staff::Staff;
 use crate::services::Context;
 use crate::services::members;
 use crate::services::reports::{
@@ -38,8 +39,7 @@ pub struct ReportQuery {
 #[derive(Template)]
 #[template(path = "admin/reports.html")]
 pub struct ReportsPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     report: FunnelReport,
     sms: SmsReport,
     by: &'static str,
@@ -50,7 +50,7 @@ pub struct ReportsPage {
 
 pub async fn show(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     query: Query<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
     let actor = staff.actor();
@@ -76,8 +76,7 @@ pub async fn show(
     .await?;
     let options = members::filter_choices(&ctx.db, &actor).await?;
     render(&ReportsPage {
-        demo: demo(&ctx),
-        nav: Nav::new(&staff, "reports"),
+        layout: Layout::staff(&ctx, &staff, "reports"),
         by: filter.dimension.as_str(),
         report,
         sms,

@@ -7,12 +7,13 @@ use actix_web::web::{Data, Path};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Nav, demo, render, see_other, taipei_time};
+use super::{render, see_other, taipei_time};
 use crate::config::Secret;
 use crate::db::entities::enums::{AttributionLevel, WebShop};
 use crate::domain::tokens::random_token;
 use crate::http::error::AppError;
-use crate::http::staff::{CsrfForm, CurrentStaff};
+use crate::http::layout::Layout;
+use crate::http::staff::{CsrfForm, Staff};
 use crate::services::Context;
 use crate::services::order_webhooks::{self, SecretState};
 use crate::services::{sales_settings, stores};
@@ -48,8 +49,7 @@ pub struct StoreRow {
 #[derive(Template)]
 #[template(path = "admin/sales_settings.html")]
 pub struct SalesSettingsPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     clerk_level: bool,
     window_days: String,
     shops: Vec<ShopRow>,
@@ -82,7 +82,7 @@ fn how_zh(shop: WebShop) -> &'static str {
 
 async fn page(
     ctx: &Context,
-    staff: &CurrentStaff,
+    staff: &Staff,
     notice: Option<Notice>,
 ) -> Result<HttpResponse, AppError> {
     let actor = staff.actor();
@@ -142,8 +142,7 @@ async fn page(
         ),
     };
     render(&SalesSettingsPage {
-        demo: demo(ctx),
-        nav: Nav::new(staff, "sales-settings"),
+        layout: Layout::staff(ctx, staff, "sales-settings"),
         clerk_level: rules.level == AttributionLevel::Clerk,
         window_days: rules.window_days.map(|d| d.to_string()).unwrap_or_default(),
         shops,
@@ -153,7 +152,7 @@ async fn page(
     })
 }
 
-pub async fn show(ctx: Data<Context>, staff: CurrentStaff) -> Result<HttpResponse, AppError> {
+pub async fn show(ctx: Data<Context>, staff: Staff) -> Result<HttpResponse, AppError> {
     page(&ctx, &staff, None).await
 }
 
@@ -166,7 +165,7 @@ pub struct RulesForm {
 
 pub async fn save_rules(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     CsrfForm(form): CsrfForm<RulesForm>,
 ) -> Result<HttpResponse, AppError> {
     sales_settings::update_rules(&ctx.db, &staff.actor(), &form.level, &form.window_days).await?;
@@ -198,7 +197,7 @@ fn shop_from_path(shop: &str) -> Result<WebShop, AppError> {
 
 pub async fn set_secret(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     shop: Path<String>,
     CsrfForm(form): CsrfForm<SecretForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -217,7 +216,7 @@ pub struct Empty {}
 
 pub async fn clear_secret(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     shop: Path<String>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
@@ -234,7 +233,7 @@ pub struct PurchaseEntryForm {
 
 pub async fn set_purchase_entry(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     id: Path<i32>,
     CsrfForm(form): CsrfForm<PurchaseEntryForm>,
 ) -> Result<HttpResponse, AppError> {

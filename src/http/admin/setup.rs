@@ -6,11 +6,12 @@ use actix_web::web::{Data, Path};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Nav, demo, render, taipei_time};
+use super::{render, taipei_time};
 use crate::db::entities::enums::CheckOutcome;
 use crate::domain::checklist::{Answer, ChecklistItem, Missing};
 use crate::http::error::AppError;
-use crate::http::staff::{CsrfForm, CurrentStaff};
+use crate::http::layout::Layout;
+use crate::http::staff::{CsrfForm, Staff};
 use crate::services::Context;
 use crate::services::demo::{self as demo_shop, DemoRoute};
 use crate::services::setup::{
@@ -203,8 +204,7 @@ fn stamp(stamp: &Stamp) -> String {
 #[derive(Template)]
 #[template(path = "admin/setup.html")]
 pub struct SetupPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     items: Vec<ItemRow>,
     checks: Vec<CheckRow>,
     overview: SetupOverview,
@@ -218,7 +218,7 @@ pub struct SetupPage {
 
 async fn setup_page(
     ctx: &Context,
-    staff: &CurrentStaff,
+    staff: &Staff,
     notice: Option<Notice>,
 ) -> Result<HttpResponse, AppError> {
     let overview = setup::overview(&ctx.db, &staff.actor()).await?;
@@ -229,8 +229,7 @@ async fn setup_page(
         } else {
             "b"
         },
-        demo: demo(ctx),
-        nav: Nav::new(staff, "setup"),
+        layout: Layout::staff(ctx, staff, "setup"),
         items: overview.items.iter().map(ItemRow::new).collect(),
         checks: overview.checks.iter().map(CheckRow::new).collect(),
         missing: overview.missing.clone(),
@@ -241,7 +240,7 @@ async fn setup_page(
     })
 }
 
-pub async fn show(ctx: Data<Context>, staff: CurrentStaff) -> Result<HttpResponse, AppError> {
+pub async fn show(ctx: Data<Context>, staff: Staff) -> Result<HttpResponse, AppError> {
     setup_page(&ctx, &staff, None).await
 }
 
@@ -252,7 +251,7 @@ pub struct AnswerForm {
 
 pub async fn answer(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     key: Path<String>,
     CsrfForm(form): CsrfForm<AnswerForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -265,7 +264,7 @@ pub struct Empty {}
 
 pub async fn check(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     setup::run_checks(&ctx, &staff.actor()).await?;
@@ -285,7 +284,7 @@ pub struct SettingsForm {
 
 pub async fn save_settings(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     CsrfForm(form): CsrfForm<SettingsForm>,
 ) -> Result<HttpResponse, AppError> {
     let sms_daily_budget = form.sms_daily_budget.trim().parse().map_err(|_| {
@@ -311,7 +310,7 @@ pub async fn save_settings(
 
 pub async fn activate(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     setup::activate(&ctx.db, &staff.actor()).await?;
@@ -320,7 +319,7 @@ pub async fn activate(
 
 pub async fn deactivate(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     setup::deactivate(&ctx.db, &staff.actor()).await?;
@@ -335,10 +334,10 @@ pub struct DemoRouteForm {
 /// Demo mode only: answers the checklist for route A or route B in one go.
 pub async fn demo_route(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     CsrfForm(form): CsrfForm<DemoRouteForm>,
 ) -> Result<HttpResponse, AppError> {
-    if !demo(&ctx) {
+    if !ctx.settings.demo {
         return Err(AppError::not_found(
             "只有示範模式才有這個功能。",
             "This exists in demo mode only.",

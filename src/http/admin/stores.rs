@@ -7,11 +7,12 @@ use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Nav, demo, optional_id, render, see_other};
+use super::{optional_id, render, see_other};
 use crate::db::entities::staff_accounts;
 use crate::domain::store_csv::CsvProblem;
 use crate::http::error::AppError;
-use crate::http::staff::{CSRF_FIELD, CSRF_HEADER, CsrfForm, CurrentStaff};
+use crate::http::layout::Layout;
+use crate::http::staff::{CSRF_FIELD, CSRF_HEADER, CsrfForm, Staff};
 use crate::services::Context;
 use crate::services::stores::{
     self, GroupMove, GroupView, ImportError, ImportSummary, NewStore, StoreView,
@@ -23,13 +24,12 @@ pub const MAX_IMPORT_BYTES: usize = 2 * 1024 * 1024;
 #[derive(Template)]
 #[template(path = "admin/stores.html")]
 pub struct StoresPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     stores: Vec<StoreView>,
     groups: Vec<GroupView>,
 }
 
-pub async fn list(ctx: Data<Context>, staff: CurrentStaff) -> Result<HttpResponse, AppError> {
+pub async fn list(ctx: Data<Context>, staff: Staff) -> Result<HttpResponse, AppError> {
     let actor = staff.actor();
     let stores = stores::list_stores(&ctx.db, &actor).await?;
     let groups = if staff.is_hq() {
@@ -38,8 +38,7 @@ pub async fn list(ctx: Data<Context>, staff: CurrentStaff) -> Result<HttpRespons
         Vec::new()
     };
     render(&StoresPage {
-        demo: demo(&ctx),
-        nav: Nav::new(&staff, "stores"),
+        layout: Layout::staff(&ctx, &staff, "stores"),
         stores,
         groups,
     })
@@ -55,7 +54,7 @@ pub struct CreateForm {
 
 pub async fn create(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     CsrfForm(form): CsrfForm<CreateForm>,
 ) -> Result<HttpResponse, AppError> {
     let store = stores::create_store(
@@ -74,8 +73,7 @@ pub async fn create(
 #[derive(Template)]
 #[template(path = "admin/store.html")]
 pub struct StorePage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     store: StoreView,
     clerks: Vec<staff_accounts::Model>,
     /// Group choices (HQ only), with the store's current one marked.
@@ -120,7 +118,7 @@ impl QrNotice {
 
 async fn store_page(
     ctx: &Context,
-    staff: &CurrentStaff,
+    staff: &Staff,
     store_id: i32,
     moved: Option<GroupMove>,
     notice: Option<QrNotice>,
@@ -140,8 +138,7 @@ async fn store_page(
         Vec::new()
     };
     render(&StorePage {
-        demo: demo(ctx),
-        nav: Nav::new(staff, "stores"),
+        layout: Layout::staff(ctx, staff, "stores"),
         store: detail.store,
         clerks: detail.clerks,
         groups,
@@ -159,7 +156,7 @@ pub struct ShowQuery {
 
 pub async fn show(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     id: Path<i32>,
     query: Query<ShowQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -174,7 +171,7 @@ pub struct NameForm {
 
 pub async fn rename(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     id: Path<i32>,
     CsrfForm(form): CsrfForm<NameForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -192,7 +189,7 @@ pub struct GroupForm {
 /// Moves the store into the chosen group (or none) and says what happened on the store's page.
 pub async fn set_group(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     id: Path<i32>,
     CsrfForm(form): CsrfForm<GroupForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -207,7 +204,7 @@ pub struct Empty {}
 
 pub async fn deactivate(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     id: Path<i32>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
@@ -218,7 +215,7 @@ pub async fn deactivate(
 
 pub async fn reactivate(
     ctx: Data<Context>,
-    staff: CurrentStaff,
+    staff: Staff,
     id: Path<i32>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
@@ -228,7 +225,7 @@ pub async fn reactivate(
 }
 
 /// The store list as CSV, with a BOM so spreadsheet programs read it as UTF-8.
-pub async fn export(ctx: Data<Context>, staff: CurrentStaff) -> Result<HttpResponse, AppError> {
+pub async fn export(ctx: Data<Context>, staff: Staff) -> Result<HttpResponse, AppError> {
     let csv = stores::export_csv(&ctx.db, &staff.actor()).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
@@ -243,21 +240,16 @@ pub async fn export(ctx: Data<Context>, staff: CurrentStaff) -> Result<HttpRespo
 #[derive(Template)]
 #[template(path = "admin/store_import.html")]
 pub struct ImportPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     csv: String,
     problems: Vec<CsvProblem>,
     summary: Option<ImportSummary>,
 }
 
-pub async fn import_page(
-    ctx: Data<Context>,
-    staff: CurrentStaff,
-) -> Result<HttpResponse, AppError> {
+pub async fn import_page(ctx: Data<Context>, staff: Staff) -> Result<HttpResponse, AppError> {
     staff.scope().require_hq()?;
     render(&ImportPage {
-        demo: demo(&ctx),
-        nav: Nav::new(&staff, "stores"),
+        layout: Layout::staff(&ctx, &staff, "stores"),
         csv: String::new(),
         problems: Vec::new(),
         summary: None,
@@ -275,7 +267,7 @@ struct PastedCsv {
 pub async fn import(
     ctx: Data<Context>,
     req: HttpRequest,
-    staff: CurrentStaff,
+    staff: Staff,
     body: Bytes,
 ) -> Result<HttpResponse, AppError> {
     let form_encoded = req
@@ -314,8 +306,7 @@ pub async fn import(
     // Refused files answer 200 with the problems on the page: the error-page middleware would
     // replace a 4xx body with a generic message.
     render(&ImportPage {
-        demo: demo(&ctx),
-        nav: Nav::new(&staff, "stores"),
+        layout: Layout::staff(&ctx, &staff, "stores"),
         csv: if summary.is_some() {
             String::new()
         } else {

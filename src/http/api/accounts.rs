@@ -5,11 +5,11 @@ use actix_web::web::{Data, Json, Path};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::auth::ApiStaff;
 use super::{ActiveJson, created, ok};
 use crate::db::entities::enums::StaffRole;
 use crate::db::entities::staff_accounts;
 use crate::http::error::AppError;
+use crate::http::staff::Staff;
 use crate::services::Context;
 use crate::services::accounts::{self, NewAccount, OneTimePassword};
 
@@ -56,7 +56,7 @@ impl From<OneTimePassword> for IssuedJson {
     }
 }
 
-pub async fn list(ctx: Data<Context>, staff: ApiStaff) -> Result<HttpResponse, AppError> {
+pub async fn list(ctx: Data<Context>, staff: Staff) -> Result<HttpResponse, AppError> {
     let accounts: Vec<AccountJson> = accounts::list_staff(&ctx.db, &staff.actor())
         .await?
         .into_iter()
@@ -77,7 +77,7 @@ pub struct NewAccountJson {
 
 pub async fn create(
     ctx: Data<Context>,
-    staff: ApiStaff,
+    staff: Staff,
     body: Json<NewAccountJson>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
@@ -98,7 +98,7 @@ pub async fn create(
 
 pub async fn set_active(
     ctx: Data<Context>,
-    staff: ApiStaff,
+    staff: Staff,
     id: Path<i32>,
     body: Json<ActiveJson>,
 ) -> Result<HttpResponse, AppError> {
@@ -109,7 +109,7 @@ pub async fn set_active(
 
 pub async fn reset_password(
     ctx: Data<Context>,
-    staff: ApiStaff,
+    staff: Staff,
     id: Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let issued =

@@ -5,9 +5,9 @@ use actix_web::web::{Data, Query};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::auth::ApiStaff;
 use super::ok;
 use crate::http::error::AppError;
+use crate::http::staff::Staff;
 use crate::services::Context;
 use crate::services::audit;
 
@@ -19,7 +19,7 @@ pub struct AuditQuery {
 
 pub async fn list(
     ctx: Data<Context>,
-    staff: ApiStaff,
+    staff: Staff,
     query: Query<AuditQuery>,
 ) -> Result<HttpResponse, AppError> {
     let log = audit::list(

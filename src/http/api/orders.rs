@@ -8,10 +8,10 @@ use actix_web::web::{Data, Json};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::auth::ApiStaff;
 use super::json;
 use crate::db::entities::enums::{AttributionLevel, OrderStatus, SalesChannel, UnattributedReason};
 use crate::http::error::AppError;
+use crate::http::staff::Staff;
 use crate::services::Context;
 use crate::services::orders::{self, ChangedAmount, OrderError, RecordedOrder};
 use crate::webshops::generic::OrderJson;
@@ -106,7 +106,7 @@ impl From<RecordedOrder> for OrderOut {
 
 pub async fn create(
     ctx: Data<Context>,
-    staff: ApiStaff,
+    staff: Staff,
     body: Json<OrderJson>,
 ) -> Result<HttpResponse, AppError> {
     staff.scope().require_hq()?;

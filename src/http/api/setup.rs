@@ -6,12 +6,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::auth::ApiStaff;
 use super::ok;
 use crate::db::entities::enums::CheckOutcome;
 use crate::db::entities::shop_settings;
 use crate::domain::checklist::Missing;
 use crate::http::error::AppError;
+use crate::http::staff::Staff;
 use crate::services::Context;
 use crate::services::setup::{self, CheckState, SettingsInput, SetupOverview, Stamp};
 
@@ -100,13 +100,13 @@ fn overview_json(o: &SetupOverview) -> Value {
     })
 }
 
-async fn overview(ctx: &Context, staff: &ApiStaff) -> Result<HttpResponse, AppError> {
+async fn overview(ctx: &Context, staff: &Staff) -> Result<HttpResponse, AppError> {
     ok(&overview_json(
         &setup::overview(&ctx.db, &staff.actor()).await?,
     ))
 }
 
-pub async fn show(ctx: Data<Context>, staff: ApiStaff) -> Result<HttpResponse, AppError> {
+pub async fn show(ctx: Data<Context>, staff: Staff) -> Result<HttpResponse, AppError> {
     overview(&ctx, &staff).await
 }
 
@@ -118,7 +118,7 @@ pub struct AnswerJson {
 /// Answers an item; says what else changed and, for phone verification, the SMS cost warning.
 pub async fn answer(
     ctx: Data<Context>,
-    staff: ApiStaff,
+    staff: Staff,
     key: Path<String>,
     body: Json<AnswerJson>,
 ) -> Result<HttpResponse, AppError> {
@@ -140,7 +140,7 @@ pub async fn answer(
 }
 
 /// Runs the live checks now; LINE being down is an `unreachable` result, not an error.
-pub async fn run_checks(ctx: Data<Context>, staff: ApiStaff) -> Result<HttpResponse, AppError> {
+pub async fn run_checks(ctx: Data<Context>, staff: Staff) -> Result<HttpResponse, AppError> {
     let checks = setup::run_checks(&ctx, &staff.actor()).await?;
     ok(&json!({ "checks": checks.iter().map(CheckJson::from).collect::<Vec<_>>() }))
 }
@@ -156,7 +156,7 @@ pub struct SettingsJson {
 
 pub async fn update_settings(
     ctx: Data<Context>,
-    staff: ApiStaff,
+    staff: Staff,
     body: Json<SettingsJson>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
@@ -176,12 +176,12 @@ pub async fn update_settings(
 }
 
 /// Activates; refused (409) with what is missing until the checklist holds.
-pub async fn activate(ctx: Data<Context>, staff: ApiStaff) -> Result<HttpResponse, AppError> {
+pub async fn activate(ctx: Data<Context>, staff: Staff) -> Result<HttpResponse, AppError> {
     setup::activate(&ctx.db, &staff.actor()).await?;
     overview(&ctx, &staff).await
 }
 
-pub async fn deactivate(ctx: Data<Context>, staff: ApiStaff) -> Result<HttpResponse, AppError> {
+pub async fn deactivate(ctx: Data<Context>, staff: Staff) -> Result<HttpResponse, AppError> {
     setup::deactivate(&ctx.db, &staff.actor()).await?;
     overview(&ctx, &staff).await
 }

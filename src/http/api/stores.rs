@@ -4,9 +4,9 @@ use actix_web::HttpResponse;
 use actix_web::web::{Data, Json, Path};
 use serde::{Deserialize, Serialize};
 
-use super::auth::ApiStaff;
 use super::{ActiveJson, created, ok};
 use crate::http::error::AppError;
+use crate::http::staff::Staff;
 use crate::services::Context;
 use crate::services::stores::{self, GroupDetail, GroupMove, GroupView, NewStore, StoreView};
 
@@ -51,11 +51,7 @@ struct StoreDetailJson {
     clerks: Vec<ClerkJson>,
 }
 
-async fn store_detail(
-    ctx: &Context,
-    staff: &ApiStaff,
-    id: i32,
-) -> Result<StoreDetailJson, AppError> {
+async fn store_detail(ctx: &Context, staff: &Staff, id: i32) -> Result<StoreDetailJson, AppError> {
     let detail = stores::get_store(&ctx.db, &staff.actor(), id).await?;
     Ok(StoreDetailJson {
         store: detail.store.into(),
@@ -72,7 +68,7 @@ async fn store_detail(
     })
 }
 
-pub async fn list(ctx: Data<Context>, staff: ApiStaff) -> Result<HttpResponse, AppError> {
+pub async fn list(ctx: Data<Context>, staff: Staff) -> Result<HttpResponse, AppError> {
     let stores: Vec<StoreJson> = stores::list_stores(&ctx.db, &staff.actor())
         .await?
         .into_iter()
@@ -91,7 +87,7 @@ pub struct NewStoreJson {
 
 pub async fn create(
     ctx: Data<Context>,
-    staff: ApiStaff,
+    staff: Staff,
     body: Json<NewStoreJson>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
@@ -110,7 +106,7 @@ pub async fn create(
 
 pub async fn show(
     ctx: Data<Context>,
-    staff: ApiStaff,
+    staff: Staff,
     id: Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     ok(&store_detail(&ctx, &staff, id.into_inner()).await?)
@@ -123,7 +119,7 @@ pub struct NameJson {
 
 pub async fn rename(
     ctx: Data<Context>,
-    staff: ApiStaff,
+    staff: Staff,
     id: Path<i32>,
     body: Json<NameJson>,
 ) -> Result<HttpResponse, AppError> {
@@ -158,7 +154,7 @@ impl From<GroupMove> for MovedJson {
 /// Moves the store into a group (leaving its old one in the same transaction) or out of groups.
 pub async fn set_group(
     ctx: Data<Context>,
-    staff: ApiStaff,
+    staff: Staff,
     id: Path<i32>,
     body: Json<GroupChoiceJson>,
 ) -> Result<HttpResponse, AppError> {
@@ -170,7 +166,7 @@ pub async fn set_group(
 
 pub async fn set_active(
     ctx: Data<Context>,
-    staff: ApiStaff,
+    staff: Staff,
     id: Path<i32>,
     body: Json<ActiveJson>,
 ) -> Result<HttpResponse, AppError> {
@@ -213,7 +209,7 @@ impl From<GroupDetail> for GroupDetailJson {
     }
 }
 
-pub async fn list_groups(ctx: Data<Context>, staff: ApiStaff) -> Result<HttpResponse, AppError> {
+pub async fn list_groups(ctx: Data<Context>, staff: Staff) -> Result<HttpResponse, AppError> {
     let groups: Vec<GroupJson> = stores::list_groups(&ctx.db, &staff.actor())
         .await?
         .into_iter()
@@ -224,7 +220,7 @@ pub async fn list_groups(ctx: Data<Context>, staff: ApiStaff) -> Result<HttpResp
 
 pub async fn create_group(
     ctx: Data<Context>,
-    staff: ApiStaff,
+    staff: Staff,
     body: Json<NameJson>,
 ) -> Result<HttpResponse, AppError> {
     let actor = staff.actor();
@@ -236,7 +232,7 @@ pub async fn create_group(
 
 pub async fn show_group(
     ctx: Data<Context>,
-    staff: ApiStaff,
+    staff: Staff,
     id: Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let group = stores::get_group(&ctx.db, &staff.actor(), id.into_inner()).await?;
@@ -245,7 +241,7 @@ pub async fn show_group(
 
 pub async fn rename_group(
     ctx: Data<Context>,
-    staff: ApiStaff,
+    staff: Staff,
     id: Path<i32>,
     body: Json<NameJson>,
 ) -> Result<HttpResponse, AppError> {
@@ -259,7 +255,7 @@ pub async fn rename_group(
 /// Deletes an empty group; a group with stores is refused (409) with how many.
 pub async fn delete_group(
     ctx: Data<Context>,
-    staff: ApiStaff,
+    staff: Staff,
     id: Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     stores::delete_group(&ctx.db, &staff.actor(), id.into_inner()).await?;

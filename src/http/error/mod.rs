@@ -14,6 +14,8 @@ use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 use sea_orm::DbErr;
 
+use crate::http::layout::Layout;
+
 mod admin;
 mod line_webhook;
 mod orders;
@@ -239,7 +241,7 @@ fn wants_json(path: &str) -> bool {
 struct ErrorPage {
     status: u16,
     message: Message,
-    demo: bool,
+    layout: Layout,
 }
 
 /// Middleware body: re-renders error responses as HTML pages for people (see the module docs).
@@ -273,7 +275,7 @@ pub async fn html_for_browsers<B: MessageBody + 'static>(
     let page = ErrorPage {
         status: status.as_u16(),
         message,
-        demo,
+        layout: Layout::without_nav(demo),
     };
     let Ok(html) = page.render() else {
         return Ok(res.map_into_left_body());

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::journey::JourneyId;
 use crate::domain::phone::TaiwanMobile;
 use crate::http::error::AppError;
+use crate::http::layout::Layout;
 use crate::http::public::journey_in_body;
 use crate::http::{client_network, render};
 use crate::services::Context;
@@ -26,7 +27,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[derive(Template)]
 #[template(path = "public/liff.html")]
 struct LiffPage {
-    demo: bool,
+    layout: Layout,
     shop_name: String,
     liff_id: String,
     sdk_url: String,
@@ -45,7 +46,7 @@ async fn liff_page(ctx: web::Data<Context>) -> Result<HttpResponse, AppError> {
     };
     let settings = setup::shop_settings(&ctx.db).await?;
     render(&LiffPage {
-        demo: ctx.settings.demo,
+        layout: Layout::public(&ctx),
         shop_name: settings.shop_name,
         liff_id,
         sdk_url: ctx.settings.line.liff_sdk_url.to_string(),
@@ -56,7 +57,7 @@ async fn liff_page(ctx: web::Data<Context>) -> Result<HttpResponse, AppError> {
 #[derive(Template)]
 #[template(path = "public/privacy.html")]
 struct PrivacyPage {
-    demo: bool,
+    layout: Layout,
     shop_name: String,
 }
 
@@ -64,7 +65,7 @@ struct PrivacyPage {
 async fn privacy_page(ctx: web::Data<Context>) -> Result<HttpResponse, AppError> {
     let settings = setup::shop_settings(&ctx.db).await?;
     render(&PrivacyPage {
-        demo: ctx.settings.demo,
+        layout: Layout::public(&ctx),
         shop_name: settings.shop_name,
     })
 }

@@ -10,6 +10,7 @@ use crate::domain::journey::JourneyId;
 use crate::domain::phone::TaiwanMobile;
 use crate::domain::signed_link::LinkError;
 use crate::http::error::{AppError, Message};
+use crate::http::layout::Layout;
 use crate::http::{client_network, render};
 use crate::services::Context;
 use crate::services::binding::BindOutcome;
@@ -28,7 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[derive(Template)]
 #[template(path = "public/landing.html")]
 struct LandingPage {
-    demo: bool,
+    layout: Layout,
     shop_name: String,
     journey_id: String,
     binding_name: String,
@@ -42,7 +43,7 @@ struct LandingPage {
 #[derive(Template)]
 #[template(path = "public/phone.html")]
 struct PhonePage {
-    demo: bool,
+    layout: Layout,
     shop_name: String,
     journey_id: String,
     binding_name: String,
@@ -54,7 +55,7 @@ struct PhonePage {
 #[derive(Template)]
 #[template(path = "public/code.html")]
 struct CodePage {
-    demo: bool,
+    layout: Layout,
     shop_name: String,
     journey_id: String,
     masked_phone: String,
@@ -67,7 +68,7 @@ struct CodePage {
 #[derive(Template)]
 #[template(path = "public/bound.html")]
 struct BoundPage {
-    demo: bool,
+    layout: Layout,
     shop_name: String,
     outcome: &'static str,
     binding_name: String,
@@ -80,7 +81,7 @@ async fn shop_name(ctx: &Context) -> Result<String, AppError> {
 async fn landing(ctx: web::Data<Context>, journey: JourneyId) -> Result<HttpResponse, AppError> {
     let landing = phone::landing(&ctx, journey.as_str()).await?;
     render(&LandingPage {
-        demo: ctx.settings.demo,
+        layout: Layout::public(&ctx),
         shop_name: shop_name(&ctx).await?,
         journey_id: landing.summary.journey_id,
         binding_name: landing.summary.binding_name,
@@ -109,7 +110,7 @@ async fn phone_page(
     })?;
     let summary = journeys::summary(&ctx.db, &opened.journey_id).await?;
     render(&PhonePage {
-        demo: ctx.settings.demo,
+        layout: Layout::public(&ctx),
         shop_name: shop_name(&ctx).await?,
         journey_id: summary.journey_id,
         binding_name: summary.binding_name,
@@ -137,7 +138,7 @@ async fn phone_form_again(
 ) -> Result<HttpResponse, AppError> {
     let summary = journeys::summary(&ctx.db, journey_id).await?;
     let page = PhonePage {
-        demo: ctx.settings.demo,
+        layout: Layout::public(ctx),
         shop_name: shop_name(ctx).await?,
         journey_id: summary.journey_id,
         binding_name: summary.binding_name,
@@ -176,7 +177,7 @@ async fn send_code(
     )
     .await?;
     render(&CodePage {
-        demo: ctx.settings.demo,
+        layout: Layout::public(&ctx),
         shop_name: shop_name(&ctx).await?,
         journey_id: journey.into_string(),
         masked_phone: sent.phone.masked(),
@@ -218,7 +219,7 @@ async fn verify(
         ))) => {
             let message = AppError::from(err).message();
             let mut response = render(&CodePage {
-                demo: ctx.settings.demo,
+                layout: Layout::public(&ctx),
                 shop_name: shop_name(&ctx).await?,
                 journey_id: journey.into_string(),
                 masked_phone: phone.masked(),
@@ -238,7 +239,7 @@ async fn verify(
         BindOutcome::AlreadyBoundElsewhere => "already_bound_elsewhere",
     };
     render(&BoundPage {
-        demo: ctx.settings.demo,
+        layout: Layout::public(&ctx),
         shop_name: shop_name(&ctx).await?,
         outcome,
         binding_name: result.bound_to.display_name(),

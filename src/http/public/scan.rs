@@ -8,6 +8,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::http::error::AppError;
+use crate::http::layout::Layout;
 use crate::services::Context;
 use crate::services::qr::{self, ImageFormat};
 use crate::services::scan::{self, Scanned};
@@ -22,7 +23,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[derive(Template)]
 #[template(path = "public/scan_closed.html")]
 struct ScanClosedPage {
-    demo: bool,
+    layout: Layout,
     shop_name: String,
     /// The deactivated store's name; `None` while the whole shop is not open yet.
     store_name: Option<String>,
@@ -42,7 +43,7 @@ async fn scan(
                 .finish());
         }
         Scanned::NotOpen { shop_name } => ScanClosedPage {
-            demo: ctx.settings.demo,
+            layout: Layout::public(&ctx),
             shop_name,
             store_name: None,
         },
@@ -50,7 +51,7 @@ async fn scan(
             shop_name,
             store_name,
         } => ScanClosedPage {
-            demo: ctx.settings.demo,
+            layout: Layout::public(&ctx),
             shop_name,
             store_name: Some(store_name),
         },
