@@ -214,6 +214,7 @@ fn run(
                 }
             })
             .wrap(from_fn(http::error::html_for_browsers))
+            .wrap(from_fn(http::security_headers::for_staff_pages))
             .wrap(from_fn(telemetry::log_request))
     })
     .shutdown_timeout(10)

@@ -4,12 +4,14 @@
 
 mod admin;
 pub mod api;
+pub(crate) mod assets;
 pub mod error;
 mod health;
 pub mod layout;
 mod metrics;
 mod order_webhooks;
 mod public;
+pub mod security_headers;
 pub mod staff;
 mod webhook;
 
@@ -34,6 +36,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(public::routes)
         .configure(admin::routes)
         .configure(api::routes)
+        .configure(assets::routes)
         .default_service(web::to(not_found));
 }
 

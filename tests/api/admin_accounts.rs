@@ -8,9 +8,9 @@ use crate::helpers::{STAFF_PASSWORD, TestApp, spawn_app};
 /// The one-time password shown on the page.
 fn shown_password(body: &str) -> String {
     let start = body
-        .find("font-size: 1.3em\">")
+        .find("<code class=\"one-time\">")
         .expect("the password is shown")
-        + 18;
+        + "<code class=\"one-time\">".len();
     body[start..].split('<').next().unwrap().to_owned()
 }
 

@@ -31,6 +31,7 @@ mod request_log;
 mod route_b;
 mod scan;
 mod schema;
+mod security_headers;
 mod settings;
 mod sms_providers;
 mod webhook;

@@ -30,6 +30,16 @@ async fn store_token(app: &TestApp, store: i32) -> String {
         .token
 }
 
+/// The stylesheets a page links (`/assets/…`), concatenated.
+async fn linked_css(app: &TestApp, page: &str) -> String {
+    let mut css = String::new();
+    for piece in page.split("rel=\"stylesheet\" href=\"").skip(1) {
+        let href = &piece[..piece.find('"').unwrap()];
+        css.push_str(&app.get(href).await.text().await.unwrap());
+    }
+    css
+}
+
 async fn set_shop_name(app: &TestApp, name: &str) {
     let row = shop_settings::Entity::find_by_id(1)
         .one(&app.db)
@@ -151,10 +161,13 @@ async fn the_poster_shows_brand_store_group_code_the_code_and_the_current_routes
         "北區",
         "<span class=\"store-code\">TP01</span>",
         "加入好友後驗證手機即可完成綁定",
-        "@page { size: A4",
     ] {
         assert!(page.contains(text), "{text} in {page}");
     }
+    assert!(
+        linked_css(&app, &page).await.contains("@page { size: A4"),
+        "posters print on A4"
+    );
     assert!(!page.contains("用 LINE 掃描，一步完成加入好友與會員綁定"));
     // The code on the poster is the store's code.
     let token = store_token(&app, store).await;
@@ -216,7 +229,10 @@ async fn names_with_markup_are_escaped_on_posters_and_cards() {
         card.contains("&#60;img src=x"),
         "the clerk's name is on the card"
     );
-    assert!(card.contains("@page { size: A6"));
+    assert!(
+        linked_css(&app, &card).await.contains("@page { size: A6"),
+        "cards print on A6"
+    );
 }
 
 #[tokio::test]
@@ -308,7 +324,10 @@ async fn hq_prints_every_active_stores_poster_in_one_document() {
         .expect("B01 is printed");
     assert!(a < b, "by store code");
     assert!(!page.contains("已關門店"));
-    assert!(page.contains("break-after: page"));
+    assert!(
+        linked_css(&app, &page).await.contains("break-after: page"),
+        "one sheet per page"
+    );
     // The stores page links to it.
     let stores = hq.get("/admin/stores").await.text().await.unwrap();
     assert!(stores.contains("href=\"/admin/posters\""));
