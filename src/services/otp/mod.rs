@@ -28,6 +28,12 @@
 //! Time is passed in (`now`) by the `*_at` functions; [`send_code`] and [`verify_code`] use the
 //! clock. Tests move `now` forward instead of sleeping.
 
+mod budget;
+mod limits;
+
+use budget::{give_back_to_budget, take_from_budget};
+use limits::check_limits;
+
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, SubsecRound, TimeDelta, Utc};
@@ -445,209 +451,6 @@ fn resend_wait(challenge: &otp_challenges::Model, now: DateTime<Utc>) -> Duratio
     until(challenge.created_at + delta(RESEND_AFTER), now)
 }
 
-/// Takes one SMS from today's budget (a Taiwan calendar day), or refuses until tomorrow.
-async fn take_from_budget(
-    db: &impl ConnectionTrait,
-    budget: i32,
-    now: DateTime<Utc>,
-) -> Result<(), OtpError> {
-    let day = taiwan_date(now);
-    let take = || {
-        sms_budget_days::Entity::update_many()
-            .col_expr(
-                sms_budget_days::Column::Used,
-                Expr::col(sms_budget_days::Column::Used).add(1),
-            )
-            .filter(sms_budget_days::Column::Day.eq(day.as_str()))
-            .filter(sms_budget_days::Column::Used.lt(budget))
-            .exec(db)
-    };
-    if take().await?.rows_affected == 1 {
-        return Ok(());
-    }
-    // The day's first SMS finds no counter: create it (if nobody did meanwhile) and take again.
-    open_budget_day(db, &day, now).await?;
-    if take().await?.rows_affected == 1 {
-        return Ok(());
-    }
-    tracing::warn!(
-        budget,
-        day,
-        "SMS code refused: the shop's daily SMS budget (sms_daily_budget) is used up"
-    );
-    Err(OtpError::DailyBudgetReached {
-        retry_after: until(taiwan_day(now).1, now),
-    })
-}
-
-/// Creates the day's counter if it is missing, starting from the SMS already recorded as sent
-/// that day (which matters only on the day this version is installed); whoever inserts first wins.
-async fn open_budget_day(
-    db: &impl ConnectionTrait,
-    day: &str,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    if sms_budget_days::Entity::find_by_id(day)
-        .one(db)
-        .await?
-        .is_some()
-    {
-        return Ok(());
-    }
-    let (day_start, next_day) = taiwan_day(now);
-    let sent_today = sms_messages::Entity::find()
-        .filter(sms_messages::Column::Status.eq(SmsStatus::Sent))
-        .filter(sms_messages::Column::SentAt.gte(day_start))
-        .filter(sms_messages::Column::SentAt.lt(next_day))
-        .count(db)
-        .await?;
-    sms_budget_days::Entity::insert(sms_budget_days::ActiveModel {
-        day: Set(day.to_owned()),
-        used: Set(i32::try_from(sent_today).unwrap_or(i32::MAX)),
-    })
-    .on_conflict_do_nothing_on([sms_budget_days::Column::Day])
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
-}
-
-/// Gives back an SMS taken from today's budget that the gateway surely did not send.
-async fn give_back_to_budget(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<(), DbErr> {
-    sms_budget_days::Entity::update_many()
-        .col_expr(
-            sms_budget_days::Column::Used,
-            Expr::col(sms_budget_days::Column::Used).sub(1),
-        )
-        .filter(sms_budget_days::Column::Day.eq(taiwan_date(now)))
-        .filter(sms_budget_days::Column::Used.gt(0))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
-/// Today's date in Taiwan, `2026-12-04`: the key of the day's budget counter.
-fn taiwan_date(now: DateTime<Utc>) -> String {
-    let taiwan = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    now.with_timezone(&taiwan).format("%Y-%m-%d").to_string()
-}
-
-/// Start of today and of tomorrow in Taiwan (UTC+8, no daylight saving), as UTC instants.
-fn taiwan_day(now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
-    let taiwan = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    let midnight = now
-        .with_timezone(&taiwan)
-        .date_naive()
-        .and_hms_opt(0, 0, 0)
-        .expect("midnight exists")
-        .and_local_timezone(taiwan)
-        .single()
-        .expect("a fixed offset has no gaps")
-        .with_timezone(&Utc);
-    (midnight, midnight + TimeDelta::days(1))
-}
-
-/// The resend cooldown and the per-phone, per-client and per-journey caps, counting the
-/// just-inserted challenge.
-async fn check_limits(
-    db: &impl ConnectionTrait,
-    mine: &otp_challenges::Model,
-    now: DateTime<Utc>,
-) -> Result<(), OtpError> {
-    let since = now - delta(DAY);
-    let by_phone = recent_challenges(
-        db,
-        otp_challenges::Column::PhoneE164,
-        &mine.phone_e164,
-        mine.id,
-        since,
-    )
-    .await?;
-    if let Some(latest) = by_phone.iter().max()
-        && *latest > now - delta(RESEND_AFTER)
-    {
-        return Err(OtpError::ResendTooSoon {
-            retry_after: until(*latest + delta(RESEND_AFTER), now),
-        });
-    }
-    over_cap(
-        &by_phone,
-        PHONE_CODES_PER_HOUR,
-        HOUR,
-        CodeLimit::PhonePerHour,
-        now,
-    )?;
-    over_cap(
-        &by_phone,
-        PHONE_CODES_PER_DAY,
-        DAY,
-        CodeLimit::PhonePerDay,
-        now,
-    )?;
-    let by_ip = recent_challenges(
-        db,
-        otp_challenges::Column::ClientIp,
-        &mine.client_ip,
-        mine.id,
-        since,
-    )
-    .await?;
-    over_cap(&by_ip, IP_CODES_PER_HOUR, HOUR, CodeLimit::IpPerHour, now)?;
-    over_cap(&by_ip, IP_CODES_PER_DAY, DAY, CodeLimit::IpPerDay, now)?;
-    if let Some(journey) = &mine.journey_id {
-        let by_journey = otp_challenges::Entity::find()
-            .filter(otp_challenges::Column::JourneyId.eq(journey.as_str()))
-            .filter(otp_challenges::Column::Id.ne(mine.id))
-            .count(db)
-            .await?;
-        if by_journey >= JOURNEY_CODES as u64 {
-            return Err(OtpError::JourneyCodesUsedUp);
-        }
-    }
-    Ok(())
-}
-
-/// Creation times of the other challenges with `column = value` since `since`, oldest first.
-async fn recent_challenges(
-    db: &impl ConnectionTrait,
-    column: otp_challenges::Column,
-    value: &str,
-    except_id: i32,
-    since: DateTime<Utc>,
-) -> Result<Vec<DateTime<Utc>>, DbErr> {
-    otp_challenges::Entity::find()
-        .select_only()
-        .column(otp_challenges::Column::CreatedAt)
-        .filter(column.eq(value))
-        .filter(otp_challenges::Column::Id.ne(except_id))
-        .filter(otp_challenges::Column::CreatedAt.gt(since))
-        .order_by_asc(otp_challenges::Column::CreatedAt)
-        .into_tuple::<DateTime<Utc>>()
-        .all(db)
-        .await
-}
-
-/// With `others` (oldest first) already in the window, is there room for one more?
-fn over_cap(
-    others: &[DateTime<Utc>],
-    cap: usize,
-    window: Duration,
-    limit: CodeLimit,
-    now: DateTime<Utc>,
-) -> Result<(), OtpError> {
-    let start = now - delta(window);
-    let in_window: Vec<&DateTime<Utc>> = others.iter().filter(|t| **t > start).collect();
-    if in_window.len() < cap {
-        return Ok(());
-    }
-    // Room again once enough of the oldest have left the window.
-    let must_leave = in_window.len() + 1 - cap;
-    let leaves_at = *in_window[must_leave - 1] + delta(window);
-    Err(OtpError::TooManyCodes {
-        limit,
-        retry_after: until(leaves_at, now),
-    })
-}
-
 /// Older unused codes of the phone stop working once a newer one is out.
 async fn supersede_older(
     db: &impl ConnectionTrait,
@@ -683,6 +486,8 @@ fn until(instant: DateTime<Utc>, now: DateTime<Utc>) -> Duration {
 
 #[cfg(test)]
 mod tests {
+    use super::budget::taiwan_day;
+    use super::limits::over_cap;
     use super::*;
 
     fn at(text: &str) -> DateTime<Utc> {

@@ -3,6 +3,11 @@
 //! Items are stored in `checklist_items` by [`ChecklistItem::key`]; `value` holds the answer
 //! (`"yes"`/`"no"`, or for the OA shield `"none"`/`"blue"`/`"green"`). Unanswered items are absent.
 
+mod guide;
+mod live;
+pub use guide::Guide;
+pub use live::{CheckOutcome, LiveCheck, same_basic_id};
+
 use std::collections::HashMap;
 
 use sea_orm::{DeriveActiveEnum, EnumIter};
@@ -116,125 +121,6 @@ impl Answer {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("this item takes {}", match .0 { AnswerKind::YesNo => "yes or no", AnswerKind::Shield => "none, blue or green" })]
 pub struct InvalidAnswer(pub AnswerKind);
-
-/// Where the merchant does an item and what to do there (the install guide, in the admin).
-pub struct Guide {
-    pub title_zh: &'static str,
-    pub title_en: &'static str,
-    pub where_zh: &'static str,
-    pub where_en: &'static str,
-    pub todo_zh: &'static str,
-    pub todo_en: &'static str,
-}
-
-impl ChecklistItem {
-    /// The item's number in the install guide (1–8).
-    pub fn number(self) -> usize {
-        Self::ALL.iter().position(|i| *i == self).unwrap_or(0) + 1
-    }
-
-    pub fn answer_kind(self) -> AnswerKind {
-        match self {
-            ChecklistItem::OaVerified => AnswerKind::Shield,
-            _ => AnswerKind::YesNo,
-        }
-    }
-
-    /// The answers this item takes, in the order the admin offers them.
-    pub fn choices(self) -> &'static [Answer] {
-        match self.answer_kind() {
-            AnswerKind::YesNo => &[Answer::Yes, Answer::No],
-            AnswerKind::Shield => &[Answer::NoShield, Answer::BlueShield, Answer::GreenShield],
-        }
-    }
-
-    pub fn parse_answer(self, text: &str) -> Result<Answer, InvalidAnswer> {
-        let text = text.trim().to_ascii_lowercase();
-        self.choices()
-            .iter()
-            .copied()
-            .find(|a| a.as_str() == text)
-            .ok_or(InvalidAnswer(self.answer_kind()))
-    }
-
-    pub fn guide(self) -> Guide {
-        const DEVELOPERS_ZH: &str = "LINE Developers 主控台（developers.line.biz）";
-        const DEVELOPERS_EN: &str = "LINE Developers Console (developers.line.biz)";
-        const SHOP_ZH: &str = "網店後台";
-        const SHOP_EN: &str = "the web shop's admin";
-        match self {
-            ChecklistItem::ChannelsLinked => Guide {
-                title_zh: "LINE 官方帳號與 LINE Login 通路已連結",
-                title_en: "The OA and a LINE Login channel are linked",
-                where_zh: DEVELOPERS_ZH,
-                where_en: DEVELOPERS_EN,
-                todo_zh: "在同一個 Provider 底下建立 Messaging API 通路（官方帳號）與 LINE Login 通路，並在 LINE Login 通路的「Linked LINE Official Account」選擇這個官方帳號。不同 Provider 的通路拿到的使用者 ID 不同，無法對應同一位會員。",
-                todo_en: "Under one provider, create the Messaging API channel (the OA) and a LINE Login channel, and pick the OA as the LINE Login channel's linked Official Account. Channels of different providers see different user IDs for the same person.",
-            },
-            ChecklistItem::QuickLogin => Guide {
-                title_zh: "LINE 快速登入已啟用",
-                title_en: "LINE quick login is enabled",
-                where_zh: SHOP_ZH,
-                where_en: SHOP_EN,
-                todo_zh: "在網店後台的會員登入設定開啟「LINE 快速登入」，並填入 LINE Login 通路的 Channel ID 與 Channel secret。",
-                todo_en: "In the shop's member login settings, turn on LINE quick login with the LINE Login channel's ID and secret.",
-            },
-            ChecklistItem::OaVerified => Guide {
-                title_zh: "官方帳號已認證（藍盾或綠盾）",
-                title_en: "The OA is verified (blue or green shield)",
-                where_zh: "LINE Official Account Manager（manager.line.biz）→ 設定 → 帳號設定",
-                where_en: "LINE Official Account Manager (manager.line.biz) → Settings → Account settings",
-                todo_zh: "申請認證帳號（藍盾），或確認為企業官方帳號（綠盾）。未認證的一般帳號（灰盾）不符合開通條件。",
-                todo_en: "Apply for a verified account (blue shield) or confirm it is a premium account (green). An unverified (grey) account does not qualify.",
-            },
-            ChecklistItem::CertifiedProvider => Guide {
-                title_zh: "LINE 認證提供者（Certified Provider）",
-                title_en: "LINE Certified Provider",
-                where_zh: DEVELOPERS_ZH,
-                where_en: DEVELOPERS_EN,
-                todo_zh: "只有公司可以申請，一家公司一個。有或沒有都可以開通：有認證提供者時，顧客在 LINE 內一次完成綁定（LIFF）；沒有時，顧客先加好友，再以手機簡訊驗證。",
-                todo_en: "Only companies can hold one, one per company. Either answer can be activated: with one, shoppers bind in one pass inside LINE (LIFF); without, they add the OA and verify their phone by SMS.",
-            },
-            ChecklistItem::AutoLiff => Guide {
-                title_zh: "自動產生 LIFF 網址",
-                title_en: "Auto-generate LIFF URL",
-                where_zh: SHOP_ZH,
-                where_en: SHOP_EN,
-                todo_zh: "只有具備認證提供者時才可以開啟；沒有認證提供者時請保持關閉，系統也會拒絕開啟。",
-                todo_en: "May be on only with a Certified Provider; without one keep it off (it is refused here too).",
-            },
-            ChecklistItem::QuickCheckoutRegister => Guide {
-                title_zh: "「快速結帳並註冊」已開啟",
-                title_en: "\"Quick checkout and register\" is on",
-                where_zh: SHOP_ZH,
-                where_en: SHOP_EN,
-                todo_zh: "在網店後台的結帳設定開啟「快速結帳並註冊」。",
-                todo_en: "Turn on \"quick checkout and register\" in the shop's checkout settings.",
-            },
-            ChecklistItem::MemberPhoneVerification => Guide {
-                title_zh: "會員手機：必填、驗證、註冊時驗證電話",
-                title_en: "Member phone: required, verified, verified at registration",
-                where_zh: SHOP_ZH,
-                where_en: SHOP_EN,
-                todo_zh: "在網店後台的會員資料設定把手機設為必填、需驗證，並在註冊時驗證電話。注意：每次驗證都會發送一則簡訊，會產生簡訊費用。",
-                todo_en: "In the shop's member settings make the phone required and verified, verified at registration. Note: every verification sends an SMS, which costs money.",
-            },
-            ChecklistItem::SmsTemplateEnabled => Guide {
-                title_zh: "簡訊範本「顧客請求發送驗證碼通知」已開啟",
-                title_en: "SMS template \"customer requests a verification code\" is on",
-                where_zh: SHOP_ZH,
-                where_en: SHOP_EN,
-                todo_zh: "在網店後台的簡訊通知設定開啟「顧客請求發送驗證碼通知」。",
-                todo_en: "Turn on the \"customer requests a verification code\" SMS template in the shop's SMS settings.",
-            },
-        }
-    }
-
-    /// Whether this answer switches on member phone verification, which sends paid SMS.
-    pub fn costs_sms(self, answer: Answer) -> bool {
-        self == ChecklistItem::MemberPhoneVerification && answer == Answer::Yes
-    }
-}
 
 /// The checklist's answers as stored; unanswered items are absent.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -420,59 +306,6 @@ impl Missing {
     }
 }
 
-/// What the server checks by itself with the LINE API, stored beside the checklist items.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum LiveCheck {
-    /// Bot info with the channel access token: the token works and the OA's basic id matches
-    /// `LINE_OA_BASIC_ID`.
-    BotInfo,
-    /// LINE's webhook test against this server's `/line/webhook`.
-    Webhook,
-}
-
-impl LiveCheck {
-    pub const ALL: [LiveCheck; 2] = [LiveCheck::BotInfo, LiveCheck::Webhook];
-
-    /// The `checklist_items.key` the result is stored under.
-    pub fn key(self) -> &'static str {
-        match self {
-            LiveCheck::BotInfo => "line_bot_info",
-            LiveCheck::Webhook => "line_webhook",
-        }
-    }
-
-    pub fn from_key(key: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.key() == key)
-    }
-
-    pub fn guide(self) -> Guide {
-        match self {
-            LiveCheck::BotInfo => Guide {
-                title_zh: "Messaging API 存取權杖與官方帳號 ID",
-                title_en: "Messaging API access token and the OA's basic ID",
-                where_zh: "LINE Developers 主控台 → Messaging API 通路 → Messaging API 分頁",
-                where_en: "LINE Developers Console → the Messaging API channel → Messaging API tab",
-                todo_zh: "發行長期的 Channel access token，設為 LINE_CHANNEL_ACCESS_TOKEN；LINE_OA_BASIC_ID 設為官方帳號的 Basic ID（@ 開頭）。",
-                todo_en: "Issue a long-lived channel access token for LINE_CHANNEL_ACCESS_TOKEN; set LINE_OA_BASIC_ID to the OA's basic ID (starting with @).",
-            },
-            LiveCheck::Webhook => Guide {
-                title_zh: "Webhook 網址",
-                title_en: "Webhook URL",
-                where_zh: "LINE Developers 主控台 → Messaging API 分頁 → Webhook settings",
-                where_en: "LINE Developers Console → Messaging API tab → Webhook settings",
-                todo_zh: "Webhook URL 填入本系統的 /line/webhook（需 HTTPS），並開啟 Use webhook。",
-                todo_en: "Set the webhook URL to this server's /line/webhook (HTTPS) and turn on Use webhook.",
-            },
-        }
-    }
-}
-
-/// Whether the OA LINE reports is the one configured (`@` and letter case do not matter).
-pub fn same_basic_id(reported: &str, configured: &str) -> bool {
-    let normalise = |id: &str| id.trim().trim_start_matches('@').to_ascii_lowercase();
-    normalise(reported) == normalise(configured)
-}
-
 /// The answers that decide behaviour, read from the checklist and the shop settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SetupFlags {
@@ -492,21 +325,6 @@ impl SetupFlags {
             Route::Phone
         }
     }
-}
-
-/// `checklist_items.last_check_outcome`
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
-)]
-#[sea_orm(rs_type = "String", db_type = "Text")]
-#[serde(rename_all = "snake_case")]
-pub enum CheckOutcome {
-    #[sea_orm(string_value = "ok")]
-    Ok,
-    #[sea_orm(string_value = "failed")]
-    Failed,
-    #[sea_orm(string_value = "unreachable")]
-    Unreachable,
 }
 
 #[cfg(test)]
