@@ -20,6 +20,7 @@ pub mod pos_csv;
 pub mod rate_limit;
 pub mod reports;
 pub mod route;
+pub mod sales_report;
 pub mod scan;
 pub mod shop_settings;
 pub mod signed_link;

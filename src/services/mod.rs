@@ -17,6 +17,7 @@ pub mod passwords;
 pub mod posters;
 pub mod qr;
 pub mod reports;
+pub mod sales_report;
 pub mod sales_settings;
 pub mod scan;
 pub mod sessions;

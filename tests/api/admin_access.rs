@@ -162,6 +162,13 @@ fn routes(w: &World) -> Vec<Route> {
             format!("/admin/reports?from=2026-11-01&to=2026-11-30&by=clerk&store_id={b}"),
             Anyone,
         ),
+        get("/admin/sales", Anyone),
+        get(
+            format!("/admin/sales?per=month&from=2026-11&to=2026-11&by=clerk&group_id={gb}"),
+            Anyone,
+        ),
+        get(format!("/admin/sales?store_id={a}"), OwnStore),
+        get(format!("/admin/sales?store_id={b}&by=group"), OtherStore),
         get("/admin/setup", HqOnly),
         get("/admin/api-tokens", HqOnly),
         get(format!("/admin/stores/{a}/poster"), OwnStore),

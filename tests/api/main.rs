@@ -29,6 +29,7 @@ mod otp;
 mod posters;
 mod request_log;
 mod route_b;
+mod sales_report;
 mod scan;
 mod schema;
 mod security_headers;

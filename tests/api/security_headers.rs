@@ -153,6 +153,7 @@ async fn staff_pages_refuse_frames_and_carry_no_inline_code() {
         "/admin/binding-changes".to_owned(),
         "/admin/conflicts".to_owned(),
         "/admin/reports".to_owned(),
+        "/admin/sales".to_owned(),
         // Error pages shown under /admin are staff pages too.
         "/admin/no-such-page".to_owned(),
         "/admin/stores/999999".to_owned(),

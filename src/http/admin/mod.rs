@@ -1,5 +1,5 @@
 //! The staff admin under `/admin`: sign-in, dashboard, stores, groups, accounts, audit log,
-//! members (list, rebinding, reassignment, conflicts, personal data) and reports.
+//! members (list, rebinding, reassignment, conflicts, personal data) and reports and sales.
 //! Pages are askama templates under `templates/admin/`. Every handler takes [`Staff`] (or
 //! [`CsrfForm`] for POSTs) and passes `staff.actor()` to a service, which checks the scope.
 
@@ -13,6 +13,7 @@ mod groups;
 mod members;
 mod posters;
 mod reports;
+pub(crate) mod sales;
 mod sales_settings;
 mod setup;
 mod stores;
@@ -162,7 +163,8 @@ fn member_routes(cfg: &mut web::ServiceConfig) {
             "/conflicts/{id}/keep-apart",
             web::post().to(conflicts::keep_apart),
         )
-        .route("/reports", web::get().to(reports::show));
+        .route("/reports", web::get().to(reports::show))
+        .route("/sales", web::get().to(sales::show));
 }
 
 /// A rendered page; admin pages are personal, so never cached.

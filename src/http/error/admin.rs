@@ -328,3 +328,25 @@ fn refused(refusal: Refusal) -> AppError {
         }
     }
 }
+
+/// The sales report: another store's sales are refused outright (the report exists; it is not
+/// theirs), so a store account learns nothing of other stores.
+impl From<crate::services::sales_report::SalesReportError> for AppError {
+    fn from(err: crate::services::sales_report::SalesReportError) -> Self {
+        use crate::services::sales_report::SalesReportError;
+        match err {
+            SalesReportError::OtherStore => AppError::Refused(Message::new(
+                "門市人員只能查看自己門市的業績。",
+                "Store staff can see their own store's sales only.",
+            ))
+            .with_code("other_store"),
+            SalesReportError::Database(db) => db.into(),
+        }
+    }
+}
+
+impl From<crate::domain::sales_report::PeriodError> for AppError {
+    fn from(err: crate::domain::sales_report::PeriodError) -> Self {
+        AppError::bad_request(err.message_zh(), format!("Period: {err}."))
+    }
+}

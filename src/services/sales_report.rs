@@ -1,0 +1,541 @@
+//! 業績報表: sales per Taiwan day or month and per store, group or clerk, online and in store
+//! (orders, sales, refunds, net, members who bought), within the actor's scope. Store staff get
+//! their own store's sales, whatever they ask for; asking for another store is refused. Orders no
+//! store was credited for are one row of HQ's unfiltered report.
+//!
+//! Everything is read from the report totals kept with every booking (`services::orders::books`):
+//! amounts from `sales_daily` (days × cells, a few thousand rows a month for 1,000 stores however
+//! many orders there are), members who bought per month from `sales_buyers`. Members who bought
+//! per day are counted over the month's orders themselves (a distinct count cannot be summed from
+//! days). Stores, groups and clerks are the attribution snapshot taken when each order was
+//! recorded: a store that changes group later keeps its past sales in the old group.
+//!
+//! The SQL is written out: every value inlined is an integer or one of our own enum strings.
+
+use std::collections::{BTreeMap, HashMap};
+
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement};
+
+use crate::db::entities::enums::SalesChannel;
+use crate::domain::access::Scope;
+use crate::domain::sales_report::{Amounts, Granularity, SalesChart, SalesFigures, SalesPeriod};
+use crate::services::audit::Actor;
+use crate::services::members::Directory;
+use crate::services::reports::Dimension;
+
+/// What the report is asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct SalesQuery {
+    pub period: SalesPeriod,
+    pub dimension: Dimension,
+    pub store_id: Option<i32>,
+    pub group_id: Option<i32>,
+    /// `None`: both channels.
+    pub channel: Option<SalesChannel>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SalesReportError {
+    /// Store staff asked for another store's sales.
+    #[error("store staff see their own store's sales only")]
+    OtherStore,
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+/// Who a row is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ReportKey {
+    Store(i32),
+    /// `None`: stores that were in no group.
+    Group(Option<i32>),
+    /// `clerk_id` `None`: credited to the store without a clerk (store level, or the store's own QR).
+    Clerk {
+        store_id: i32,
+        clerk_id: Option<i32>,
+    },
+    /// No store was credited (HQ only).
+    Unattributed,
+}
+
+impl ReportKey {
+    pub fn is_unattributed(&self) -> bool {
+        matches!(self, ReportKey::Unattributed)
+    }
+
+    pub fn store_id(&self) -> Option<i32> {
+        match self {
+            ReportKey::Store(id) | ReportKey::Clerk { store_id: id, .. } => Some(*id),
+            _ => None,
+        }
+    }
+}
+
+/// One store, group or clerk over the whole period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRow {
+    pub key: ReportKey,
+    pub label: String,
+    pub figures: SalesFigures,
+}
+
+/// Every selected store together on one day or month.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeriodRow {
+    /// `20261128` or `202611`.
+    pub period: i32,
+    pub label: String,
+    pub figures: SalesFigures,
+}
+
+/// One store, group or clerk on one day or month.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DetailRow {
+    pub period: i32,
+    pub period_label: String,
+    pub key: ReportKey,
+    pub label: String,
+    pub figures: SalesFigures,
+}
+
+pub struct SalesReport {
+    pub period: SalesPeriod,
+    pub dimension: Dimension,
+    pub channel: Option<SalesChannel>,
+    /// The store the report is limited to (always the own store for store staff).
+    pub store_id: Option<i32>,
+    pub group_id: Option<i32>,
+    pub totals: SalesFigures,
+    /// By net sales, highest first; unattributed last.
+    pub by_key: Vec<KeyRow>,
+    /// Every day or month of the period, empty ones too.
+    pub by_period: Vec<PeriodRow>,
+    /// Non-empty (period, key) pairs, by period, then as `by_key`.
+    pub rows: Vec<DetailRow>,
+    pub chart: SalesChart,
+    /// Whether the actor's scope has any sale at all (else the page explains where sales come from).
+    pub any_sales: bool,
+}
+
+/// The stores, group and channel the SQL is limited to, after the actor's scope.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    store_id: Option<i32>,
+    group_id: Option<i32>,
+    channel: Option<SalesChannel>,
+}
+
+/// Which table a query reads, which says how "none" is written and how periods are keyed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// `sales_daily` or `sales_buyers`: 0 is "none".
+    Rollup(&'static str),
+    /// `orders`: NULL is "none"; only sales not voided, of a member.
+    Orders,
+}
+
+impl Source {
+    fn table(self) -> &'static str {
+        match self {
+            Source::Rollup(table) => table,
+            Source::Orders => "orders",
+        }
+    }
+
+    /// A credited id column with "none" as 0.
+    fn id(self, column: &str) -> String {
+        match self {
+            Source::Rollup(_) => format!("\"{column}\""),
+            Source::Orders => format!("COALESCE(\"{column}\", 0)"),
+        }
+    }
+
+    /// The expressions that key a row of the dimension (one or two integers).
+    fn key_columns(self, dimension: Dimension) -> Vec<String> {
+        let store = self.id("credited_store_id");
+        match dimension {
+            Dimension::Store => vec![store],
+            // Unattributed is -1, so it is not mixed up with stores in no group (0).
+            Dimension::Group => vec![format!(
+                "CASE WHEN {store} = 0 THEN -1 ELSE {} END",
+                self.id("credited_group_id")
+            )],
+            Dimension::Clerk => vec![store, self.id("credited_clerk_id")],
+        }
+    }
+
+    /// `… AS key_a, … AS key_b` and the GROUP BY list: constants are selected, never grouped by
+    /// (PostgreSQL reads `GROUP BY 0` as a column position).
+    fn select_keys(self, dimension: Option<Dimension>) -> (String, Vec<String>) {
+        let keys = dimension.map_or_else(Vec::new, |d| self.key_columns(d));
+        let a = keys.first().cloned().unwrap_or_else(|| "0".to_owned());
+        let b = keys.get(1).cloned().unwrap_or_else(|| "0".to_owned());
+        (format!("{a} AS key_a, {b} AS key_b"), keys)
+    }
+
+    fn conditions(self, period: &SalesPeriod, limits: &Limits) -> Vec<String> {
+        let mut conditions = Vec::new();
+        match (self, period.granularity) {
+            (Source::Rollup("sales_buyers"), _) | (Source::Rollup(_), Granularity::Month) => {
+                let (from, to) = period.month_keys();
+                conditions.push(format!("\"booked_month\" BETWEEN {from} AND {to}"));
+            }
+            _ => {
+                let (from, to) = period.day_keys();
+                conditions.push(format!("\"booked_day\" BETWEEN {from} AND {to}"));
+            }
+        }
+        if self == Source::Orders {
+            conditions.push(
+                "\"kind\" = 'sale' AND \"voided_at\" IS NULL AND \"member_id\" IS NOT NULL"
+                    .to_owned(),
+            );
+        }
+        if let Some(store_id) = limits.store_id {
+            conditions.push(format!("\"credited_store_id\" = {store_id}"));
+        }
+        if let Some(group_id) = limits.group_id {
+            conditions.push(format!("\"credited_group_id\" = {group_id}"));
+        }
+        if let Some(channel) = limits.channel {
+            conditions.push(format!("\"channel\" = '{}'", channel_sql(channel)));
+        }
+        conditions
+    }
+
+    /// Every table keys both periods by the same column names.
+    fn period_column(self, granularity: Granularity) -> &'static str {
+        match granularity {
+            Granularity::Month => "\"booked_month\"",
+            Granularity::Day => "\"booked_day\"",
+        }
+    }
+}
+
+fn channel_sql(channel: SalesChannel) -> &'static str {
+    match channel {
+        SalesChannel::Online => "online",
+        SalesChannel::InStore => "in_store",
+    }
+}
+
+#[derive(Debug, FromQueryResult)]
+struct CellSums {
+    period: i32,
+    key_a: i32,
+    key_b: i32,
+    channel: String,
+    orders: i64,
+    gross: i64,
+    refunds: i64,
+    refunded: i64,
+}
+
+#[derive(Debug, Clone, FromQueryResult)]
+struct BuyerCount {
+    period: i32,
+    key_a: i32,
+    key_b: i32,
+    n: i64,
+}
+
+/// The report: see the module docs.
+pub async fn sales(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    query: &SalesQuery,
+) -> Result<SalesReport, SalesReportError> {
+    let limits = limits(actor.scope, query)?;
+    let backend = db.get_database_backend();
+    let period = &query.period;
+    let dimension = query.dimension;
+
+    let cells = amounts(db, backend, period, dimension, &limits).await?;
+    let buyer_source = match period.granularity {
+        Granularity::Month => Source::Rollup("sales_buyers"),
+        Granularity::Day => Source::Orders,
+    };
+    let several_periods = period.keys().len() > 1;
+    let buyers_by_cell = buyers(db, buyer_source, period, dimension, &limits, true, true).await?;
+    // With one period, the period's buyers are the total and a key's are its cell's.
+    let buyers_by_key = if several_periods {
+        buyers(db, buyer_source, period, dimension, &limits, false, true).await?
+    } else {
+        buyers_by_cell.clone()
+    };
+    let buyers_by_period =
+        buyers(db, buyer_source, period, dimension, &limits, true, false).await?;
+    let total_buyers = if several_periods {
+        buyers(db, buyer_source, period, dimension, &limits, false, false)
+            .await?
+            .first()
+            .map_or(0, |row| row.n)
+    } else {
+        buyers_by_period.first().map_or(0, |row| row.n)
+    };
+
+    let key_of = |a: i32, b: i32| report_key(dimension, a, b);
+    let mut by_cell: BTreeMap<(i32, ReportKey), SalesFigures> = BTreeMap::new();
+    let mut by_key: HashMap<ReportKey, SalesFigures> = HashMap::new();
+    let mut by_period: BTreeMap<i32, SalesFigures> = period
+        .keys()
+        .into_iter()
+        .map(|k| (k, SalesFigures::default()))
+        .collect();
+    let mut totals = SalesFigures::default();
+    for cell in &cells {
+        let Some(channel) = parse_channel(&cell.channel) else {
+            continue;
+        };
+        let amounts = Amounts {
+            orders: u64::try_from(cell.orders).unwrap_or_default(),
+            gross: cell.gross,
+            refunds: u64::try_from(cell.refunds).unwrap_or_default(),
+            refunded: cell.refunded,
+        };
+        let key = key_of(cell.key_a, cell.key_b);
+        for figures in [
+            by_cell.entry((cell.period, key)).or_default(),
+            by_key.entry(key).or_default(),
+            by_period.entry(cell.period).or_default(),
+            &mut totals,
+        ] {
+            figures.channel_mut(channel).add(&amounts);
+        }
+    }
+    for row in &buyers_by_cell {
+        by_cell
+            .entry((row.period, key_of(row.key_a, row.key_b)))
+            .or_default()
+            .buyers = count(row.n);
+    }
+    for row in &buyers_by_key {
+        by_key
+            .entry(key_of(row.key_a, row.key_b))
+            .or_default()
+            .buyers = count(row.n);
+    }
+    for row in &buyers_by_period {
+        by_period.entry(row.period).or_default().buyers = count(row.n);
+    }
+    totals.buyers = count(total_buyers);
+
+    let directory = Directory::load(db).await?;
+    let label = |key: &ReportKey| key_label(&directory, key);
+    let mut keys: Vec<KeyRow> = by_key
+        .into_iter()
+        .map(|(key, figures)| KeyRow {
+            label: label(&key),
+            key,
+            figures,
+        })
+        .collect();
+    keys.sort_by(|a, b| {
+        (a.key.is_unattributed(), -a.figures.total().net(), &a.label).cmp(&(
+            b.key.is_unattributed(),
+            -b.figures.total().net(),
+            &b.label,
+        ))
+    });
+    let rank: HashMap<ReportKey, usize> =
+        keys.iter().enumerate().map(|(i, k)| (k.key, i)).collect();
+    let mut rows: Vec<DetailRow> = by_cell
+        .into_iter()
+        .filter(|(_, figures)| !figures.is_empty())
+        .map(|((key_period, key), figures)| DetailRow {
+            period: key_period,
+            period_label: period.label(key_period),
+            label: label(&key),
+            key,
+            figures,
+        })
+        .collect();
+    rows.sort_by_key(|row| {
+        (
+            row.period,
+            rank.get(&row.key).copied().unwrap_or(usize::MAX),
+        )
+    });
+    let by_period: Vec<PeriodRow> = by_period
+        .into_iter()
+        .map(|(key, figures)| PeriodRow {
+            period: key,
+            label: period.label(key),
+            figures,
+        })
+        .collect();
+    let chart = SalesChart::new(
+        &by_period
+            .iter()
+            .map(|row| {
+                (
+                    row.label.clone(),
+                    row.figures.online.net(),
+                    row.figures.in_store.net(),
+                )
+            })
+            .collect::<Vec<_>>(),
+    );
+    let any_sales = !cells.is_empty() || any_sales(db, backend, &limits).await?;
+    Ok(SalesReport {
+        period: *period,
+        dimension,
+        channel: query.channel,
+        store_id: limits.store_id,
+        group_id: limits.group_id,
+        totals,
+        by_key: keys,
+        by_period,
+        rows,
+        chart,
+        any_sales,
+    })
+}
+
+/// The actor's scope applied to the filters: store staff are held to their own store.
+fn limits(scope: Scope, query: &SalesQuery) -> Result<Limits, SalesReportError> {
+    let store_id = match scope {
+        Scope::Hq => query.store_id,
+        Scope::Store(own) => match query.store_id {
+            Some(asked) if asked != own => return Err(SalesReportError::OtherStore),
+            _ => Some(own),
+        },
+    };
+    Ok(Limits {
+        store_id,
+        group_id: query.group_id,
+        channel: query.channel,
+    })
+}
+
+fn report_key(dimension: Dimension, a: i32, b: i32) -> ReportKey {
+    match dimension {
+        Dimension::Store if a == 0 => ReportKey::Unattributed,
+        Dimension::Store => ReportKey::Store(a),
+        Dimension::Group if a < 0 => ReportKey::Unattributed,
+        Dimension::Group => ReportKey::Group((a != 0).then_some(a)),
+        Dimension::Clerk if a == 0 => ReportKey::Unattributed,
+        Dimension::Clerk => ReportKey::Clerk {
+            store_id: a,
+            clerk_id: (b != 0).then_some(b),
+        },
+    }
+}
+
+/// How a row is named: "A01 台北信義店", "北區", "A01 · 小美". Names are today's; a deleted
+/// group is named by its id.
+pub(crate) fn key_label(directory: &Directory, key: &ReportKey) -> String {
+    match key {
+        ReportKey::Store(id) => format!(
+            "{} {}",
+            directory.store_code(*id),
+            directory.store_name(*id)
+        ),
+        ReportKey::Group(Some(id)) => directory
+            .groups
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| format!("群組 #{id}（已刪除）")),
+        ReportKey::Group(None) => "（未分組 no group）".to_owned(),
+        ReportKey::Clerk { store_id, clerk_id } => {
+            let clerk = match clerk_id {
+                Some(id) => directory
+                    .clerk(*id)
+                    .unwrap_or_else(|| format!("人員 #{id}")),
+                None => "（門市，未指定人員 store）".to_owned(),
+            };
+            format!("{} · {clerk}", directory.store_code(*store_id))
+        }
+        ReportKey::Unattributed => "（未歸因 unattributed）".to_owned(),
+    }
+}
+
+fn parse_channel(text: &str) -> Option<SalesChannel> {
+    match text {
+        "online" => Some(SalesChannel::Online),
+        "in_store" => Some(SalesChannel::InStore),
+        _ => None,
+    }
+}
+
+fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or_default()
+}
+
+fn where_clause(conditions: &[String]) -> String {
+    format!("WHERE {}", conditions.join(" AND "))
+}
+
+/// Sales and refunds per period, key and channel, from `sales_daily`.
+async fn amounts(
+    db: &impl ConnectionTrait,
+    backend: DbBackend,
+    period: &SalesPeriod,
+    dimension: Dimension,
+    limits: &Limits,
+) -> Result<Vec<CellSums>, DbErr> {
+    let source = Source::Rollup("sales_daily");
+    let (keys, mut group_by) = source.select_keys(Some(dimension));
+    let period_column = source.period_column(period.granularity);
+    group_by.extend([period_column.to_owned(), "\"channel\"".to_owned()]);
+    let sql = format!(
+        "SELECT {period_column} AS period, {keys}, \"channel\" AS channel, \
+         CAST(SUM(\"order_count\") AS BIGINT) AS orders, CAST(SUM(\"gross_amount\") AS BIGINT) AS gross, \
+         CAST(SUM(\"refund_count\") AS BIGINT) AS refunds, CAST(SUM(\"refund_amount\") AS BIGINT) AS refunded \
+         FROM \"sales_daily\" {} GROUP BY {}",
+        where_clause(&source.conditions(period, limits)),
+        group_by.join(", "),
+    );
+    CellSums::find_by_statement(Statement::from_string(backend, sql))
+        .all(db)
+        .await
+}
+
+/// Different members who bought, grouped by period and/or key (both off: the total).
+async fn buyers(
+    db: &impl ConnectionTrait,
+    source: Source,
+    period: &SalesPeriod,
+    dimension: Dimension,
+    limits: &Limits,
+    per_period: bool,
+    per_key: bool,
+) -> Result<Vec<BuyerCount>, DbErr> {
+    let (keys, mut group_by) = source.select_keys(per_key.then_some(dimension));
+    let period_column = if per_period {
+        group_by.push(source.period_column(period.granularity).to_owned());
+        source.period_column(period.granularity)
+    } else {
+        "0"
+    };
+    let group_by = if group_by.is_empty() {
+        String::new()
+    } else {
+        format!("GROUP BY {}", group_by.join(", "))
+    };
+    let sql = format!(
+        "SELECT {period_column} AS period, {keys}, COUNT(DISTINCT \"member_id\") AS n FROM \"{}\" {} {group_by}",
+        source.table(),
+        where_clause(&source.conditions(period, limits)),
+    );
+    BuyerCount::find_by_statement(Statement::from_string(db.get_database_backend(), sql))
+        .all(db)
+        .await
+}
+
+/// Whether anything was ever booked within the limits' store.
+async fn any_sales(
+    db: &impl ConnectionTrait,
+    backend: DbBackend,
+    limits: &Limits,
+) -> Result<bool, DbErr> {
+    let condition = match limits.store_id {
+        Some(store_id) => format!("WHERE \"credited_store_id\" = {store_id}"),
+        None => String::new(),
+    };
+    let sql = format!("SELECT 1 AS one FROM \"sales_daily\" {condition} LIMIT 1");
+    Ok(db
+        .query_one_raw(Statement::from_string(backend, sql))
+        .await?
+        .is_some())
+}

@@ -1,0 +1,544 @@
+//! 業績報表: exact figures for a seeded month of orders (per day and per month, per store, group
+//! and clerk, online and in store, refunds, members who bought, Taipei-midnight edges), the
+//! attribution snapshot kept when a store changes group, the scope of store staff (their own
+//! store only; another store is refused), unattributed orders for HQ only, and the page.
+
+use chrono::NaiveDate;
+use serde_json::json;
+use store_assistant::db::entities::enums::{SalesChannel, StaffRole};
+use store_assistant::domain::access::Scope;
+use store_assistant::domain::sales_report::{Amounts, SalesFigures, SalesPeriod};
+use store_assistant::services::audit::Actor;
+use store_assistant::services::reports::Dimension;
+use store_assistant::services::sales_report::{
+    self, ReportKey, SalesQuery, SalesReport, SalesReportError,
+};
+
+use crate::helpers::{ApiCaller, TestApp, spawn_app};
+use crate::member_fixtures::{clerk, phone_member, set_bound_at, taipei};
+
+pub struct Shop {
+    pub app: TestApp,
+    pub hq: ApiCaller,
+    pub a1: i32,
+    pub a2: i32,
+    pub b1: i32,
+    pub amy: i32,
+    pub north: i32,
+    pub south: i32,
+}
+
+/// Stores A01 and A02 (北區) and B01 (南區); clerk Amy at A01; clerk-level attribution. Members:
+/// Wang bound to A01 through Amy's card, Lin to A01's own QR, Chen to A02, Lee to B01. Orders in
+/// November 2026 (Taipei):
+///
+/// | when            | who     | channel  | amount | credited       |
+/// | 11-08 23:59:59  | Wang    | online   | 5,000  | A01 · Amy (outside the days) |
+/// | 11-10 09:00     | Wang    | online   | 1,000  | A01 · Amy      |
+/// | 11-10 23:59:59  | Wang    | in store | 500    | A01 · Amy      |
+/// | 11-10 12:00     | Lin     | online   | 200    | A01 (no clerk) |
+/// | 11-11 00:00:00  | Chen    | online   | 2,000  | A02            |
+/// | 11-11 12:00     | Lee     | online   | 300, refunded 100 with it | B01 |
+/// | 11-10 15:00     | unknown | online   | 700    | unattributed   |
+/// | 11-12 00:00:00  | Chen    | in store | 400    | A02 (outside the days) |
+pub async fn shop() -> Shop {
+    let app = spawn_app().await;
+    let a1 = app.create_store("A01", "台北信義店", Some("北區")).await;
+    let a2 = app.create_store("A02", "台北大安店", Some("北區")).await;
+    let b1 = app.create_store("B01", "高雄巨蛋店", Some("南區")).await;
+    let amy = clerk(&app, a1).await;
+    app.set_attribution("clerk", "").await;
+    let long_ago = taipei("2026-01-01 00:00:00");
+    for (store, clerk, phone) in [
+        (a1, Some(amy), "+886912345601"),
+        (a1, None, "+886912345602"),
+        (a2, None, "+886912345603"),
+        (b1, None, "+886912345604"),
+    ] {
+        let member = phone_member(&app, store, clerk, phone, None).await;
+        set_bound_at(&app, member, long_ago).await;
+    }
+    let (hq_id, _) = app.create_account(StaffRole::Hq, None).await;
+    let hq = app.api_token(hq_id, "網店同步").await;
+    let shop = Shop {
+        north: app.group_id("北區").await.unwrap(),
+        south: app.group_id("南區").await.unwrap(),
+        app,
+        hq,
+        a1,
+        a2,
+        b1,
+        amy,
+    };
+    for (id, at, phone, channel, amount, refunded) in [
+        (
+            "S-0",
+            "2026-11-08 23:59:59",
+            "0912345601",
+            "online",
+            5_000,
+            None,
+        ),
+        (
+            "S-1",
+            "2026-11-10 09:00:00",
+            "0912345601",
+            "online",
+            1_000,
+            None,
+        ),
+        (
+            "S-2",
+            "2026-11-10 23:59:59",
+            "0912345601",
+            "in_store",
+            500,
+            None,
+        ),
+        (
+            "S-3",
+            "2026-11-10 12:00:00",
+            "0912345602",
+            "online",
+            200,
+            None,
+        ),
+        (
+            "S-4",
+            "2026-11-11 00:00:00",
+            "0912345603",
+            "online",
+            2_000,
+            None,
+        ),
+        (
+            "S-5",
+            "2026-11-11 12:00:00",
+            "0912345604",
+            "online",
+            300,
+            Some(100),
+        ),
+        (
+            "S-6",
+            "2026-11-10 15:00:00",
+            "0912999999",
+            "online",
+            700,
+            None,
+        ),
+        (
+            "S-7",
+            "2026-11-12 00:00:00",
+            "0912345603",
+            "in_store",
+            400,
+            None,
+        ),
+    ] {
+        shop.order(id, at, phone, channel, amount, refunded).await;
+    }
+    shop
+}
+
+impl Shop {
+    pub async fn order(
+        &self,
+        external_id: &str,
+        taipei_time: &str,
+        phone: &str,
+        channel: &str,
+        amount: i64,
+        refunded: Option<i64>,
+    ) {
+        let mut body = json!({
+            "source": "cyberbiz",
+            "external_id": external_id,
+            "channel": channel,
+            "amount": amount,
+            "ordered_at": taipei(taipei_time).to_rfc3339(),
+            "member": {"phone": phone},
+        });
+        if let Some(refunded) = refunded {
+            body["status"] = json!("refunded");
+            body["refunded_amount"] = json!(refunded);
+        }
+        let (status, answer) = self.hq.call("POST", "/orders", Some(body)).await;
+        assert_eq!(status, 201, "{answer}");
+    }
+}
+
+fn date(text: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+}
+
+/// 2026-11-09 to 11, per day.
+fn days() -> SalesPeriod {
+    SalesPeriod::days(date("2026-11-09"), date("2026-11-11")).unwrap()
+}
+
+fn november() -> SalesPeriod {
+    SalesPeriod::months(date("2026-11-01"), date("2026-11-30")).unwrap()
+}
+
+fn query(period: SalesPeriod, dimension: Dimension) -> SalesQuery {
+    SalesQuery {
+        period,
+        dimension,
+        store_id: None,
+        group_id: None,
+        channel: None,
+    }
+}
+
+async fn report(app: &TestApp, scope: Scope, query: SalesQuery) -> SalesReport {
+    let actor = Actor {
+        staff_id: None,
+        label: "test".to_owned(),
+        scope,
+    };
+    sales_report::sales(&app.db, &actor, &query)
+        .await
+        .expect("the report")
+}
+
+fn amounts(orders: u64, gross: i64, refunds: u64, refunded: i64) -> Amounts {
+    Amounts {
+        orders,
+        gross,
+        refunds,
+        refunded,
+    }
+}
+
+fn figures(online: Amounts, in_store: Amounts, buyers: u64) -> SalesFigures {
+    SalesFigures {
+        online,
+        in_store,
+        buyers,
+    }
+}
+
+fn none() -> Amounts {
+    Amounts::default()
+}
+
+fn row(report: &SalesReport, key: ReportKey) -> &SalesFigures {
+    &report
+        .by_key
+        .iter()
+        .find(|row| row.key == key)
+        .unwrap_or_else(|| panic!("no row {key:?}"))
+        .figures
+}
+
+#[tokio::test]
+async fn per_day_by_store_counts_orders_refunds_and_buyers_on_their_taipei_day() {
+    let s = shop().await;
+    let r = report(&s.app, Scope::Hq, query(days(), Dimension::Store)).await;
+    assert_eq!(
+        *row(&r, ReportKey::Store(s.a1)),
+        figures(amounts(2, 1_200, 0, 0), amounts(1, 500, 0, 0), 2)
+    );
+    assert_eq!(
+        *row(&r, ReportKey::Store(s.a2)),
+        figures(amounts(1, 2_000, 0, 0), none(), 1)
+    );
+    assert_eq!(
+        *row(&r, ReportKey::Store(s.b1)),
+        figures(amounts(1, 300, 1, -100), none(), 1)
+    );
+    assert_eq!(
+        *row(&r, ReportKey::Unattributed),
+        figures(amounts(1, 700, 0, 0), none(), 0)
+    );
+    assert_eq!(
+        r.totals,
+        figures(amounts(5, 4_200, 1, -100), amounts(1, 500, 0, 0), 4)
+    );
+    // Highest net first, unattributed last.
+    let order: Vec<ReportKey> = r.by_key.iter().map(|k| k.key).collect();
+    assert_eq!(
+        order,
+        vec![
+            ReportKey::Store(s.a2),
+            ReportKey::Store(s.a1),
+            ReportKey::Store(s.b1),
+            ReportKey::Unattributed
+        ]
+    );
+    assert_eq!(r.by_key[1].label, "A01 台北信義店");
+    // Every day of the range, the empty 9th too; 23:59:59 is the 10th, midnight the 11th.
+    let per_day: Vec<(String, i64, u64)> = r
+        .by_period
+        .iter()
+        .map(|p| (p.label.clone(), p.figures.total().net(), p.figures.buyers))
+        .collect();
+    assert_eq!(
+        per_day,
+        vec![
+            ("2026-11-09".to_owned(), 0, 0),
+            ("2026-11-10".to_owned(), 2_400, 2),
+            ("2026-11-11".to_owned(), 2_200, 2),
+        ]
+    );
+    let detail: Vec<(String, ReportKey, i64)> = r
+        .rows
+        .iter()
+        .map(|d| (d.period_label.clone(), d.key, d.figures.total().net()))
+        .collect();
+    assert_eq!(
+        detail,
+        vec![
+            ("2026-11-10".to_owned(), ReportKey::Store(s.a1), 1_700),
+            ("2026-11-10".to_owned(), ReportKey::Unattributed, 700),
+            ("2026-11-11".to_owned(), ReportKey::Store(s.a2), 2_000),
+            ("2026-11-11".to_owned(), ReportKey::Store(s.b1), 200),
+        ]
+    );
+    assert_eq!(r.chart.bars.len(), 3);
+    assert!(r.any_sales);
+}
+
+#[tokio::test]
+async fn per_month_by_group_and_by_clerk_reads_the_whole_month() {
+    let s = shop().await;
+    let by_group = report(&s.app, Scope::Hq, query(november(), Dimension::Group)).await;
+    assert_eq!(
+        *row(&by_group, ReportKey::Group(Some(s.north))),
+        figures(amounts(4, 8_200, 0, 0), amounts(2, 900, 0, 0), 3)
+    );
+    assert_eq!(
+        *row(&by_group, ReportKey::Group(Some(s.south))),
+        figures(amounts(1, 300, 1, -100), none(), 1)
+    );
+    assert_eq!(row(&by_group, ReportKey::Unattributed).total().gross, 700);
+    assert_eq!(by_group.totals.buyers, 4);
+    assert_eq!(by_group.totals.total().net(), 10_000);
+    assert_eq!(by_group.by_period.len(), 1);
+    assert_eq!(by_group.by_period[0].label, "2026-11");
+    assert_eq!(by_group.by_period[0].figures, by_group.totals);
+
+    let by_clerk = report(&s.app, Scope::Hq, query(november(), Dimension::Clerk)).await;
+    let amy = row(
+        &by_clerk,
+        ReportKey::Clerk {
+            store_id: s.a1,
+            clerk_id: Some(s.amy),
+        },
+    );
+    assert_eq!(
+        *amy,
+        figures(amounts(2, 6_000, 0, 0), amounts(1, 500, 0, 0), 1)
+    );
+    let a1_without_clerk = by_clerk
+        .by_key
+        .iter()
+        .find(|k| {
+            k.key
+                == ReportKey::Clerk {
+                    store_id: s.a1,
+                    clerk_id: None,
+                }
+        })
+        .unwrap();
+    assert_eq!(a1_without_clerk.figures.total().gross, 200);
+    assert!(a1_without_clerk.label.starts_with("A01 · "));
+}
+
+#[tokio::test]
+async fn filters_narrow_by_channel_store_and_group_and_leave_out_unattributed() {
+    let s = shop().await;
+    let in_store = report(
+        &s.app,
+        Scope::Hq,
+        SalesQuery {
+            channel: Some(SalesChannel::InStore),
+            ..query(november(), Dimension::Store)
+        },
+    )
+    .await;
+    assert_eq!(in_store.totals, figures(none(), amounts(2, 900, 0, 0), 2));
+    assert_eq!(in_store.by_key.len(), 2);
+
+    let north = report(
+        &s.app,
+        Scope::Hq,
+        SalesQuery {
+            group_id: Some(s.north),
+            ..query(days(), Dimension::Store)
+        },
+    )
+    .await;
+    let keys: Vec<ReportKey> = north.by_key.iter().map(|k| k.key).collect();
+    assert_eq!(keys, vec![ReportKey::Store(s.a2), ReportKey::Store(s.a1)]);
+    assert_eq!(north.totals.buyers, 3);
+
+    let b1 = report(
+        &s.app,
+        Scope::Hq,
+        SalesQuery {
+            store_id: Some(s.b1),
+            ..query(days(), Dimension::Store)
+        },
+    )
+    .await;
+    assert_eq!(b1.totals, figures(amounts(1, 300, 1, -100), none(), 1));
+    assert_eq!(b1.store_id, Some(s.b1));
+}
+
+#[tokio::test]
+async fn store_staff_get_their_own_store_and_are_refused_another() {
+    let s = shop().await;
+    let own = report(
+        &s.app,
+        Scope::Store(s.a1),
+        query(november(), Dimension::Store),
+    )
+    .await;
+    let keys: Vec<ReportKey> = own.by_key.iter().map(|k| k.key).collect();
+    assert_eq!(keys, vec![ReportKey::Store(s.a1)]);
+    assert_eq!(own.totals.total().net(), 6_700);
+    assert_eq!(own.store_id, Some(s.a1));
+    // By group, they still see only their store's sales (in its group), never unattributed ones.
+    let by_group = report(
+        &s.app,
+        Scope::Store(s.a1),
+        query(november(), Dimension::Group),
+    )
+    .await;
+    assert_eq!(by_group.by_key.len(), 1);
+    assert_eq!(by_group.by_key[0].key, ReportKey::Group(Some(s.north)));
+    assert_eq!(by_group.totals.total().net(), 6_700);
+
+    let actor = Actor {
+        staff_id: None,
+        label: "test".to_owned(),
+        scope: Scope::Store(s.a1),
+    };
+    let asked_for_b = sales_report::sales(
+        &s.app.db,
+        &actor,
+        &SalesQuery {
+            store_id: Some(s.b1),
+            ..query(november(), Dimension::Store)
+        },
+    )
+    .await;
+    assert!(matches!(asked_for_b, Err(SalesReportError::OtherStore)));
+
+    let staff = s.app.store_staff(s.a1).await;
+    let page = staff.get(&format!("/admin/sales?store_id={}", s.b1)).await;
+    assert_eq!(page.status(), 403);
+    let text = page.text().await.unwrap();
+    assert!(text.contains("只能查看自己門市的業績"), "{text}");
+    assert!(!text.contains("高雄巨蛋店"));
+    let page = staff
+        .get("/admin/sales?per=month&from=2026-11&to=2026-11&by=clerk")
+        .await;
+    assert_eq!(page.status(), 200);
+    let text = page.text().await.unwrap();
+    assert!(text.contains("NT$6,700"), "{text}");
+    assert!(!text.contains("高雄巨蛋店"));
+    assert!(!text.contains("A02"));
+    assert!(!text.contains("未歸因"));
+}
+
+#[tokio::test]
+async fn a_store_that_changes_group_keeps_its_past_sales_in_the_old_group() {
+    let s = shop().await;
+    store_assistant::services::stores::set_store_group(
+        &s.app.db,
+        &Actor::cli(),
+        s.a2,
+        Some(s.south),
+    )
+    .await
+    .unwrap();
+    s.order(
+        "S-8",
+        "2026-11-20 10:00:00",
+        "0912345603",
+        "online",
+        50,
+        None,
+    )
+    .await;
+    let r = report(&s.app, Scope::Hq, query(november(), Dimension::Group)).await;
+    // A02's 2,400 before the move stay in 北區; the 50 after it go to 南區.
+    assert_eq!(
+        row(&r, ReportKey::Group(Some(s.north))).total().net(),
+        8_700 + 400
+    );
+    assert_eq!(
+        row(&r, ReportKey::Group(Some(s.south))).total().net(),
+        200 + 50
+    );
+}
+
+#[tokio::test]
+async fn the_page_shows_figures_a_chart_and_empty_states_that_say_what_to_do() {
+    let app = spawn_app().await;
+    let hq = app.hq().await;
+    let empty = hq.get("/admin/sales").await;
+    assert_eq!(empty.status(), 200);
+    let text = empty.text().await.unwrap();
+    assert!(text.contains("還沒有業績"), "{text}");
+    assert!(text.contains("/admin/sales-settings"));
+    assert!(text.contains("POST /api/v1/orders"));
+    drop(app);
+
+    let s = shop().await;
+    let hq = s.app.hq().await;
+    let page = hq
+        .get("/admin/sales?per=day&from=2026-11-09&to=2026-11-11&by=store")
+        .await;
+    assert_eq!(page.status(), 200);
+    let text = page.text().await.unwrap();
+    assert!(text.contains("<svg class=\"sales-chart\""));
+    assert!(
+        !text.contains("style="),
+        "no inline styles under the staff pages' policy"
+    );
+    assert!(text.contains("NT$4,600"), "the net total: {text}");
+    assert!(text.contains("未歸因"));
+    assert!(text.contains("A01 台北信義店"));
+    assert!(text.contains("2026-11-10"));
+    // Nothing in the chosen days: says so and how to widen the report.
+    let page = hq
+        .get("/admin/sales?per=day&from=2026-10-01&to=2026-10-31")
+        .await;
+    let text = page.text().await.unwrap();
+    assert!(text.contains("這段期間沒有符合條件的業績"), "{text}");
+}
+
+#[tokio::test]
+async fn a_store_without_sales_is_told_where_sales_come_from() {
+    let s = shop().await;
+    let c1 = s.app.create_store("C01", "台中店", None).await;
+    let staff = s.app.store_staff(c1).await;
+    let text = staff.get("/admin/sales").await.text().await.unwrap();
+    assert!(text.contains("本店還沒有任何業績"), "{text}");
+    assert!(!text.contains("台北信義店"));
+}
+
+#[tokio::test]
+async fn bad_report_parameters_are_refused_with_a_reason() {
+    let s = shop().await;
+    let hq = s.app.hq().await;
+    for (query, says) in [
+        ("per=week", "逐日或逐月"),
+        ("from=yesterday", "不是日期或月份"),
+        ("from=2026-11-30&to=2026-11-01", "開始日期晚於結束日期"),
+        ("from=2026-01-01&to=2026-12-01", "最多 92 天"),
+        ("per=month&from=2020-01&to=2026-12", "最多 24 個月"),
+        ("channel=phone", "通路"),
+        ("by=shelf", "依門市、群組或人員"),
+        ("store_id=abc", "選擇的項目不正確"),
+    ] {
+        let page = hq.get(&format!("/admin/sales?{query}")).await;
+        assert_eq!(page.status(), 400, "{query}");
+        let text = page.text().await.unwrap();
+        assert!(text.contains(says), "{query}: {text}");
+    }
+}
