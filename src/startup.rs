@@ -33,7 +33,8 @@ pub struct BuildOptions {
     pub binding_codes: Arc<dyn BindingCodeHandler>,
     pub scan_limit: RateLimit,
     pub liff_bind_limits: LiffBindLimits,
-    pub journey_cleanup: CleanupConfig,
+    /// `None`: no background clean-up (tests that run rounds themselves).
+    pub journey_cleanup: Option<CleanupConfig>,
 }
 
 impl Default for BuildOptions {
@@ -43,7 +44,7 @@ impl Default for BuildOptions {
             binding_codes: Arc::new(OaChatBindingCodes),
             scan_limit: RateLimit::SCANS,
             liff_bind_limits: LiffBindLimits::default(),
-            journey_cleanup: CleanupConfig::default(),
+            journey_cleanup: Some(CleanupConfig::default()),
         }
     }
 }
@@ -52,7 +53,7 @@ pub struct Application {
     port: u16,
     server: Server,
     worker: WebhookWorker,
-    journey_cleanup: JourneyCleanup,
+    journey_cleanup: Option<JourneyCleanup>,
     checkpointer: Option<db::WalCheckpointer>,
     pub ctx: Context,
 }
@@ -142,7 +143,9 @@ impl Application {
             worker_config.enabled = false;
         }
         let worker = WebhookWorker::spawn(ctx.clone(), worker_config);
-        let journey_cleanup = JourneyCleanup::spawn(ctx.db.clone(), options.journey_cleanup);
+        let journey_cleanup = options
+            .journey_cleanup
+            .map(|config| JourneyCleanup::spawn(ctx.db.clone(), config));
         Ok(Self {
             port,
             server,
@@ -162,7 +165,9 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
         self.worker.stop().await;
-        self.journey_cleanup.stop().await;
+        if let Some(journey_cleanup) = self.journey_cleanup {
+            journey_cleanup.stop().await;
+        }
         if let Some(checkpointer) = self.checkpointer {
             checkpointer.stop().await;
         }

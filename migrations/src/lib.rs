@@ -38,6 +38,7 @@ mod m20261204_140004_create_order_webhooks;
 mod m20261204_151001_create_sms_budget_days;
 mod m20261204_151002_index_otp_challenges_journey_id;
 mod m20261204_152001_create_accepted_id_tokens;
+mod m20261205_150001_unique_store_names;
 
 pub struct Migrator;
 
@@ -77,6 +78,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_151001_create_sms_budget_days::Migration),
             Box::new(m20261204_151002_index_otp_challenges_journey_id::Migration),
             Box::new(m20261204_152001_create_accepted_id_tokens::Migration),
+            Box::new(m20261205_150001_unique_store_names::Migration),
         ]
     }
 }

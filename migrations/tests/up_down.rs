@@ -403,6 +403,70 @@ async fn check_sales_schema(db: &DatabaseConnection, store_id: i32) {
     assert!(db.execute(&secret("magento")).await.is_err());
 }
 
+/// An older database that holds a store name twice (or with spaces around it) upgrades: names are
+/// trimmed, the oldest store keeps the name, later ones are numbered with the first free number;
+/// from then on the unique index refuses a repeat. Ends fully migrated, without its stores.
+async fn repeated_store_names_are_numbered_on_upgrade(db: &DatabaseConnection) {
+    let before = Migrator::migrations()
+        .iter()
+        .position(|m| m.name() == "m20261205_150001_unique_store_names")
+        .expect("the migration is listed");
+    Migrator::up(db, Some(before as u32))
+        .await
+        .expect("up to the older schema");
+    let store = |code: &str, name: &str| {
+        let now = Utc::now();
+        insert(
+            "stores",
+            &["code", "name", "created_at", "updated_at"],
+            vec![code.into(), name.into(), now.into(), now.into()],
+        )
+    };
+    for (code, name) in [
+        ("OLD1", "台北店"),
+        ("OLD2", " 台北店 "),
+        ("OLD3", "台北店 (2)"),
+        ("OLD4", "台北店"),
+        ("OLD5", "高雄店"),
+    ] {
+        db.execute(&store(code, name)).await.unwrap();
+    }
+    Migrator::up(db, None).await.expect("the upgrade succeeds");
+    let backend = db.get_database_backend();
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT code, name FROM stores ORDER BY code",
+        ))
+        .await
+        .unwrap();
+    let names: Vec<(String, String)> = rows
+        .iter()
+        .map(|row| {
+            (
+                row.try_get("", "code").unwrap(),
+                row.try_get("", "name").unwrap(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("OLD1", "台北店"),
+        ("OLD2", "台北店 (3)"),
+        ("OLD3", "台北店 (2)"),
+        ("OLD4", "台北店 (4)"),
+        ("OLD5", "高雄店"),
+    ];
+    assert_eq!(
+        names,
+        expected.map(|(c, n)| (c.to_owned(), n.to_owned())).to_vec()
+    );
+    assert!(
+        db.execute(&store("NEW1", "高雄店")).await.is_err(),
+        "a repeated name is refused"
+    );
+    db.execute_unprepared("DELETE FROM stores").await.unwrap();
+}
+
 async fn exercise(db: &DatabaseConnection) {
     Migrator::up(db, None).await.expect("first up");
     assert_tables(db, true).await;
@@ -411,7 +475,7 @@ async fn exercise(db: &DatabaseConnection) {
     Migrator::down(db, None).await.expect("down");
     assert_tables(db, false).await;
 
-    Migrator::up(db, None).await.expect("second up");
+    repeated_store_names_are_numbered_on_upgrade(db).await;
     assert_tables(db, true).await;
     check_schema(db).await;
 }

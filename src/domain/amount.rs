@@ -143,11 +143,9 @@ impl Written {
             .chars()
             .filter(|c| !c.is_whitespace())
             .map(|c| match c {
-                '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
-                '，' => ',',
-                '．' => '.',
-                '－' | '−' => '-',
-                '＄' => '$',
+                // Full-width forms (`１２００`, `ＮＴ＄`, `，`) are their ASCII twins shifted.
+                '！'..='～' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+                '−' => '-',
                 other => other,
             })
             .collect();
@@ -241,6 +239,7 @@ mod tests {
             ("NTD 1200", 1200),
             ("$1200", 1200),
             ("＄１２００", 1200),
+            ("ＮＴ＄１，２００", 1200),
             ("1200元", 1200),
             ("１，２００", 1200),
             ("１２００．００", 1200),

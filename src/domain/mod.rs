@@ -11,6 +11,7 @@ pub mod hmac;
 pub mod id_token;
 pub mod journey;
 pub mod login_throttle;
+pub mod member_card;
 pub mod members;
 pub mod orders;
 pub mod otp_code;

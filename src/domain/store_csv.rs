@@ -54,6 +54,17 @@ pub enum ProblemKind {
         code: String,
         first_line: u64,
     },
+    /// Two rows give two stores the same name (shoppers see store names: they are unique).
+    DuplicateName {
+        name: String,
+        first_line: u64,
+    },
+    /// The name belongs to a store the file leaves alone (`code`), or, when `code` is `None`, to
+    /// a store created while the file was being applied.
+    NameInUse {
+        name: String,
+        code: Option<String>,
+    },
     TwoGroups {
         code: String,
         first_line: u64,
@@ -87,6 +98,16 @@ impl CsvProblem {
             ProblemKind::BadGroupName(err) => format!("第 {line} 行：群組名稱{}", zh_name(*err)),
             ProblemKind::DuplicateCode { code, first_line } => {
                 format!("第 {line} 行：門市代碼 {code} 重複（第 {first_line} 行已出現）")
+            }
+            ProblemKind::DuplicateName { name, first_line } => format!(
+                "第 {line} 行：門市名稱「{name}」重複（第 {first_line} 行已出現）；門市名稱不可重複"
+            ),
+            ProblemKind::NameInUse {
+                name,
+                code: Some(code),
+            } => format!("第 {line} 行：門市名稱「{name}」已由門市 {code} 使用；門市名稱不可重複"),
+            ProblemKind::NameInUse { name, code: None } => {
+                format!("第 {line} 行：門市名稱「{name}」已有其他門市使用；門市名稱不可重複")
             }
             ProblemKind::TwoGroups {
                 code,
@@ -122,6 +143,15 @@ impl CsvProblem {
             ProblemKind::DuplicateCode { code, first_line } => {
                 format!("line {line}: store code {code} is repeated (first on line {first_line})")
             }
+            ProblemKind::DuplicateName { name, first_line } => format!(
+                "line {line}: store name \"{name}\" is repeated (first on line {first_line}); store names are unique"
+            ),
+            ProblemKind::NameInUse { name, code: Some(code) } => format!(
+                "line {line}: store name \"{name}\" is already used by store {code}; store names are unique"
+            ),
+            ProblemKind::NameInUse { name, code: None } => format!(
+                "line {line}: store name \"{name}\" is already used by another store; store names are unique"
+            ),
             ProblemKind::TwoGroups { code, first_line, first_group, group } => format!(
                 "line {line}: store {code} is listed in two groups (\"{first_group}\" on line {first_line}, \"{group}\" here); a store is in at most one group"
             ),
@@ -179,6 +209,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<CsvStore>, Vec<CsvProblem>> {
 
     let mut rows = Vec::new();
     let mut seen: HashMap<StoreCode, (u64, Option<String>)> = HashMap::new();
+    let mut names: HashMap<String, u64> = HashMap::new();
     for record in records {
         let record = match record {
             Ok(record) => record,
@@ -240,6 +271,23 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<CsvStore>, Vec<CsvProblem>> {
                 }
                 None => {
                     seen.insert(code.clone(), (line, group_text));
+                }
+            }
+        }
+        if let Ok(name) = &name {
+            match names.get(name.as_str()) {
+                Some(first_line) => {
+                    problems.push(CsvProblem {
+                        line,
+                        kind: ProblemKind::DuplicateName {
+                            name: name.to_string(),
+                            first_line: *first_line,
+                        },
+                    });
+                    continue;
+                }
+                None => {
+                    names.insert(name.to_string(), line);
                 }
             }
         }
@@ -372,6 +420,47 @@ mod tests {
     }
 
     #[test]
+    fn a_store_name_twice_is_refused_by_line() {
+        let text = "store_code,store_name,group_name\nA1,台北店,\nB1, 台北店 ,北區\nC1,高雄店,\nD1,台北店,\n";
+        assert_eq!(
+            kinds(parse(text.as_bytes())),
+            vec![
+                (
+                    3,
+                    ProblemKind::DuplicateName {
+                        name: "台北店".into(),
+                        first_line: 2
+                    }
+                ),
+                (
+                    5,
+                    ProblemKind::DuplicateName {
+                        name: "台北店".into(),
+                        first_line: 2
+                    }
+                ),
+            ]
+        );
+        let problem = CsvProblem {
+            line: 3,
+            kind: ProblemKind::DuplicateName {
+                name: "台北店".into(),
+                first_line: 2,
+            },
+        };
+        assert!(
+            problem
+                .zh()
+                .contains("第 3 行：門市名稱「台北店」重複（第 2 行已出現）")
+        );
+        assert!(
+            problem
+                .en()
+                .contains("line 3: store name \"台北店\" is repeated")
+        );
+    }
+
+    #[test]
     fn a_wrong_header_is_refused() {
         let found = kinds(parse(b"code,name,group\nA1,a,\n"));
         assert_eq!(found.len(), 1);
@@ -463,6 +552,10 @@ mod tests {
             #[test]
             fn written_rows_parse_back(
                 rows in proptest::collection::btree_map("[A-Z0-9_-]{2,20}", (name(), proptest::option::of(name())), 0..20)
+                    .prop_filter("store names are unique", |rows| {
+                        let names: std::collections::HashSet<_> = rows.values().map(|(name, _)| name).collect();
+                        names.len() == rows.len()
+                    })
             ) {
                 let rows: Vec<ExportRow> = rows
                     .into_iter()

@@ -40,6 +40,16 @@ const ASSETS: &[Asset] = &[
         body: include_str!("../../assets/admin.js"),
     },
     Asset {
+        name: "clerk.css",
+        content_type: CSS,
+        body: include_str!("../../assets/clerk.css"),
+    },
+    Asset {
+        name: "clerk.js",
+        content_type: JS,
+        body: include_str!("../../assets/clerk.js"),
+    },
+    Asset {
         name: "posters.css",
         content_type: CSS,
         body: include_str!("../../assets/posters.css"),

@@ -5,6 +5,7 @@
 mod admin;
 pub mod api;
 pub(crate) mod assets;
+mod clerk;
 pub mod error;
 mod health;
 pub mod layout;
@@ -35,6 +36,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .configure(public::routes)
         .configure(admin::routes)
+        .configure(clerk::routes)
         .configure(api::routes)
         .configure(assets::routes)
         .default_service(web::to(not_found));

@@ -1,5 +1,5 @@
-//! Frame and content-security headers for the staff pages: everything under `/admin`, the sign-in
-//! page and the error pages shown there included.
+//! Frame and content-security headers for the staff pages: everything under `/admin` and the
+//! clerk's phone view `/clerk`, the sign-in page and the error pages shown there included.
 //!
 //! - `X-Frame-Options: DENY` and `frame-ancestors 'none'`: no other site can show an admin page in
 //!   a frame and trick a signed-in clerk into clicking "erase member" or "rotate QR code".
@@ -23,11 +23,13 @@ pub const STAFF_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 
 
 /// Whether a path is a staff page.
 fn is_staff_path(path: &str) -> bool {
-    path == "/admin" || path.starts_with("/admin/")
+    ["/admin", "/clerk"]
+        .iter()
+        .any(|root| path == *root || path.starts_with(&format!("{root}/")))
 }
 
-/// Middleware body: adds the headers to every response under `/admin` (error pages too, so this
-/// wraps the error-page middleware).
+/// Middleware body: adds the headers to every response under `/admin` and `/clerk` (error pages
+/// too, so this wraps the error-page middleware).
 pub async fn for_staff_pages(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -56,6 +58,9 @@ mod tests {
         assert!(is_staff_path("/admin/login"));
         assert!(is_staff_path("/admin/stores/1/poster"));
         assert!(!is_staff_path("/administrator"));
+        assert!(is_staff_path("/clerk"));
+        assert!(is_staff_path("/clerk/member"));
+        assert!(!is_staff_path("/clerkship"));
         assert!(!is_staff_path("/j/abc"));
         assert!(!is_staff_path("/liff"));
         assert!(!is_staff_path("/emulator/phone"));

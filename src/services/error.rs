@@ -110,8 +110,13 @@ pub enum RebindProblem {
 #[derive(Debug)]
 pub enum Refusal {
     StoreCodeTaken(String),
+    /// Shoppers see store names: each store has its own.
+    StoreNameTaken(String),
     GroupNameTaken(String),
-    GroupNotEmpty { name: String, stores: u64 },
+    GroupNotEmpty {
+        name: String,
+        stores: u64,
+    },
     OwnAccount,
     ClerkDeactivated,
     QrCodeReplaced,
@@ -119,9 +124,14 @@ pub enum Refusal {
     ConflictResolved,
     MergeBlocked(MergeBlocked),
     NotBound,
-    PreviewChanged { expected: u64, now: u64 },
+    PreviewChanged {
+        expected: u64,
+        now: u64,
+    },
     AlreadyUndone,
-    UndoTooLate { performed_at: DateTime<Utc> },
+    UndoTooLate {
+        performed_at: DateTime<Utc>,
+    },
 }
 
 impl From<NotFound> for Error {

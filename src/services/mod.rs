@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod api_tokens;
 pub mod audit;
 pub mod binding;
+pub mod clerk;
 mod context;
 pub mod demo;
 pub mod error;

@@ -82,6 +82,71 @@ async fn a_bad_file_changes_nothing_and_lists_every_problem_by_line() {
     );
 }
 
+/// Store names are unique: a name twice in the file, or a name of a store the file leaves alone,
+/// refuses the whole file (409 for the latter) with every such line named; nothing changes.
+#[tokio::test]
+async fn repeated_store_names_refuse_the_whole_file_by_line() {
+    let app = spawn_app().await;
+    app.create_store("TP01", "台北信義店", None).await;
+    app.create_store("KS01", "高雄店", None).await;
+    let hq = app.hq().await;
+    let before = all_stores(&app).await;
+
+    let twice = format!("{HEADER}NEW1,台中店,\nNEW2,台南店,\nNEW3, 台中店 ,\n");
+    let response = hq
+        .post_form("/admin/stores/import", &[("csv", &twice)])
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    let body = response.text().await.unwrap();
+    assert!(
+        body.contains("第 4 行：門市名稱「台中店」重複（第 2 行已出現）"),
+        "{body}"
+    );
+    assert_eq!(all_stores(&app).await, before);
+
+    let taken = format!("{HEADER}NEW1,台北信義店,\nNEW2,台南店,\nKS01,高雄巨蛋店,\nNEW3,高雄店,\n");
+    let response = hq
+        .post_form("/admin/stores/import", &[("csv", &taken)])
+        .await;
+    assert_eq!(response.status().as_u16(), 409);
+    let body = response.text().await.unwrap();
+    for expected in [
+        "第 2 行：門市名稱「台北信義店」已由門市 TP01 使用",
+        "line 2: store name &#34;台北信義店&#34; is already used by store TP01",
+    ] {
+        assert!(body.contains(expected), "missing {expected:?}: {body}");
+    }
+    // KS01 is renamed by the file itself, so its old name is free for NEW3.
+    assert!(!body.contains("第 5 行"), "{body}");
+    assert_eq!(all_stores(&app).await, before, "nothing imported");
+}
+
+/// Names move between stores of the same file (a swap) without tripping the unique index.
+#[tokio::test]
+async fn a_file_may_swap_two_store_names() {
+    let app = spawn_app().await;
+    app.create_store("TP01", "甲店", None).await;
+    app.create_store("TP02", "乙店", None).await;
+    let hq = app.hq().await;
+    let csv = format!("{HEADER}TP01,乙店,\nTP02,甲店,\n");
+    let response = hq.post_form("/admin/stores/import", &[("csv", &csv)]).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let body = response.text().await.unwrap();
+    assert!(body.contains("更新 2 間"), "{body}");
+    let names: Vec<(String, String)> = all_stores(&app)
+        .await
+        .into_iter()
+        .map(|s| (s.code, s.name))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("TP01".to_owned(), "乙店".to_owned()),
+            ("TP02".to_owned(), "甲店".to_owned())
+        ]
+    );
+}
+
 #[tokio::test]
 async fn a_wrong_header_or_encoding_is_refused() {
     let app = spawn_app().await;

@@ -178,6 +178,100 @@ async fn group_names_are_unique() {
 }
 
 #[tokio::test]
+async fn store_names_are_unique_on_create_and_rename() {
+    let app = spawn_app().await;
+    let hq = app.hq().await;
+    let create = |code: &'static str, name: &'static str| {
+        let hq = &hq;
+        async move {
+            hq.post_form(
+                "/admin/stores",
+                &[("code", code), ("name", name), ("group_id", "")],
+            )
+            .await
+        }
+    };
+    assert_eq!(create("TP01", "台北信義店").await.status().as_u16(), 303);
+    // The same name, also with spaces around it (names are stored trimmed).
+    for name in ["台北信義店", "  台北信義店　"] {
+        let again = create("TP02", name).await;
+        assert_eq!(again.status().as_u16(), 409, "{name:?}");
+        let body = again.text().await.unwrap();
+        assert!(body.contains("已經有名為「台北信義店」的門市"), "{body}");
+        assert!(body.contains("A store named"), "{body}");
+    }
+    assert!(
+        store_by_code(&app, "TP02").await.is_none(),
+        "nothing created"
+    );
+
+    assert_eq!(create("TP02", "台北大安店").await.status().as_u16(), 303);
+    let second = store_by_code(&app, "TP02").await.unwrap();
+    let rename = hq
+        .post_form(
+            &format!("/admin/stores/{}/rename", second.id),
+            &[("name", " 台北信義店 ")],
+        )
+        .await;
+    assert_eq!(rename.status().as_u16(), 409);
+    assert!(
+        rename
+            .text()
+            .await
+            .unwrap()
+            .contains("已經有名為「台北信義店」的門市")
+    );
+    assert_eq!(
+        store_by_code(&app, "TP02").await.unwrap().name,
+        "台北大安店",
+        "the rename changed nothing"
+    );
+    // Renaming a store to its own name is no conflict.
+    let same = hq
+        .post_form(
+            &format!("/admin/stores/{}/rename", second.id),
+            &[("name", "台北大安店")],
+        )
+        .await;
+    assert_eq!(same.status().as_u16(), 303);
+}
+
+/// Two HQ tabs create the same name at once: the unique index, not a check before the insert,
+/// decides — one store, one 409.
+#[tokio::test]
+async fn two_concurrent_creates_of_one_name_give_one_store_and_one_conflict() {
+    let app = spawn_app().await;
+    let hq = app.hq().await;
+    for round in 0..5 {
+        let name = format!("同名店 {round}");
+        let codes = [format!("A{round}"), format!("B{round}")];
+        let first = [
+            ("code", codes[0].as_str()),
+            ("name", name.as_str()),
+            ("group_id", ""),
+        ];
+        let second = [
+            ("code", codes[1].as_str()),
+            ("name", name.as_str()),
+            ("group_id", ""),
+        ];
+        let (a, b) = tokio::join!(
+            hq.post_form("/admin/stores", &first),
+            hq.post_form("/admin/stores", &second),
+        );
+        let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+        statuses.sort();
+        assert_eq!(statuses, [303, 409], "round {round}");
+        let named = stores::Entity::find()
+            .filter(stores::Column::Name.eq(name.as_str()))
+            .all(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(named.len(), 1, "round {round}");
+    }
+}
+
+#[tokio::test]
 async fn the_binding_preview_reads_group_then_store() {
     let app = spawn_app().await;
     let grouped = app.create_store("TP01", "台北信義店", Some("北區")).await;

@@ -678,6 +678,65 @@ async fn a_store_is_in_one_group_at_most_through_the_api() {
 }
 
 #[tokio::test]
+async fn store_names_are_unique_through_the_api() {
+    let app = spawn_app().await;
+    let hq = app.hq().await;
+    let api = app.api_token(hq.id, "腳本").await;
+    let (status, _) = api
+        .call(
+            "POST",
+            "/stores",
+            Some(json!({"code": "TP01", "name": "台北信義店"})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, body) = api
+        .call(
+            "POST",
+            "/stores",
+            Some(json!({"code": "TP02", "name": " 台北信義店 "})),
+        )
+        .await;
+    assert_eq!(status, 409);
+    assert_eq!(body["error"], "conflict");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("已經有名為「台北信義店」的門市"),
+        "{body}"
+    );
+    assert!(
+        body["message_en"]
+            .as_str()
+            .unwrap()
+            .contains("already exists"),
+        "{body}"
+    );
+    let (status, other) = api
+        .call(
+            "POST",
+            "/stores",
+            Some(json!({"code": "TP02", "name": "台北大安店"})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, body) = api
+        .call(
+            "PUT",
+            &format!("/stores/{}/name", other["id"]),
+            Some(json!({"name": "台北信義店"})),
+        )
+        .await;
+    assert_eq!(status, 409);
+    assert!(body["message"].as_str().unwrap().contains("台北信義店"));
+    let (_, unchanged) = api
+        .call("GET", &format!("/stores/{}", other["id"]), None)
+        .await;
+    assert_eq!(unchanged["name"], "台北大安店");
+}
+
+#[tokio::test]
 async fn auto_liff_is_refused_without_a_certified_provider_through_the_api() {
     let app = spawn_app().await;
     let hq = app.hq().await;

@@ -34,8 +34,16 @@ pub async fn spawn_app() -> TestApp {
 }
 
 /// Like [`spawn_app`], with a chance to change the settings variables first.
+///
+/// Without the background clean-up: its first round could run between a test's inserts and its
+/// checks. Tests of the clean-up run rounds themselves or ask for the task with
+/// [`spawn_app_with_options`].
 pub async fn spawn_app_with(customise: impl FnOnce(&mut HashMap<String, String>)) -> TestApp {
-    spawn_app_with_options(customise, BuildOptions::default()).await
+    let options = BuildOptions {
+        journey_cleanup: None,
+        ..BuildOptions::default()
+    };
+    spawn_app_with_options(customise, options).await
 }
 
 /// Like [`spawn_app_with`], also choosing the build options (hooks, worker timing).

@@ -15,6 +15,7 @@ mod architecture;
 mod bad_input;
 mod binding;
 mod browser;
+mod clerk;
 mod crash;
 mod demo;
 mod demo_browser;

@@ -428,10 +428,10 @@ async fn the_clean_up_deletes_expired_unfinished_journeys_in_bounded_batches() {
 #[tokio::test]
 async fn the_application_cleans_up_expired_journeys_by_itself() {
     let options = BuildOptions {
-        journey_cleanup: CleanupConfig {
+        journey_cleanup: Some(CleanupConfig {
             interval: std::time::Duration::from_millis(50),
             ..CleanupConfig::default()
-        },
+        }),
         ..BuildOptions::default()
     };
     let app = spawn_app_with_options(|_| {}, options).await;

@@ -172,6 +172,30 @@ async fn staff_pages_refuse_frames_and_carry_no_inline_code() {
     }
     let clerk_pages = app.store_staff(store).await;
     assert_staff_headers(&clerk_pages.get("/admin").await, "/admin as a clerk");
+
+    // The clerk's phone view is a staff page too.
+    let card = store_assistant::domain::member_card::issue(
+        app.ctx.settings.secret_key.expose().as_bytes(),
+        member,
+        chrono::Utc::now().timestamp(),
+    );
+    let desk_pages = [
+        (&clerk_pages, "/clerk".to_owned()),
+        (&clerk_pages, "/clerk/qr".to_owned()),
+        (&clerk_pages, format!("/clerk/member?card={}", card.text)),
+        // A refusal is the desk again, with the message.
+        (&clerk_pages, "/clerk/member?phone=0987654321".to_owned()),
+        (&hq, "/clerk".to_owned()),
+        (&hq, format!("/clerk?store={store}")),
+    ];
+    for (who, path) in desk_pages {
+        let response = who.get(&path).await;
+        assert_staff_headers(&response, &path);
+        let html = response.text().await.unwrap();
+        assert!(html.contains("/assets/clerk.css?v="), "{path} is styled");
+        assert_eq!(inline_code(&html), Vec::<String>::new(), "{path}");
+        assert_assets_load(&app, &html, &path).await;
+    }
 }
 
 #[tokio::test]

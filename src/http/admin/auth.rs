@@ -35,11 +35,12 @@ pub struct LoginQuery {
     next: Option<String>,
 }
 
-/// Only admin paths on this site: never an absolute or protocol-relative URL (open redirect).
+/// Only admin and clerk paths on this site: never an absolute or protocol-relative URL (open
+/// redirect).
 fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(path)
-            if path.starts_with("/admin")
+            if (path.starts_with("/admin") || is_clerk_path(path))
                 && !path.starts_with("//")
                 && !path.contains('\\')
                 && !path.starts_with("/admin/login")
@@ -49,6 +50,13 @@ fn safe_next(next: Option<&str>) -> String {
         }
         _ => "/admin".to_owned(),
     }
+}
+
+/// `/clerk`, `/clerk/…` or `/clerk?…`: a member card scanned with the phone's camera app sends a
+/// signed-out clerk to the sign-in page and then on to the member.
+fn is_clerk_path(path: &str) -> bool {
+    path.strip_prefix("/clerk")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/') || rest.starts_with('?'))
 }
 
 fn cookie(ctx: &Context, name: &'static str, value: String) -> Cookie<'static> {
@@ -186,5 +194,11 @@ mod tests {
         assert_eq!(safe_next(Some("/admin\\..\\x")), "/admin");
         assert_eq!(safe_next(Some("/admin/logout")), "/admin");
         assert_eq!(safe_next(None), "/admin");
+        assert_eq!(
+            safe_next(Some("/clerk/member?card=7-12345678")),
+            "/clerk/member?card=7-12345678"
+        );
+        assert_eq!(safe_next(Some("/clerk")), "/clerk");
+        assert_eq!(safe_next(Some("/clerkish")), "/admin");
     }
 }

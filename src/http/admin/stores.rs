@@ -1,15 +1,15 @@
 //! `/admin/stores`: the list, a store's page, and HQ's changes (create, rename, group,
 //! (de)activate), plus the CSV import and export.
 
-use actix_web::http::header;
+use actix_web::http::{StatusCode, header};
 use actix_web::web::{Bytes, Data, Path, Query};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{optional_id, render, see_other};
+use super::{optional_id, render, render_status, see_other};
 use crate::db::entities::staff_accounts;
-use crate::domain::store_csv::CsvProblem;
+use crate::domain::store_csv::{CsvProblem, ProblemKind};
 use crate::http::error::AppError;
 use crate::http::layout::Layout;
 use crate::http::staff::{CSRF_FIELD, CSRF_HEADER, CsrfForm, Staff};
@@ -303,16 +303,27 @@ pub async fn import(
         Err(ImportError::Rejected(problems)) => (problems, None),
         Err(ImportError::Service(err)) => return Err(err.into()),
     };
-    // Refused files answer 200 with the problems on the page: the error-page middleware would
-    // replace a 4xx body with a generic message.
-    render(&ImportPage {
-        layout: Layout::staff(&ctx, &staff, "stores"),
-        csv: if summary.is_some() {
-            String::new()
-        } else {
-            shown
+    // A file refused because a name belongs to another store is a conflict (409); other refused
+    // files answer 200. Either way the page lists every problem by line.
+    let status = if problems
+        .iter()
+        .any(|p| matches!(p.kind, ProblemKind::NameInUse { .. }))
+    {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::OK
+    };
+    render_status(
+        &ImportPage {
+            layout: Layout::staff(&ctx, &staff, "stores"),
+            csv: if summary.is_some() {
+                String::new()
+            } else {
+                shown
+            },
+            problems,
+            summary,
         },
-        problems,
-        summary,
-    })
+        status,
+    )
 }

@@ -268,6 +268,12 @@ fn refused(refusal: Refusal) -> AppError {
             format!("門市代碼 {code} 已經有門市使用。"),
             format!("Store code {code} is already in use."),
         ),
+        Refusal::StoreNameTaken(name) => AppError::conflict(
+            format!("已經有名為「{name}」的門市；顧客會看到門市名稱，請使用不同的名稱。"),
+            format!(
+                "A store named \"{name}\" already exists; shoppers see store names, so each must be different."
+            ),
+        ),
         Refusal::GroupNameTaken(name) => AppError::conflict(
             format!("已經有名為「{name}」的群組。"),
             format!("A group named \"{name}\" already exists."),

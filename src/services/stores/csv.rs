@@ -43,6 +43,22 @@ impl From<sea_orm::DbErr> for ImportError {
     }
 }
 
+/// A store name taken between the import's check and its write (a store created meanwhile)
+/// refuses the file like a name the check found.
+fn import_write_error(err: DbErr, row: &CsvStore) -> ImportError {
+    if is_store_name_taken(&err) {
+        ImportError::Rejected(vec![CsvProblem {
+            line: row.line,
+            kind: ProblemKind::NameInUse {
+                name: row.name.to_string(),
+                code: None,
+            },
+        }])
+    } else {
+        err.into()
+    }
+}
+
 /// Applies a CSV file all or nothing: any problem refuses the whole file (with every problem by
 /// line number); otherwise one transaction creates missing groups and stores and updates the
 /// names and groups of existing store codes. Stores not in the file are left alone.
@@ -67,6 +83,46 @@ pub async fn import_csv(
         .into_iter()
         .map(|s| (s.code.clone(), s))
         .collect();
+    // Names are unique: a row may not take the name of a store the file leaves alone. Checked
+    // here to name every such line; the unique index still decides if a store is created meanwhile.
+    let in_file: HashSet<&str> = rows.iter().map(|row| row.code.as_str()).collect();
+    let kept_names: HashMap<&str, &str> = existing
+        .values()
+        .filter(|store| !in_file.contains(store.code.as_str()))
+        .map(|store| (store.name.as_str(), store.code.as_str()))
+        .collect();
+    let clashes: Vec<CsvProblem> = rows
+        .iter()
+        .filter_map(|row| {
+            kept_names.get(row.name.as_str()).map(|code| CsvProblem {
+                line: row.line,
+                kind: ProblemKind::NameInUse {
+                    name: row.name.to_string(),
+                    code: Some((*code).to_owned()),
+                },
+            })
+        })
+        .collect();
+    if !clashes.is_empty() {
+        return Err(ImportError::Rejected(clashes));
+    }
+    // Stores of the file that change name let go of their old one first, so a file may swap two
+    // stores' names. The placeholder (a control character and the unique code) is no name a person
+    // can enter, and it never outlives this transaction.
+    for row in &rows {
+        if let Some(store) = existing.get(row.code.as_str())
+            && store.name != row.name.as_str()
+        {
+            stores::Entity::update_many()
+                .col_expr(
+                    stores::Column::Name,
+                    Expr::value(format!("\u{1}{}", store.code)),
+                )
+                .filter(stores::Column::Id.eq(store.id))
+                .exec(&txn)
+                .await?;
+        }
+    }
     let names_by_id: HashMap<i32, String> = group_ids
         .iter()
         .map(|(name, id)| (*id, name.clone()))
@@ -105,7 +161,10 @@ pub async fn import_csv(
                 active.name = Set(row.name.to_string());
                 active.group_id = Set(group_id);
                 active.updated_at = Set(now);
-                let after = active.update(&txn).await?;
+                let after = active
+                    .update(&txn)
+                    .await
+                    .map_err(|err| import_write_error(err, &row))?;
                 audit::record(
                     &txn,
                     actor,
@@ -129,7 +188,8 @@ pub async fn import_csv(
                     ..Default::default()
                 }
                 .insert(&txn)
-                .await?;
+                .await
+                .map_err(|err| import_write_error(err, &row))?;
                 audit::record(
                     &txn,
                     actor,

@@ -7,17 +7,18 @@ pub use csv::{ImportError, ImportSummary, export_csv, import_csv};
 use groups::insert_group;
 pub use groups::{create_group, delete_group, get_group, list_groups, rename_group};
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set, SqlErr, TransactionTrait,
 };
 use serde_json::{Value, json};
 
 use crate::db::entities::{staff_accounts, store_groups, stores};
-use crate::domain::store_csv::{self, CsvProblem, ExportRow};
+use crate::domain::store_csv::{self, CsvProblem, CsvStore, ExportRow, ProblemKind};
 use crate::domain::stores::{Name, NameError, StoreCode, binding_label};
 use crate::services::audit::{self, Actor, Change};
 use crate::services::error::{Error, Invalid, NameField, NotFound, Refusal};
@@ -95,6 +96,25 @@ pub struct Counts {
 
 fn store_not_found() -> Error {
     NotFound::Store.into()
+}
+
+/// The store name index (`idx_stores_name`, one merchant: names are unique across all stores).
+/// PostgreSQL names the index in a violation's message, SQLite the column.
+fn is_store_name_taken(err: &DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(SqlErr::UniqueConstraintViolation(message))
+            if message.contains("idx_stores_name") || message.contains("stores.name")
+    )
+}
+
+/// A write refused by the store name index becomes "this name is taken"; any other stays itself.
+fn name_taken_or(err: DbErr, name: &str) -> Error {
+    if is_store_name_taken(&err) {
+        Refusal::StoreNameTaken(name.to_owned()).into()
+    } else {
+        Error::from(err)
+    }
 }
 
 fn group_not_found() -> Error {
@@ -195,9 +215,10 @@ pub async fn create_store(
         None => None,
     };
     let now = Utc::now();
+    let store_name = name.into_string();
     let store = stores::ActiveModel {
         code: Set(code.to_string()),
-        name: Set(name.into_string()),
+        name: Set(store_name.clone()),
         group_id: Set(new.group_id),
         active: Set(true),
         created_at: Set(now),
@@ -206,7 +227,13 @@ pub async fn create_store(
     }
     .insert(&txn)
     .await
-    .map_err(|err| Error::unique_or(err, || Refusal::StoreCodeTaken(code.to_string())))?;
+    .map_err(|err| {
+        if is_store_name_taken(&err) {
+            Refusal::StoreNameTaken(store_name.clone()).into()
+        } else {
+            Error::unique_or(err, || Refusal::StoreCodeTaken(code.to_string()))
+        }
+    })?;
     audit::record(
         &txn,
         actor,
@@ -254,9 +281,12 @@ pub async fn rename_store(
         return Ok(());
     }
     let mut active = before.clone().into_active_model();
-    active.name = Set(name.into_string());
+    active.name = Set(name.to_string());
     active.updated_at = Set(Utc::now());
-    let after = active.update(&txn).await?;
+    let after = active
+        .update(&txn)
+        .await
+        .map_err(|err| name_taken_or(err, name.as_str()))?;
     audit::record(
         &txn,
         actor,
