@@ -6,7 +6,7 @@
 //! B: both requests) and checks that every binding a shopper saw succeed is in the database.
 //!
 //! The server is the real `Application`, built in this process (the `log` SMS outbox lives in its
-//! state) and serving on its own actix worker threads. Shoppers come from different loopback
+//! ctx) and serving on its own actix worker threads. Shoppers come from different loopback
 //! addresses (127.0.x.y), as real shoppers come from different phones: the per-address SMS and
 //! LIFF bind limits apply to them as they would in a store.
 //!
@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::{App, HttpResponse, HttpServer, web};
-use anyhow::Context;
+use anyhow::Context as _;
 use clap::{Parser, ValueEnum};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, sea_query::Expr,
@@ -27,10 +27,11 @@ use store_assistant::config::Settings;
 use store_assistant::db::entities::enums::Route;
 use store_assistant::db::entities::{bindings, checklist_items, members, shop_settings, stores};
 use store_assistant::domain::phone::TaiwanMobile;
+use store_assistant::services::Context;
 use store_assistant::services::journeys::{self as journey_service, NewJourney};
 use store_assistant::services::otp::IP_CODES_PER_HOUR;
 use store_assistant::services::qr::{self, TokenOwner};
-use store_assistant::startup::{AppState, Application};
+use store_assistant::startup::Application;
 use tokio::sync::Semaphore;
 
 const LOGIN_CHANNEL_ID: &str = "1234567890";
@@ -85,7 +86,7 @@ async fn main() -> anyhow::Result<()> {
     let settings = Settings::from_vars(&vars, false).context("campaign settings")?;
     let app = Application::build(settings).await?;
     let base = format!("http://127.0.0.1:{}", app.port());
-    let state = app.state.clone();
+    let ctx = app.ctx.clone();
     tokio::spawn(app.run_until_stopped());
     let backend = if args.database_url.starts_with("postgres") {
         "PostgreSQL"
@@ -93,9 +94,9 @@ async fn main() -> anyhow::Result<()> {
         "SQLite"
     };
 
-    let store_ids = seed(&state).await?;
+    let store_ids = seed(&ctx).await?;
     if matches!(args.route, Which::A | Which::Both) {
-        let journeys = seed_journeys(&state, &store_ids, Route::Liff, args.shoppers).await?;
+        let journeys = seed_journeys(&ctx, &store_ids, Route::Liff, args.shoppers).await?;
         let report = campaign(&args, journeys, |n, journey, clients| {
             // Shoppers on one address stay under its LIFF bind limit.
             let client = clients[n / IP_CODES_PER_HOUR % clients.len()].clone();
@@ -105,17 +106,17 @@ async fn main() -> anyhow::Result<()> {
         report.print("A (LIFF, ID token verified by LINE)", backend, &args);
     }
     if matches!(args.route, Which::B | Which::Both) {
-        let journeys = seed_journeys(&state, &store_ids, Route::Phone, args.shoppers).await?;
+        let journeys = seed_journeys(&ctx, &store_ids, Route::Phone, args.shoppers).await?;
         let report = campaign(&args, journeys, |n, journey, clients| {
             let client = clients[n / IP_CODES_PER_HOUR % clients.len()].clone();
-            route_b(base.clone(), client, state.clone(), n, journey)
+            route_b(base.clone(), client, ctx.clone(), n, journey)
         })
         .await?;
         report.print("B (phone, SMS code)", backend, &args);
     }
     let (members, bindings) = (
-        members::Entity::find().count(&state.db).await?,
-        bindings::Entity::find().count(&state.db).await?,
+        members::Entity::find().count(&ctx.db).await?,
+        bindings::Entity::find().count(&ctx.db).await?,
     );
     println!("database: {members} members, {bindings} bindings");
     Ok(())
@@ -237,7 +238,7 @@ async fn route_a(
 async fn route_b(
     base: String,
     client: reqwest::Client,
-    state: AppState,
+    ctx: Context,
     n: usize,
     journey: String,
 ) -> anyhow::Result<Duration> {
@@ -255,7 +256,7 @@ async fn route_b(
         status.is_success(),
         "route B shopper {n}: code: {status} {page}"
     );
-    let text = state
+    let text = ctx
         .sms
         .outbox()
         .context("SMS_PROVIDER=log")?
@@ -278,8 +279,8 @@ async fn route_b(
 }
 
 /// Stores in groups, the SMS template allowed by HQ, a daily SMS budget for the campaign.
-async fn seed(state: &AppState) -> anyhow::Result<Vec<i32>> {
-    let db = &state.db;
+async fn seed(ctx: &Context) -> anyhow::Result<Vec<i32>> {
+    let db = &ctx.db;
     let _ = DB.set(db.clone());
     let now = chrono::Utc::now();
     checklist_items::ActiveModel {
@@ -319,12 +320,12 @@ async fn seed(state: &AppState) -> anyhow::Result<Vec<i32>> {
 /// One journey per shopper, started as a scan of the store's poster starts one (the store's QR
 /// code, the journey, its funnel events; route B journeys with their binding code).
 async fn seed_journeys(
-    state: &AppState,
+    ctx: &Context,
     store_ids: &[i32],
     route: Route,
     count: usize,
 ) -> anyhow::Result<Vec<String>> {
-    let db = &state.db;
+    let db = &ctx.db;
     let mut tokens = Vec::new();
     for &store_id in store_ids {
         tokens.push(qr::ensure_token(db, TokenOwner::Store(store_id), None).await?);

@@ -324,7 +324,7 @@ async fn run_stores(command: StoresCommand, settings: Settings) -> anyhow::Resul
                         file.display()
                     );
                 }
-                Err(ImportError::App(err)) => return Err(err.into()),
+                Err(ImportError::Service(err)) => return Err(err.into()),
             }
         }
         StoresCommand::Export { out } => {

@@ -1,4 +1,4 @@
-//! Builds the whole application from settings: database, clients, state, routes, bound listener.
+//! Builds the whole application from settings: database, clients, ctx, routes, bound listener.
 //! Used by `main` and by every test (which binds port 0 and reads the port back).
 
 use std::net::TcpListener;
@@ -7,46 +7,24 @@ use std::sync::Arc;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
-use anyhow::Context;
-use sea_orm::DatabaseConnection;
+use anyhow::Context as _;
 use tokio::sync::Notify;
 
 use crate::config::{Settings, SmsSettings};
 use crate::domain::rate_limit::RateLimit;
 use crate::line::LineClient;
 use crate::metrics::Metrics;
+use crate::services::Context;
+use crate::services::binding::liff::{LiffBindLimiter, LiffBindLimits};
+use crate::services::binding::phone::OaChatBindingCodes;
 use crate::services::housekeeping::{Housekeeping, HousekeepingConfig};
-use crate::services::liff::{LiffBindLimiter, LiffBindLimits};
 use crate::services::passwords::Passwords;
-use crate::services::route_b::RouteBBindingCodes;
 use crate::services::scan::ScanLimiter;
 use crate::services::webhook::BindingCodeHandler;
-use crate::services::webhook_store::EventStore;
-use crate::services::webhook_worker::{WebhookWorker, WorkerConfig};
+use crate::services::webhook::EventStore;
+use crate::services::webhook::{WebhookWorker, WorkerConfig};
 use crate::sms::SmsProvider;
-use crate::{db, emulator, error, http, services, telemetry};
-
-/// Everything a request handler may use. Cheap to clone; built once, outside the worker closures.
-#[derive(Clone)]
-pub struct AppState {
-    pub settings: Arc<Settings>,
-    pub db: DatabaseConnection,
-    pub line: LineClient,
-    pub sms: SmsProvider,
-    pub metrics: Arc<Metrics>,
-    /// Wakes the webhook worker as soon as new events are stored.
-    pub webhook_wake: Arc<Notify>,
-    /// Stores received webhook events (group commit).
-    pub webhook_store: EventStore,
-    /// Texts users send the OA are offered here (route B's binding codes).
-    pub binding_codes: Arc<dyn BindingCodeHandler>,
-    /// Scans per client address (one for the whole process, not one per worker).
-    pub scan_limiter: ScanLimiter,
-    /// LIFF binds per client address and per journey (one for the whole process).
-    pub liff_bind_limiter: LiffBindLimiter,
-    /// Password hashing, a few at a time (one for the whole process, not one per worker).
-    pub passwords: Passwords,
-}
+use crate::{db, emulator, http, services, telemetry};
 
 /// What tests (and later features) may swap when building the application.
 #[derive(Clone)]
@@ -63,7 +41,7 @@ impl Default for BuildOptions {
     fn default() -> Self {
         Self {
             webhook_worker: WorkerConfig::default(),
-            binding_codes: Arc::new(RouteBBindingCodes),
+            binding_codes: Arc::new(OaChatBindingCodes),
             scan_limit: RateLimit::SCANS,
             liff_bind_limits: LiffBindLimits::default(),
             housekeeping: Some(HousekeepingConfig::default()),
@@ -77,7 +55,7 @@ pub struct Application {
     worker: WebhookWorker,
     housekeeping: Option<Housekeeping>,
     checkpointer: Option<db::WalCheckpointer>,
-    pub state: AppState,
+    pub ctx: Context,
 }
 
 impl Application {
@@ -141,7 +119,7 @@ impl Application {
         }
         let webhook_wake = Arc::new(Notify::new());
         let webhook_store = EventStore::spawn(db.clone(), webhook_wake.clone());
-        let state = AppState {
+        let ctx = Context {
             line: LineClient::new(&settings.line),
             sms: SmsProvider::from_settings(&settings.sms),
             settings: Arc::new(settings),
@@ -154,27 +132,27 @@ impl Application {
             liff_bind_limiter: LiffBindLimiter::new(options.liff_bind_limits),
             passwords,
         };
-        let emulator = demo_channel
-            .map(|channel| emulator::Emulator::new(&state.settings, channel, &state.sms));
-        let server = run(listener, state.clone(), emulator)?;
+        let emulator =
+            demo_channel.map(|channel| emulator::Emulator::new(&ctx.settings, channel, &ctx.sms));
+        let server = run(listener, ctx.clone(), emulator)?;
         let mut worker_config = options.webhook_worker;
-        if !state.settings.webhook_worker {
+        if !ctx.settings.webhook_worker {
             tracing::info!(
                 "WEBHOOK_WORKER=false: webhook events are received and stored, and left for another instance to handle"
             );
             worker_config.enabled = false;
         }
-        let worker = WebhookWorker::spawn(state.clone(), worker_config);
+        let worker = WebhookWorker::spawn(ctx.clone(), worker_config);
         let housekeeping = options
             .housekeeping
-            .map(|config| Housekeeping::spawn(state.db.clone(), state.settings.retention, config));
+            .map(|config| Housekeeping::spawn(ctx.db.clone(), ctx.settings.retention, config));
         Ok(Self {
             port,
             server,
             worker,
             housekeeping,
             checkpointer,
-            state,
+            ctx,
         })
     }
 
@@ -225,10 +203,10 @@ fn announce_demo(settings: &Settings, channel: &services::demo::DemoChannel) {
 
 fn run(
     listener: TcpListener,
-    state: AppState,
+    ctx: Context,
     emulator: Option<emulator::Emulator>,
 ) -> anyhow::Result<Server> {
-    let data = web::Data::new(state);
+    let data = web::Data::new(ctx);
     let server = HttpServer::new(move || {
         let emulator = emulator.clone();
         App::new()
@@ -240,7 +218,7 @@ fn run(
                     emulator::routes(cfg, emulator);
                 }
             })
-            .wrap(from_fn(error::html_for_browsers))
+            .wrap(from_fn(http::error::html_for_browsers))
             .wrap(from_fn(http::security_headers::for_staff_pages))
             .wrap(from_fn(telemetry::log_request))
     })

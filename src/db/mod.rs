@@ -146,3 +146,11 @@ impl WalCheckpointer {
         let _ = self.task.await;
     }
 }
+
+/// Unique-constraint violations are how the database tells us "already exists".
+pub fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}

@@ -4,7 +4,8 @@
 //! `hq` sees and changes everything. `store` staff see only their own store (its page, its clerks,
 //! later its poster and members) and change nothing outside it.
 
-use crate::db::entities::enums::StaffRole;
+use sea_orm::{DeriveActiveEnum, EnumIter};
+use serde::{Deserialize, Serialize};
 
 /// What a signed-in staff member (or the CLI, which acts as HQ) may reach.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +78,19 @@ impl Scope {
             Err(AccessDenied::OtherStore)
         }
     }
+}
+
+/// `staff_accounts.role`
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+#[serde(rename_all = "snake_case")]
+pub enum StaffRole {
+    #[sea_orm(string_value = "hq")]
+    Hq,
+    #[sea_orm(string_value = "store")]
+    Store,
 }
 
 #[cfg(test)]

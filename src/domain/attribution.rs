@@ -12,8 +12,8 @@
 //! credited as well as the store.
 
 use chrono::{DateTime, Duration, Utc};
-
-use crate::db::entities::enums::{AttributionLevel, UnattributedReason};
+use sea_orm::{DeriveActiveEnum, EnumIter};
+use serde::{Deserialize, Serialize};
 
 /// The referrer a journey offers: a store and maybe the clerk whose card was scanned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,6 +183,45 @@ pub fn credit_order(
             AttributionLevel::Clerk => referrer.clerk_id,
         },
     }
+}
+
+/// `shop_settings.attribution_level`, `orders.attribution_level` (歸因層級)
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+#[serde(rename_all = "snake_case")]
+pub enum AttributionLevel {
+    /// The bound store gets the credit.
+    #[sea_orm(string_value = "store")]
+    Store,
+    /// The bound store and, when the member bound through a clerk's card, that clerk.
+    #[sea_orm(string_value = "clerk")]
+    Clerk,
+}
+
+/// `orders.unattributed_reason`: why an order credits no store.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+#[serde(rename_all = "snake_case")]
+pub enum UnattributedReason {
+    /// The order names no customer we can look up (no phone, LINE id or member id).
+    #[sea_orm(string_value = "no_customer")]
+    NoCustomer,
+    /// It names one, but no member has that phone, LINE id or member id.
+    #[sea_orm(string_value = "unknown_member")]
+    UnknownMember,
+    /// The member has no binding.
+    #[sea_orm(string_value = "not_bound")]
+    NotBound,
+    /// Ordered before the member bound: never credited.
+    #[sea_orm(string_value = "before_binding")]
+    BeforeBinding,
+    /// Ordered after the attribution window (歸因有效期限) had closed.
+    #[sea_orm(string_value = "window_expired")]
+    WindowExpired,
 }
 
 #[cfg(test)]

@@ -167,6 +167,45 @@ pub fn merge_binding_winner(
     }
 }
 
+/// Why two members of a conflict cannot be merged by the rule (HQ keeps them apart instead).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MergeBlocked {
+    /// One of them has been erased.
+    Erased,
+    /// Their LINE id or phone changed after the conflict was recorded.
+    ChangedSince,
+    /// The phone member is linked to another LINE account.
+    PhoneLinkedElsewhere,
+}
+
+impl MergeBlocked {
+    pub fn zh(self) -> &'static str {
+        match self {
+            MergeBlocked::Erased => "其中一位會員的個人資料已刪除，無法合併；請選擇「分開保留」。",
+            MergeBlocked::ChangedSince => {
+                "兩位會員的資料在衝突發生後已變更，無法依規則合併；請選擇「分開保留」。"
+            }
+            MergeBlocked::PhoneLinkedElsewhere => {
+                "手機會員已連結另一個 LINE 帳號，無法合併；請選擇「分開保留」。"
+            }
+        }
+    }
+
+    pub fn en(self) -> &'static str {
+        match self {
+            MergeBlocked::Erased => {
+                "One of the members has been erased; they cannot be merged. Keep them apart."
+            }
+            MergeBlocked::ChangedSince => {
+                "The members changed since the conflict was recorded; they cannot be merged by the rule. Keep them apart."
+            }
+            MergeBlocked::PhoneLinkedElsewhere => {
+                "The phone member is linked to another LINE account; they cannot be merged. Keep them apart."
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

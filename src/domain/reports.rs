@@ -1,7 +1,7 @@
 //! The funnel as reports count it, and the geometry of the dashboard's bar chart (the template
 //! draws the SVG; labels go through the template's escaping like any other text).
 
-use crate::db::entities::enums::FunnelStage;
+use crate::domain::funnel::FunnelStage;
 
 /// Counts of each funnel step. `already_bound` is a shopper who was bound elsewhere already.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use chrono::{Datelike, Duration, Months, NaiveDate};
 
 use super::amount::thousands;
 use super::taipei_time::{DayRange, parse_date};
-use crate::db::entities::enums::SalesChannel;
+use crate::domain::orders::SalesChannel;
 
 /// The longest range of a per-day report: a quarter. Longer ranges read better per month.
 pub const MAX_DAYS: i64 = 92;

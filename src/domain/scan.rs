@@ -4,7 +4,7 @@
 
 use url::Url;
 
-use crate::db::entities::enums::Route;
+use crate::domain::route::Route;
 
 /// How long a journey started by a scan stays usable (DESIGN: about 72 hours).
 pub const JOURNEY_VALIDITY_HOURS: i64 = 72;

@@ -14,7 +14,8 @@ use serde_json::{Value, json};
 use super::world::{self, LineUser, Sender};
 use super::{Emulator, PREFIX, api};
 use crate::domain::taipei_time;
-use crate::error::AppError;
+use crate::http::error::AppError;
+use crate::http::layout::Layout;
 use crate::http::render;
 use crate::services::demo;
 
@@ -99,7 +100,7 @@ async fn home() -> HttpResponse {
 #[derive(Template)]
 #[template(path = "emulator/phone.html")]
 struct PhonePage {
-    demo: bool,
+    layout: Layout,
     user: LineUser,
     screen: String,
     oa_profile: String,
@@ -122,7 +123,7 @@ async fn phone(
         .and_then(|target| own_target(&emulator, target))
         .unwrap_or_else(|| format!("{PREFIX}/chat"));
     let page = render(&PhonePage {
-        demo: true,
+        layout: Layout::demo(),
         user,
         screen,
         oa_profile: oa_profile_path(),

@@ -12,7 +12,7 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 
 use crate::domain::tokens::token_hash;
-use crate::error::AppError;
+use crate::http::error::AppError;
 
 struct Asset {
     name: &'static str,

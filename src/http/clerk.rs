@@ -13,15 +13,16 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::domain::signed_link::LinkError;
-use crate::error::{AppError, Message};
-use crate::http::staff::{CsrfForm, CurrentStaff};
+use crate::http::error::{AppError, Message};
+use crate::http::layout::Layout;
+use crate::http::staff::{CsrfForm, Staff};
+use crate::services::Context;
 use crate::services::clerk::{
     self, ClerkError, Desk, DeskStore, FoundMember, Lookup, PurchaseForm, PurchaseView, QrOwner,
     StoreChoice,
 };
 use crate::services::orders::OrderError;
 use crate::services::orders::in_store::new_purchase_key;
-use crate::startup::AppState;
 
 pub fn routes(cfg: &mut actix_web::web::ServiceConfig) {
     use actix_web::web::{get, post};
@@ -99,8 +100,8 @@ fn shown(err: ClerkError) -> Result<(StatusCode, Message), AppError> {
     }
 }
 
-fn secret(state: &AppState) -> &[u8] {
-    state.settings.secret_key.expose().as_bytes()
+fn secret(ctx: &Context) -> &[u8] {
+    ctx.settings.secret_key.expose().as_bytes()
 }
 
 /// Who is signed in, as the header says it.
@@ -111,7 +112,7 @@ struct Who {
 }
 
 impl Who {
-    fn of(staff: &CurrentStaff) -> Self {
+    fn of(staff: &Staff) -> Self {
         let name = if staff.display_name.trim().is_empty() {
             staff.username.clone()
         } else {
@@ -120,7 +121,7 @@ impl Who {
         Self {
             name,
             is_hq: staff.is_hq(),
-            csrf_token: staff.csrf_token.clone(),
+            csrf_token: staff.csrf_token().to_owned(),
         }
     }
 }
@@ -150,7 +151,7 @@ fn requested_store(text: &str) -> Result<Option<i32>, AppError> {
 }
 
 /// `?store=3` for HQ's links, nothing for store staff.
-fn store_query(staff: &CurrentStaff, store: Option<&DeskStore>) -> String {
+fn store_query(staff: &Staff, store: Option<&DeskStore>) -> String {
     match store {
         Some(store) if staff.is_hq() => format!("?store={}", store.id),
         _ => String::new(),
@@ -160,7 +161,7 @@ fn store_query(staff: &CurrentStaff, store: Option<&DeskStore>) -> String {
 #[derive(Template)]
 #[template(path = "clerk/home.html")]
 struct HomePage {
-    demo: bool,
+    layout: Layout,
     who: Who,
     store_query: String,
     desk: Option<Desk>,
@@ -182,8 +183,8 @@ fn render_status(page: &impl Template, status: StatusCode) -> Result<HttpRespons
 }
 
 async fn home_page(
-    state: &AppState,
-    staff: &CurrentStaff,
+    ctx: &Context,
+    staff: &Staff,
     store: Option<DeskStore>,
     phone: String,
     card: String,
@@ -192,11 +193,8 @@ async fn home_page(
     let actor = staff.actor();
     let store_query = store_query(staff, store.as_ref());
     let (desk, stores) = match store {
-        Some(store) => (
-            Some(clerk::desk(&state.db, &actor, store).await?),
-            Vec::new(),
-        ),
-        None => (None, clerk::pickable_stores(&state.db, &actor).await?),
+        Some(store) => (Some(clerk::desk(&ctx.db, &actor, store).await?), Vec::new()),
+        None => (None, clerk::pickable_stores(&ctx.db, &actor).await?),
     };
     let (status, error) = match error {
         Some((status, message)) => (status, Some(message)),
@@ -204,7 +202,7 @@ async fn home_page(
     };
     render_status(
         &HomePage {
-            demo: state.settings.demo,
+            layout: Layout::public(ctx),
             who: Who::of(staff),
             store_query,
             desk,
@@ -218,19 +216,18 @@ async fn home_page(
 }
 
 async fn home(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     query: Query<DeskQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let store =
-        clerk::desk_store(&state.db, &staff.actor(), requested_store(&query.store)?).await?;
-    home_page(&state, &staff, store, String::new(), String::new(), None).await
+    let store = clerk::desk_store(&ctx.db, &staff.actor(), requested_store(&query.store)?).await?;
+    home_page(&ctx, &staff, store, String::new(), String::new(), None).await
 }
 
 #[derive(Template)]
 #[template(path = "clerk/qr.html")]
 struct QrPage {
-    demo: bool,
+    layout: Layout,
     who: Who,
     store_query: String,
     store_label: String,
@@ -240,20 +237,20 @@ struct QrPage {
 
 /// The clerk's own QR code, full screen, for a shopper to scan.
 async fn qr(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     query: Query<DeskQuery>,
 ) -> Result<HttpResponse, AppError> {
     let actor = staff.actor();
-    let Some(store) = clerk::desk_store(&state.db, &actor, requested_store(&query.store)?).await?
+    let Some(store) = clerk::desk_store(&ctx.db, &actor, requested_store(&query.store)?).await?
     else {
         return Err(ClerkError::NoStore.into());
     };
     let store_query = store_query(&staff, Some(&store));
-    let desk = clerk::desk(&state.db, &actor, store).await?;
+    let desk = clerk::desk(&ctx.db, &actor, store).await?;
     render_status(
         &QrPage {
-            demo: state.settings.demo,
+            layout: Layout::public(&ctx),
             who: Who::of(&staff),
             store_query,
             store_label: desk.store.label,
@@ -267,7 +264,7 @@ async fn qr(
 #[derive(Template)]
 #[template(path = "clerk/member.html")]
 struct MemberPage {
-    demo: bool,
+    layout: Layout,
     who: Who,
     store_query: String,
     /// Where the purchase is entered; `None`: HQ picks it in the form.
@@ -283,12 +280,12 @@ struct MemberPage {
 
 /// A member found by `?phone=` (whole number) or `?card=` (the member card's code).
 async fn member(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     query: Query<DeskQuery>,
 ) -> Result<HttpResponse, AppError> {
     let actor = staff.actor();
-    let store = clerk::desk_store(&state.db, &actor, requested_store(&query.store)?).await?;
+    let store = clerk::desk_store(&ctx.db, &actor, requested_store(&query.store)?).await?;
     let phone = query.phone.clone().unwrap_or_default();
     let card = query.card.clone().unwrap_or_default();
     let lookup = if !card.trim().is_empty() {
@@ -296,11 +293,11 @@ async fn member(
     } else {
         Lookup::Phone(&phone)
     };
-    match clerk::find_member(&state.db, secret(&state), &actor, lookup).await {
-        Ok(member) => member_page(&state, &staff, store, member, MemberForm::fresh(), None).await,
+    match clerk::find_member(&ctx.db, secret(&ctx), &actor, lookup).await {
+        Ok(member) => member_page(&ctx, &staff, store, member, MemberForm::fresh(), None).await,
         Err(err) => {
             let error = shown(err)?;
-            home_page(&state, &staff, store, phone, card, Some(error)).await
+            home_page(&ctx, &staff, store, phone, card, Some(error)).await
         }
     }
 }
@@ -325,8 +322,8 @@ impl MemberForm {
 }
 
 async fn member_page(
-    state: &AppState,
-    staff: &CurrentStaff,
+    ctx: &Context,
+    staff: &Staff,
     store: Option<DeskStore>,
     member: FoundMember,
     form: MemberForm,
@@ -334,7 +331,7 @@ async fn member_page(
 ) -> Result<HttpResponse, AppError> {
     let stores = match store {
         Some(_) => Vec::new(),
-        None => clerk::pickable_stores(&state.db, &staff.actor()).await?,
+        None => clerk::pickable_stores(&ctx.db, &staff.actor()).await?,
     };
     let (status, error) = match error {
         Some((status, message)) => (status, Some(message)),
@@ -342,7 +339,7 @@ async fn member_page(
     };
     render_status(
         &MemberPage {
-            demo: state.settings.demo,
+            layout: Layout::public(ctx),
             who: Who::of(staff),
             store_query: store_query(staff, store.as_ref()),
             store,
@@ -376,19 +373,19 @@ struct RecordForm {
 
 /// 新增門市消費: 303 to the purchase's page; a refusal shows the form again as it was typed.
 async fn record(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     form: CsrfForm<RecordForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.0;
     let actor = staff.actor();
     // A store staff form naming another store was not made by our page: an error page.
-    let store = clerk::desk_store(&state.db, &actor, requested_store(&form.store)?).await?;
+    let store = clerk::desk_store(&ctx.db, &actor, requested_store(&form.store)?).await?;
     let recorded = match &store {
         Some(store) => {
             clerk::record(
-                &state.db,
-                secret(&state),
+                &ctx.db,
+                secret(&ctx),
                 &actor,
                 PurchaseForm {
                     store_id: store.id,
@@ -413,10 +410,10 @@ async fn record(
         Err(err) => shown(err)?,
     };
     // The form again, with what was typed and the same key: a retry is still one record.
-    match clerk::picked_member(&state.db, secret(&state), &actor, &form.member).await {
+    match clerk::picked_member(&ctx.db, secret(&ctx), &actor, &form.member).await {
         Ok(member) => {
             member_page(
-                &state,
+                &ctx,
                 &staff,
                 store,
                 member,
@@ -434,7 +431,7 @@ async fn record(
         Err(err) => {
             let error = shown(err)?;
             home_page(
-                &state,
+                &ctx,
                 &staff,
                 store,
                 String::new(),
@@ -449,7 +446,7 @@ async fn record(
 #[derive(Template)]
 #[template(path = "clerk/purchase.html")]
 struct PurchasePage {
-    demo: bool,
+    layout: Layout,
     who: Who,
     store_query: String,
     purchase: PurchaseView,
@@ -468,14 +465,14 @@ struct PurchaseQuery {
 }
 
 async fn purchase(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     id: Path<i64>,
     query: Query<PurchaseQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let view = clerk::purchase(&state.db, &staff.actor(), id.into_inner()).await?;
+    let view = clerk::purchase(&ctx.db, &staff.actor(), id.into_inner()).await?;
     purchase_page(
-        &state,
+        &ctx,
         &staff,
         view,
         query.recorded.is_some(),
@@ -486,8 +483,8 @@ async fn purchase(
 }
 
 fn purchase_page(
-    state: &AppState,
-    staff: &CurrentStaff,
+    ctx: &Context,
+    staff: &Staff,
     purchase: PurchaseView,
     just_recorded: bool,
     voided_now: bool,
@@ -504,7 +501,7 @@ fn purchase_page(
     };
     render_status(
         &PurchasePage {
-            demo: state.settings.demo,
+            layout: Layout::public(ctx),
             who: Who::of(staff),
             store_query,
             purchase,
@@ -525,14 +522,14 @@ struct VoidForm {
 
 /// Voids a purchase with a reason (audited); a refusal shows the purchase with the message.
 async fn void(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     id: Path<i64>,
     form: CsrfForm<VoidForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let actor = staff.actor();
-    match clerk::void(&state.db, &actor, id, &form.0.reason).await {
+    match clerk::void(&ctx.db, &actor, id, &form.0.reason).await {
         Ok(()) => Ok(HttpResponse::SeeOther()
             .insert_header((
                 actix_web::http::header::LOCATION,
@@ -542,16 +539,8 @@ async fn void(
         Err(err) => {
             let error = shown(err)?;
             // Not found stays not found: the page of a purchase the clerk cannot see is an error.
-            let view = clerk::purchase(&state.db, &actor, id).await?;
-            purchase_page(
-                &state,
-                &staff,
-                view,
-                false,
-                false,
-                form.0.reason,
-                Some(error),
-            )
+            let view = clerk::purchase(&ctx.db, &actor, id).await?;
+            purchase_page(&ctx, &staff, view, false, false, form.0.reason, Some(error))
         }
     }
 }

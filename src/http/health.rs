@@ -4,18 +4,18 @@ use std::time::Duration;
 
 use actix_web::{HttpResponse, web};
 
-use crate::startup::AppState;
+use crate::services::Context;
 
 /// 200 when the database answers within 2 s, 503 otherwise; always a small JSON body.
-pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+pub async fn healthz(ctx: web::Data<Context>) -> HttpResponse {
     let database_ok = matches!(
-        tokio::time::timeout(Duration::from_secs(2), state.db.ping()).await,
+        tokio::time::timeout(Duration::from_secs(2), ctx.db.ping()).await,
         Ok(Ok(()))
     );
     let body = serde_json::json!({
         "status": if database_ok { "ok" } else { "unavailable" },
         "database": if database_ok { "ok" } else { "unreachable" },
-        "demo": state.settings.demo,
+        "demo": ctx.settings.demo,
     });
     if database_ok {
         HttpResponse::Ok().json(body)

@@ -2,11 +2,11 @@
 
 use actix_web::{HttpResponse, web};
 
-use crate::startup::AppState;
+use crate::services::Context;
 
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+pub async fn metrics(ctx: web::Data<Context>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-        .body(state.metrics.render())
+        .body(ctx.metrics.render())
 }

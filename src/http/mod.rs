@@ -6,12 +6,12 @@ mod admin;
 pub mod api;
 pub(crate) mod assets;
 mod clerk;
+pub mod error;
 mod health;
-mod liff;
+pub mod layout;
 mod metrics;
 mod order_webhooks;
-mod route_b;
-mod scan;
+mod public;
 pub mod security_headers;
 pub mod staff;
 mod webhook;
@@ -20,7 +20,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use crate::domain::client_network::limit_key;
-use crate::error::AppError;
+use error::AppError;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::FormConfig::default().error_handler(|err, _| bad_input(err)))
@@ -34,9 +34,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/webhooks/orders/{shop}",
             web::post().to(order_webhooks::receive),
         )
-        .configure(scan::routes)
-        .configure(liff::routes)
-        .configure(route_b::routes)
+        .configure(public::routes)
         .configure(admin::routes)
         .configure(clerk::routes)
         .configure(api::routes)
@@ -65,8 +63,8 @@ async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
 /// earlier entries are whatever the client wrote.
 pub(crate) fn client_addr(req: &actix_web::HttpRequest) -> Option<std::net::IpAddr> {
     let trusted = req
-        .app_data::<web::Data<crate::startup::AppState>>()
-        .is_some_and(|state| state.settings.trust_forwarded_for);
+        .app_data::<web::Data<crate::services::Context>>()
+        .is_some_and(|ctx| ctx.settings.trust_forwarded_for);
     let forwarded = trusted
         .then(|| req.headers().get("x-forwarded-for"))
         .flatten()

@@ -8,13 +8,13 @@ use serde_json::json;
 
 use super::webhook::{MAX_BODY_BYTES, read_body};
 use crate::db::entities::enums::WebShop;
-use crate::error::AppError;
+use crate::http::error::AppError;
+use crate::services::Context;
 use crate::services::order_webhooks::{self, Delivery, Handled};
-use crate::startup::AppState;
 use crate::webshops::{generic, shopify, woocommerce};
 
 pub async fn receive(
-    state: Data<AppState>,
+    ctx: Data<Context>,
     shop: Path<String>,
     req: HttpRequest,
     payload: Payload,
@@ -51,7 +51,7 @@ pub async fn receive(
             delivery_id: text(woocommerce::DELIVERY_ID_HEADER),
         },
     };
-    let answer = match order_webhooks::receive(&state.db, shop, delivery).await? {
+    let answer = match order_webhooks::receive(&ctx.db, shop, delivery).await? {
         Handled::Recorded { order, created } => json!({
             "status": "recorded",
             "created": created,

@@ -4,15 +4,15 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::services;
-use crate::startup::AppState;
+use crate::services::Context;
 
 /// LINE's bodies are a few KiB; 1 MiB leaves room for large batches and stops memory abuse.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 pub async fn receive(
-    state: web::Data<AppState>,
+    ctx: web::Data<Context>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
@@ -21,7 +21,7 @@ pub async fn receive(
         .headers()
         .get("x-line-signature")
         .map(|value| value.as_bytes());
-    let receipt = services::webhook::receive(&state, signature, &body).await?;
+    let receipt = services::webhook::receive(&ctx, signature, &body).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "status": "ok", "events": receipt.events })))
 }
 

@@ -5,9 +5,9 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, Se
 
 use crate::db::entities::enums::StaffRole;
 use crate::db::entities::staff_accounts;
+use crate::db::is_unique_violation;
 use crate::domain::password::{self, PasswordRuleError};
 use crate::domain::username::{Username, UsernameError};
-use crate::error::is_unique_violation;
 use crate::services::passwords::{HashingError, Passwords};
 
 #[derive(Debug, thiserror::Error)]
@@ -143,8 +143,8 @@ use sea_orm::{DatabaseConnection, IntoActiveModel, QueryOrder, TransactionTrait}
 use serde_json::json;
 
 use crate::db::entities::stores;
-use crate::error::AppError;
 use crate::services::audit::{self, Actor, Change};
+use crate::services::error::{Error, Invalid, NotFound, Refusal};
 use crate::services::sessions;
 
 /// An account as the admin lists it, with its store's name.
@@ -169,48 +169,12 @@ fn staff_json(account: &staff_accounts::Model) -> serde_json::Value {
     })
 }
 
-fn staff_not_found() -> AppError {
-    AppError::not_found("找不到這個帳號。", "This account does not exist.")
-}
-
-impl From<CreateStaffError> for AppError {
-    fn from(err: CreateStaffError) -> Self {
-        match err {
-            CreateStaffError::InvalidUsername(_) => AppError::bad_request(
-                "帳號名稱須為 3–32 個字元：小寫英文字母、數字、「.」「_」或「-」。",
-                "A username has 3 to 32 characters: a-z, 0-9, '.', '_' or '-'.",
-            ),
-            CreateStaffError::WeakPassword(_) => AppError::bad_request(
-                format!(
-                    "密碼長度須為 {}–{} 個字元。",
-                    password::MIN_PASSWORD_CHARS,
-                    password::MAX_PASSWORD_CHARS
-                ),
-                format!(
-                    "A password has {} to {} characters.",
-                    password::MIN_PASSWORD_CHARS,
-                    password::MAX_PASSWORD_CHARS
-                ),
-            ),
-            CreateStaffError::UsernameTaken => AppError::conflict(
-                "這個帳號名稱已經有人使用。",
-                "This username is already taken.",
-            ),
-            CreateStaffError::StoreMismatch => AppError::bad_request(
-                "門市人員帳號必須選擇門市；總公司帳號不屬於任何門市。",
-                "Store staff must have a store; HQ accounts have none.",
-            ),
-            CreateStaffError::Hashing(err) => err.into(),
-            CreateStaffError::Database(err) => err.into(),
-        }
-    }
+fn staff_not_found() -> Error {
+    NotFound::Account.into()
 }
 
 /// Every account (HQ only), by username.
-pub async fn list_staff(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-) -> Result<Vec<StaffView>, AppError> {
+pub async fn list_staff(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<StaffView>, Error> {
     actor.scope.require_hq()?;
     let store_names: std::collections::HashMap<i32, String> = stores::Entity::find()
         .all(db)
@@ -245,14 +209,11 @@ pub async fn create_account(
     passwords: &Passwords,
     actor: &Actor,
     new: NewAccount,
-) -> Result<OneTimePassword, AppError> {
+) -> Result<OneTimePassword, Error> {
     actor.scope.require_hq()?;
     let display_name = new.display_name.trim();
     if display_name.chars().count() > 100 || display_name.chars().any(char::is_control) {
-        return Err(AppError::bad_request(
-            "顯示名稱不可超過 100 個字，也不可包含控制字元。",
-            "A display name has at most 100 characters and no control characters.",
-        ));
+        return Err(Invalid::DisplayName.into());
     }
     let password = password::generate_password();
     let checked = NewStaff {
@@ -273,9 +234,7 @@ pub async fn create_account(
         stores::Entity::find_by_id(store_id)
             .one(&txn)
             .await?
-            .ok_or_else(|| {
-                AppError::bad_request("找不到這間門市。", "This store does not exist.")
-            })?;
+            .ok_or(Invalid::UnknownStore)?;
     }
     let account = insert_staff(&txn, checked).await?;
     audit::record(
@@ -297,13 +256,10 @@ pub async fn set_account_active(
     actor: &Actor,
     staff_id: i32,
     active_now: bool,
-) -> Result<staff_accounts::Model, AppError> {
+) -> Result<staff_accounts::Model, Error> {
     actor.scope.require_hq()?;
     if !active_now && actor.staff_id == Some(staff_id) {
-        return Err(AppError::conflict(
-            "不能停用自己的帳號。",
-            "You cannot deactivate your own account.",
-        ));
+        return Err(Refusal::OwnAccount.into());
     }
     let txn = db.begin().await?;
     let before = staff_accounts::Entity::find_by_id(staff_id)
@@ -344,7 +300,7 @@ pub async fn reset_password(
     passwords: &Passwords,
     actor: &Actor,
     staff_id: i32,
-) -> Result<OneTimePassword, AppError> {
+) -> Result<OneTimePassword, Error> {
     actor.scope.require_hq()?;
     let password = password::generate_password();
     let hash = passwords.hash(&password).await?;
@@ -379,9 +335,9 @@ pub async fn change_own_password(
     current: &str,
     new_password: &str,
     keep_session_hash: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let Some(staff_id) = actor.staff_id else {
-        return Err(AppError::Forbidden);
+        return Err(Error::Forbidden);
     };
     password::check_new_password(new_password).map_err(CreateStaffError::from)?;
     let account = staff_accounts::Entity::find_by_id(staff_id)
@@ -392,10 +348,7 @@ pub async fn change_own_password(
         .verify(current, Some(&account.password_hash))
         .await?
     {
-        return Err(AppError::bad_request(
-            "目前的密碼不正確。",
-            "The current password is not correct.",
-        ));
+        return Err(Invalid::WrongCurrentPassword.into());
     }
     let hash = passwords.hash(new_password).await?;
     let txn = db.begin().await?;

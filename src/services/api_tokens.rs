@@ -14,8 +14,8 @@ use serde_json::json;
 use crate::db::entities::enums::StaffRole;
 use crate::db::entities::{api_tokens, staff_accounts};
 use crate::domain::tokens::{random_token, token_hash};
-use crate::error::AppError;
 use crate::services::audit::{self, Actor, Change};
+use crate::services::error::{Error, Invalid, NameField, NotFound};
 use crate::services::stores::parse_name;
 
 /// Tokens start with this, so a leaked one is recognisable in logs and secret scanners.
@@ -50,12 +50,12 @@ pub struct TokenStaff {
     pub token_name: String,
 }
 
-fn token_not_found() -> AppError {
-    AppError::not_found("找不到這個 API 權杖。", "This API token does not exist.")
+fn token_not_found() -> Error {
+    NotFound::ApiToken.into()
 }
 
 /// Every token, newest first (HQ only).
-pub async fn list(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<TokenView>, AppError> {
+pub async fn list(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<TokenView>, Error> {
     actor.scope.require_hq()?;
     Ok(api_tokens::Entity::find()
         .find_also_related(staff_accounts::Entity)
@@ -81,21 +81,16 @@ pub async fn create(
     actor: &Actor,
     name: &str,
     staff_id: i32,
-) -> Result<IssuedToken, AppError> {
+) -> Result<IssuedToken, Error> {
     actor.scope.require_hq()?;
-    let name = parse_name(name, "權杖名稱", "Token name")?;
+    let name = parse_name(name, NameField::ApiToken)?;
     let token = format!("{TOKEN_PREFIX}{}", random_token(32));
     let txn = db.begin().await?;
     let staff = staff_accounts::Entity::find_by_id(staff_id)
         .one(&txn)
         .await?
         .filter(|s| s.active)
-        .ok_or_else(|| {
-            AppError::bad_request(
-                "請選擇一個啟用中的帳號；權杖會以這個帳號的權限操作。",
-                "Choose an active account: the token acts with its rights.",
-            )
-        })?;
+        .ok_or(Invalid::TokenAccount)?;
     let row = api_tokens::ActiveModel {
         token_hash: Set(token_hash(&token)),
         staff_id: Set(staff.id),
@@ -126,7 +121,7 @@ pub async fn revoke(
     db: &DatabaseConnection,
     actor: &Actor,
     token_id: i32,
-) -> Result<api_tokens::Model, AppError> {
+) -> Result<api_tokens::Model, Error> {
     actor.scope.require_hq()?;
     let txn = db.begin().await?;
     let before = api_tokens::Entity::find_by_id(token_id)

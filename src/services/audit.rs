@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::db::entities::audit_log;
 use crate::domain::access::Scope;
-use crate::error::AppError;
+use crate::services::error::Error;
 
 /// Who is acting: a signed-in staff member, or the command line (which acts as HQ). Services take
 /// an `&Actor` to check the scope and to name the actor in the audit log.
@@ -173,7 +173,7 @@ pub async fn list(
     actor: &Actor,
     store_id: Option<i32>,
     page: u64,
-) -> Result<AuditPage, AppError> {
+) -> Result<AuditPage, Error> {
     actor.scope.require_hq()?;
     let mut query = audit_log::Entity::find()
         .order_by_desc(audit_log::Column::OccurredAt)

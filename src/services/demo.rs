@@ -12,9 +12,9 @@ use crate::db::entities::enums::StaffRole;
 use crate::db::entities::{demo_settings, shop_settings, staff_accounts, store_groups, stores};
 use crate::domain::password::generate_password;
 use crate::domain::tokens::random_token;
-use crate::error::AppError;
 use crate::services::accounts::{self, CreateStaffError, NewStaff};
 use crate::services::audit::Actor;
+use crate::services::error::Error;
 use crate::services::passwords::Passwords;
 
 /// The demo OA, LINE Login channel and LIFF app the emulator plays.
@@ -137,7 +137,7 @@ pub async fn seed(
     db: &DatabaseConnection,
     passwords: &Passwords,
     channel: &DemoChannel,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let actor = Actor::cli();
     // The brand: only while the shop still has the migration's placeholder name.
     shop_settings::Entity::update_many()
@@ -218,7 +218,7 @@ pub async fn seed(
         match created {
             Ok(_) | Err(CreateStaffError::UsernameTaken) => {}
             Err(err) => {
-                return Err(AppError::Unexpected(
+                return Err(Error::Unexpected(
                     anyhow::Error::new(err).context("seeding a demo account"),
                 ));
             }
@@ -253,7 +253,7 @@ pub async fn use_route(
     db: &DatabaseConnection,
     actor: &Actor,
     route: DemoRoute,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     actor.scope.require_hq()?;
     let certified = match route {
         DemoRoute::Liff => "yes",

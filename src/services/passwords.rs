@@ -7,7 +7,7 @@
 //! semaphore with as many permits as there are cores (more would only queue inside the CPU); a
 //! request that cannot get a permit within [`QUEUE_WAIT`] is told the server is busy (503).
 //!
-//! One [`Passwords`] per process, built in `Application` (not per actix worker), in `AppState`.
+//! One [`Passwords`] per process, built in `Application` (not per actix worker), in `Context`.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -15,7 +15,6 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 
 use crate::domain::password;
-use crate::error::AppError;
 use crate::metrics::Metrics;
 
 /// How long a request waits for a free hashing slot before it is told to try again.
@@ -27,20 +26,6 @@ pub enum HashingError {
     Busy,
     #[error("password hashing failed: {0}")]
     Failed(#[from] tokio::task::JoinError),
-}
-
-impl From<HashingError> for AppError {
-    fn from(err: HashingError) -> Self {
-        match err {
-            HashingError::Busy => AppError::unavailable(
-                "系統忙碌中，請稍候片刻再試一次。",
-                "The server is busy; please try again in a moment.",
-            ),
-            HashingError::Failed(err) => {
-                AppError::Unexpected(anyhow::Error::new(err).context("password hashing"))
-            }
-        }
-    }
 }
 
 /// The process's password hashing: bounded, off the async threads, counted in the metrics.

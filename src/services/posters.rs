@@ -12,9 +12,9 @@ use crate::db::entities::enums::Route;
 use crate::db::entities::{qr_tokens, store_groups, stores};
 use crate::domain::access::AccessDenied;
 use crate::domain::scan::PosterCopy;
-use crate::error::AppError;
 use crate::qr;
 use crate::services::audit::Actor;
+use crate::services::error::{Error, NotFound};
 use crate::services::qr::{TokenOwner, clerk_of_store, ensure_token, scan_url, token_for_print};
 use crate::services::{scan, setup};
 
@@ -56,7 +56,7 @@ async fn document(
     db: &DatabaseConnection,
     settings: &Settings,
     sheets: Vec<PosterSheet>,
-) -> Result<Posters, AppError> {
+) -> Result<Posters, Error> {
     let flags = setup::flags(db).await?;
     let shop = setup::shop_settings(db).await?;
     let route = scan::effective_route(settings, flags);
@@ -76,9 +76,9 @@ fn sheet(
     group_name: Option<String>,
     clerk_name: Option<String>,
     token: &str,
-) -> Result<PosterSheet, AppError> {
+) -> Result<PosterSheet, Error> {
     let url = scan_url(settings, token);
-    let qr_svg = qr::svg(&url).map_err(|err| AppError::Unexpected(err.into()))?;
+    let qr_svg = qr::svg(&url).map_err(|err| Error::Unexpected(err.into()))?;
     Ok(PosterSheet {
         store_code: store.code.clone(),
         store_name: store.name.clone(),
@@ -93,12 +93,12 @@ fn sheet(
 async fn store_with_group(
     db: &DatabaseConnection,
     store_id: i32,
-) -> Result<(stores::Model, Option<String>), AppError> {
+) -> Result<(stores::Model, Option<String>), Error> {
     let (store, group) = stores::Entity::find_by_id(store_id)
         .find_also_related(store_groups::Entity)
         .one(db)
         .await?
-        .ok_or_else(|| AppError::not_found("找不到這間門市。", "This store does not exist."))?;
+        .ok_or(NotFound::Store)?;
     Ok((store, group.map(|g| g.name)))
 }
 
@@ -108,7 +108,7 @@ pub async fn store_poster(
     settings: &Settings,
     actor: &Actor,
     store_id: i32,
-) -> Result<Posters, AppError> {
+) -> Result<Posters, Error> {
     actor.scope.require_view_store(store_id)?;
     let (store, group) = store_with_group(db, store_id).await?;
     let token = token_for_print(db, actor, TokenOwner::Store(store_id)).await?;
@@ -123,7 +123,7 @@ pub async fn clerk_card(
     actor: &Actor,
     store_id: i32,
     clerk_id: i32,
-) -> Result<Posters, AppError> {
+) -> Result<Posters, Error> {
     actor.scope.require_view_store(store_id)?;
     if !actor.scope.is_hq() && actor.staff_id != Some(clerk_id) {
         return Err(AccessDenied::OtherStore.into());
@@ -146,7 +146,7 @@ pub async fn all_posters(
     db: &DatabaseConnection,
     settings: &Settings,
     actor: &Actor,
-) -> Result<Posters, AppError> {
+) -> Result<Posters, Error> {
     actor.scope.require_hq()?;
     let active = stores::Entity::find()
         .filter(stores::Column::Active.eq(true))

@@ -25,9 +25,9 @@ use crate::db::entities::enums::StaffRole;
 use crate::db::entities::{qr_tokens, staff_accounts, stores};
 use crate::domain::scan::QrToken;
 use crate::domain::tokens::random_token;
-use crate::error::{AppError, Message, is_unique_violation};
 use crate::qr;
 use crate::services::audit::{self, Actor, Change};
+use crate::services::error::{Error, NotFound, Refusal};
 
 /// Whose code: the store's own, or one clerk's card.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,25 +124,17 @@ pub async fn clerk_of_store(
     db: &impl ConnectionTrait,
     store_id: i32,
     clerk_id: i32,
-) -> Result<staff_accounts::Model, AppError> {
+) -> Result<staff_accounts::Model, Error> {
     let clerk = staff_accounts::Entity::find_by_id(clerk_id)
         .one(db)
         .await?
         .filter(|c| c.role == StaffRole::Store && c.store_id == Some(store_id))
-        .ok_or_else(|| {
-            AppError::not_found(
-                "找不到這位門市人員。",
-                "This clerk does not exist in this store.",
-            )
-        })?;
+        .ok_or(NotFound::Clerk)?;
     Ok(clerk)
 }
 
-fn clerk_inactive() -> AppError {
-    AppError::conflict(
-        "這個帳號已停用，不能再使用個人 QR Code。",
-        "This account is deactivated; it cannot have a personal QR code.",
-    )
+fn clerk_inactive() -> Error {
+    Refusal::ClerkDeactivated.into()
 }
 
 /// Checks that the owner exists (and, for a clerk, is active): 404 / 409 otherwise.
@@ -150,11 +142,11 @@ async fn check_owner(
     db: &impl ConnectionTrait,
     owner: TokenOwner,
     require_active_clerk: bool,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     stores::Entity::find_by_id(owner.store_id())
         .one(db)
         .await?
-        .ok_or_else(|| AppError::not_found("找不到這間門市。", "This store does not exist."))?;
+        .ok_or(NotFound::Store)?;
     if let TokenOwner::Clerk { store_id, clerk_id } = owner {
         let clerk = clerk_of_store(db, store_id, clerk_id).await?;
         if require_active_clerk && !clerk.active {
@@ -170,7 +162,7 @@ pub async fn token_for_print(
     db: &DatabaseConnection,
     actor: &Actor,
     owner: TokenOwner,
-) -> Result<qr_tokens::Model, AppError> {
+) -> Result<qr_tokens::Model, Error> {
     actor.scope.require_view_store(owner.store_id())?;
     check_owner(db, owner, true).await?;
     Ok(ensure_token(db, owner, actor.staff_id).await?)
@@ -186,7 +178,7 @@ pub async fn rotate(
     db: &DatabaseConnection,
     actor: &Actor,
     owner: TokenOwner,
-) -> Result<qr_tokens::Model, AppError> {
+) -> Result<qr_tokens::Model, Error> {
     actor.scope.require_hq()?;
     let txn = db.begin().await?;
     check_owner(&txn, owner, true).await?;
@@ -204,17 +196,8 @@ pub async fn rotate(
     }
     .insert(&txn)
     .await
-    .map_err(|err| {
-        if is_unique_violation(&err) {
-            // Another rotation of the same code committed first.
-            AppError::conflict(
-                "這個 QR Code 剛剛已被更換，請重新整理頁面。",
-                "This QR code was just replaced by someone else; reload the page.",
-            )
-        } else {
-            err.into()
-        }
-    })?;
+    // A unique violation: another rotation of the same code committed first.
+    .map_err(|err| Error::unique_or(err, || Refusal::QrCodeReplaced))?;
     audit::record(
         &txn,
         actor,
@@ -234,7 +217,7 @@ pub async fn revoke(
     db: &DatabaseConnection,
     actor: &Actor,
     owner: TokenOwner,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     actor.scope.require_hq()?;
     let txn = db.begin().await?;
     check_owner(&txn, owner, false).await?;
@@ -318,7 +301,7 @@ pub async fn image(
     format: ImageFormat,
     requested_size: Option<u32>,
     if_none_match: Option<&str>,
-) -> Result<QrImage, AppError> {
+) -> Result<QrImage, Error> {
     let row = match QrToken::parse(token) {
         Some(token) => {
             qr_tokens::Entity::find()
@@ -346,7 +329,7 @@ pub async fn image(
     let body = if cached {
         None
     } else {
-        Some(render(&url, format, size).map_err(|err| AppError::Unexpected(err.into()))?)
+        Some(render(&url, format, size).map_err(|err| Error::Unexpected(err.into()))?)
     };
     Ok(QrImage { format, etag, body })
 }
@@ -358,18 +341,12 @@ fn render(url: &str, format: ImageFormat, size: u32) -> Result<Vec<u8>, qr::QrEr
     }
 }
 
-pub fn unknown_code() -> AppError {
-    AppError::not_found(
-        "找不到這個 QR Code，請確認是否為本店的海報，或洽門市人員。",
-        "This QR code is unknown; please check the poster or ask the store staff.",
-    )
+pub fn unknown_code() -> Error {
+    NotFound::QrCode.into()
 }
 
-pub fn revoked_code() -> AppError {
-    AppError::Gone(Message::new(
-        "此 QR Code 已停用，請洽門市人員。",
-        "This QR code is no longer valid; please ask the store staff.",
-    ))
+pub fn revoked_code() -> Error {
+    Error::QrCodeRetired
 }
 
 // ---- Export (the `qr export` command) ----
@@ -412,7 +389,7 @@ pub async fn export(
     options: &ExportOptions,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<ExportSummary, anyhow::Error> {
-    actor.scope.require_hq().map_err(AppError::from)?;
+    actor.scope.require_hq()?;
     std::fs::create_dir_all(&options.dir)
         .map_err(|err| anyhow::anyhow!("could not create {}: {err}", options.dir.display()))?;
     let active_stores = stores::Entity::find()

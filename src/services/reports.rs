@@ -21,8 +21,8 @@ use crate::db::entities::enums::{FunnelStage, SmsStatus};
 use crate::db::entities::{funnel_events, sms_messages};
 use crate::domain::reports::{FunnelChart, FunnelCounts, format_twd};
 use crate::domain::taipei_time::{self, DayRange};
-use crate::error::AppError;
 use crate::services::audit::Actor;
+use crate::services::error::{Error, Invalid};
 use crate::services::members::Directory;
 
 /// The default report range: the last 30 Taipei days, today included.
@@ -36,15 +36,12 @@ pub enum Dimension {
 }
 
 impl Dimension {
-    pub fn parse(text: &str) -> Result<Self, AppError> {
+    pub fn parse(text: &str) -> Result<Self, Error> {
         match text.trim() {
             "" | "store" => Ok(Dimension::Store),
             "group" => Ok(Dimension::Group),
             "clerk" => Ok(Dimension::Clerk),
-            _ => Err(AppError::bad_request(
-                "請選擇依門市、群組或人員統計。",
-                "Choose to report by store, group or clerk.",
-            )),
+            _ => Err(Invalid::ReportGrouping.into()),
         }
     }
 
@@ -138,7 +135,7 @@ async fn stage_counts(
     range: DayRange,
     stores: Option<&[i32]>,
     clerk_id: Option<i32>,
-) -> Result<Vec<StageCount>, AppError> {
+) -> Result<Vec<StageCount>, Error> {
     if stores.is_some_and(|s| s.is_empty()) {
         return Ok(Vec::new());
     }
@@ -178,7 +175,7 @@ pub async fn funnel(
     db: &impl ConnectionTrait,
     actor: &Actor,
     filter: &ReportFilter,
-) -> Result<FunnelReport, AppError> {
+) -> Result<FunnelReport, Error> {
     let directory = Directory::load(db).await?;
     let stores = store_ids(&directory, actor, filter.store_id, filter.group_id);
     let counts = stage_counts(db, filter.range, stores.as_deref(), filter.clerk_id).await?;
@@ -273,7 +270,7 @@ pub async fn sms(
     store_id: Option<i32>,
     group_id: Option<i32>,
     price: SmsPrice,
-) -> Result<SmsReport, AppError> {
+) -> Result<SmsReport, Error> {
     let directory = Directory::load(db).await?;
     let (start, end) = range.utc_bounds();
     let mut query = sms_messages::Entity::find()
@@ -341,10 +338,7 @@ pub struct DashboardFunnel {
     pub chart: FunnelChart,
 }
 
-pub async fn dashboard(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-) -> Result<DashboardFunnel, AppError> {
+pub async fn dashboard(db: &impl ConnectionTrait, actor: &Actor) -> Result<DashboardFunnel, Error> {
     let range = DayRange::last_days(taipei_time::day_of(Utc::now()), DEFAULT_DAYS);
     let directory = Directory::load(db).await?;
     let stores = store_ids(&directory, actor, None, None);

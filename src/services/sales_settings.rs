@@ -11,12 +11,12 @@ use serde_json::json;
 use crate::db::entities::enums::AttributionLevel;
 use crate::db::entities::{shop_settings, stores};
 use crate::domain::attribution::AttributionRules;
-use crate::error::AppError;
 use crate::services::audit::{self, Actor, Change};
+use crate::services::error::{Error, Invalid, NotFound};
 use crate::services::orders::attribution_rules;
 
 /// The attribution settings now (HQ).
-pub async fn rules(db: &DatabaseConnection, actor: &Actor) -> Result<AttributionRules, AppError> {
+pub async fn rules(db: &DatabaseConnection, actor: &Actor) -> Result<AttributionRules, Error> {
     actor.scope.require_hq()?;
     Ok(attribution_rules(db).await?)
 }
@@ -27,15 +27,14 @@ pub async fn update_rules(
     actor: &Actor,
     level: &str,
     window_days: &str,
-) -> Result<AttributionRules, AppError> {
+) -> Result<AttributionRules, Error> {
     actor.scope.require_hq()?;
-    let rules = AttributionRules::parse(level, window_days)
-        .map_err(|err| AppError::bad_request(err.zh(), err.to_string()))?;
+    let rules = AttributionRules::parse(level, window_days).map_err(Invalid::Attribution)?;
     let txn = db.begin().await?;
     let before = shop_settings::Entity::find_by_id(1)
         .one(&txn)
         .await?
-        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("shop_settings row 1 is missing")))?;
+        .ok_or_else(|| Error::Unexpected(anyhow::anyhow!("shop_settings row 1 is missing")))?;
     let mut active = before.clone().into_active_model();
     active.attribution_level.set_if_not_equals(rules.level);
     active
@@ -74,13 +73,13 @@ pub async fn set_purchase_entry(
     actor: &Actor,
     store_id: i32,
     enabled: bool,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     actor.scope.require_hq()?;
     let txn = db.begin().await?;
     let store = stores::Entity::find_by_id(store_id)
         .one(&txn)
         .await?
-        .ok_or_else(|| AppError::not_found("找不到這間門市。", "This store does not exist."))?;
+        .ok_or(NotFound::Store)?;
     if store.purchase_entry_enabled == enabled {
         return Ok(());
     }

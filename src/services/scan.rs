@@ -19,10 +19,10 @@ use crate::db::entities::{qr_tokens, staff_accounts, stores};
 use crate::domain::checklist::SetupFlags;
 use crate::domain::rate_limit::SharedRateLimiter;
 use crate::domain::scan::{self, QrToken, ScanOutcome, TokenState};
-use crate::error::{AppError, Message};
+use crate::services::Context;
+use crate::services::error::Error;
 use crate::services::journeys::{self, NewJourney};
 use crate::services::{qr, setup};
-use crate::startup::AppState;
 
 /// Scans per client address, shared by every worker of the process.
 pub type ScanLimiter = SharedRateLimiter<IpAddr>;
@@ -41,23 +41,12 @@ pub enum Scanned {
     },
 }
 
-fn too_many_scans(wait: std::time::Duration) -> AppError {
-    AppError::TooManyRequests {
-        message: Message::new(
-            "短時間內掃描太多次了，請稍候片刻再掃描一次。",
-            "Too many scans in a short time; please wait a moment and scan again.",
-        ),
-        retry_after_secs: wait.as_secs().max(1),
-    }
+fn too_many_scans(wait: std::time::Duration) -> Error {
+    Error::TooManyScans(wait)
 }
 
-pub async fn scan(
-    state: &AppState,
-    token: &str,
-    client: Option<IpAddr>,
-) -> Result<Scanned, AppError> {
-    state
-        .scan_limiter
+pub async fn scan(ctx: &Context, token: &str, client: Option<IpAddr>) -> Result<Scanned, Error> {
+    ctx.scan_limiter
         .check(
             client.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
             Instant::now(),
@@ -69,7 +58,7 @@ pub async fn scan(
             qr_tokens::Entity::find()
                 .filter(qr_tokens::Column::Token.eq(token.as_str()))
                 .find_also_related(stores::Entity)
-                .one(&state.db)
+                .one(&ctx.db)
                 .await?
         }
         None => None,
@@ -81,14 +70,13 @@ pub async fn scan(
             store_active: store.active,
         },
     };
-    let flags = setup::flags(&state.db).await?;
+    let flags = setup::flags(&ctx.db).await?;
     let outcome = scan::decide(
         token_state,
         flags.activated,
-        effective_route(&state.settings, flags),
+        effective_route(&ctx.settings, flags),
     );
-    let shop_name =
-        || async { Ok::<_, AppError>(setup::shop_settings(&state.db).await?.shop_name) };
+    let shop_name = || async { Ok::<_, Error>(setup::shop_settings(&ctx.db).await?.shop_name) };
     let route = match outcome {
         ScanOutcome::Unknown => return Err(qr::unknown_code()),
         ScanOutcome::Revoked => return Err(qr::revoked_code()),
@@ -113,17 +101,17 @@ pub async fn scan(
         return Err(qr::unknown_code());
     };
 
-    let liff_id = state.settings.line.liff_id.as_deref();
+    let liff_id = ctx.settings.line.liff_id.as_deref();
     if flags.route() == Route::Liff && liff_id.is_none() {
         tracing::warn!("the settings choose route A (LIFF) but LIFF_ID is not set; using route B");
     }
 
     let journey = journeys::start(
-        &state.db,
+        &ctx.db,
         NewJourney {
             qr_token_id: token.id,
             store_id: token.store_id,
-            clerk_id: credited_clerk(state, &token).await?,
+            clerk_id: credited_clerk(ctx, &token).await?,
             route,
         },
         Utc::now(),
@@ -131,7 +119,7 @@ pub async fn scan(
     .await?;
     let location = match (route, liff_id) {
         (Route::Liff, Some(liff_id)) => {
-            scan::liff_url(&state.settings.line.liff_url_base, liff_id, &journey.id)
+            scan::liff_url(&ctx.settings.line.liff_url_base, liff_id, &journey.id)
         }
         _ => scan::landing_path(&journey.id),
     };
@@ -149,15 +137,12 @@ pub fn effective_route(settings: &Settings, flags: SetupFlags) -> Route {
 
 /// The clerk a clerk card credits: only while the account is active and still in that store.
 /// A card of someone who left still brings the shopper to the store.
-async fn credited_clerk(
-    state: &AppState,
-    token: &qr_tokens::Model,
-) -> Result<Option<i32>, AppError> {
+async fn credited_clerk(ctx: &Context, token: &qr_tokens::Model) -> Result<Option<i32>, Error> {
     let Some(clerk_id) = token.clerk_id else {
         return Ok(None);
     };
     let clerk = staff_accounts::Entity::find_by_id(clerk_id)
-        .one(&state.db)
+        .one(&ctx.db)
         .await?;
     Ok(clerk
         .filter(|c| c.active && c.store_id == Some(token.store_id))

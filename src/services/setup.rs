@@ -1,4 +1,4 @@
-//! The shop's setup state: the checklist answers (前置準備), the live checks against the LINE API,
+//! The shop's setup ctx: the checklist answers (前置準備), the live checks against the LINE API,
 //! the shop settings and activation (開通). The rules live in `domain::checklist` and are applied
 //! here, inside the transaction that stores the answer, so every way in (the admin page, the JSON
 //! API) gets the same refusals.
@@ -23,11 +23,11 @@ use crate::db::entities::{checklist_items, shop_settings, staff_accounts, stores
 use crate::domain::checklist::{
     Answer, Answers, ChecklistItem, LiveCheck, Missing, RuleError, SetupFlags, same_basic_id,
 };
-use crate::domain::shop_settings::{SettingsError, ShopSettings};
-use crate::error::{AppError, Message};
+use crate::domain::shop_settings::ShopSettings;
 use crate::line::LineApiError;
+use crate::services::Context;
 use crate::services::audit::{self, Actor, Change};
-use crate::startup::AppState;
+use crate::services::error::{Error, NotFound};
 
 /// The flags every request path needs (route at scan time, SMS allowed, open or not).
 pub async fn flags(db: &impl ConnectionTrait) -> Result<SetupFlags, sea_orm::DbErr> {
@@ -135,7 +135,7 @@ async fn active_store_count(db: &impl ConnectionTrait) -> Result<u64, sea_orm::D
 }
 
 /// The checklist, the live checks, the data items and activation (HQ only).
-pub async fn overview(db: &impl ConnectionTrait, actor: &Actor) -> Result<SetupOverview, AppError> {
+pub async fn overview(db: &impl ConnectionTrait, actor: &Actor) -> Result<SetupOverview, Error> {
     actor.scope.require_hq()?;
     let rows: HashMap<String, checklist_items::Model> = checklist_items::Entity::find()
         .all(db)
@@ -221,30 +221,8 @@ pub struct Answered {
     pub sms_cost_warning: bool,
 }
 
-fn unknown_item() -> AppError {
-    AppError::not_found("找不到這個檢查項目。", "There is no such checklist item.")
-}
-
-impl From<RuleError> for AppError {
-    fn from(err: RuleError) -> Self {
-        match err {
-            RuleError::InvalidAnswer(invalid) => AppError::bad_request(
-                match invalid.0 {
-                    crate::domain::checklist::AnswerKind::YesNo => {
-                        "這個項目只能回答「是」或「否」。"
-                    }
-                    crate::domain::checklist::AnswerKind::Shield => {
-                        "這個項目只能回答未認證、藍盾或綠盾。"
-                    }
-                },
-                format!("Invalid answer: {invalid}."),
-            ),
-            RuleError::AutoLiffNeedsCertifiedProvider => AppError::conflict(
-                "沒有 LINE 認證提供者時不能開啟「自動產生 LIFF 網址」：LINE 只在認證提供者底下允許網店自動產生 LIFF 網址。請先在第 4 項回答「有認證提供者」，或保持關閉（顧客會以加好友＋手機簡訊驗證的方式綁定）。",
-                "Auto-generate LIFF URL cannot be turned on without a LINE Certified Provider. Answer item 4 with yes first, or keep it off (shoppers then bind by adding the OA and verifying their phone by SMS).",
-            ),
-        }
-    }
+fn unknown_item() -> Error {
+    NotFound::ChecklistItem.into()
 }
 
 /// HQ answers a checklist item by hand. The rules of `Answers::changes_for` decide; every stored
@@ -254,7 +232,7 @@ pub async fn answer(
     actor: &Actor,
     key: &str,
     value: &str,
-) -> Result<Answered, AppError> {
+) -> Result<Answered, Error> {
     actor.scope.require_hq()?;
     let item = ChecklistItem::from_key(key).ok_or_else(unknown_item)?;
     let answer = item.parse_answer(value).map_err(RuleError::from)?;
@@ -314,16 +292,16 @@ pub async fn answer(
 
 /// Runs every live check against the LINE API now and stores the results (HQ only). LINE being
 /// down is a result (`unreachable`), not an error: the page says "could not reach LINE".
-pub async fn run_checks(state: &AppState, actor: &Actor) -> Result<Vec<CheckState>, AppError> {
+pub async fn run_checks(ctx: &Context, actor: &Actor) -> Result<Vec<CheckState>, Error> {
     actor.scope.require_hq()?;
     // LINE is called before any transaction: a slow LINE must not hold the database.
-    let webhook_url = state.settings.public_url("/line/webhook");
+    let webhook_url = ctx.settings.public_url("/line/webhook");
     let (bot, webhook) = tokio::join!(
-        state.line.bot_info(),
-        state.line.test_webhook_endpoint(Some(&webhook_url)),
+        ctx.line.bot_info(),
+        ctx.line.test_webhook_endpoint(Some(&webhook_url)),
     );
     let bot = match bot {
-        Ok(info) => match state.settings.line.oa_basic_id.as_deref() {
+        Ok(info) => match ctx.settings.line.oa_basic_id.as_deref() {
             Some(configured) if same_basic_id(&info.basic_id, configured) => (
                 CheckOutcome::Ok,
                 format!(
@@ -374,7 +352,7 @@ pub async fn run_checks(state: &AppState, actor: &Actor) -> Result<Vec<CheckStat
     };
     let now = Utc::now();
     let results = [(LiveCheck::BotInfo, bot), (LiveCheck::Webhook, webhook)];
-    let txn = state.db.begin().await?;
+    let txn = ctx.db.begin().await?;
     let mut states = Vec::new();
     for (check, (outcome, detail)) in results {
         checklist_items::Entity::insert(checklist_items::ActiveModel {
@@ -472,18 +450,12 @@ fn settings_json(s: &shop_settings::Model) -> serde_json::Value {
     })
 }
 
-impl From<SettingsError> for AppError {
-    fn from(err: SettingsError) -> Self {
-        AppError::BadRequest(Message::new(err.zh(), format!("{err}.")))
-    }
-}
-
 /// HQ changes the shop settings; audited as `setup.settings` with before and after.
 pub async fn update_settings(
     db: &DatabaseConnection,
     actor: &Actor,
     input: SettingsInput,
-) -> Result<shop_settings::Model, AppError> {
+) -> Result<shop_settings::Model, Error> {
     actor.scope.require_hq()?;
     let parsed = ShopSettings::parse(
         &input.shop_name,
@@ -535,23 +507,12 @@ pub async fn update_settings(
 #[error("activation refused: {} requirement(s) missing", .0.len())]
 pub struct NotReady(pub Vec<Missing>);
 
-impl From<NotReady> for AppError {
-    fn from(NotReady(missing): NotReady) -> Self {
-        let zh: Vec<String> = missing.iter().map(|m| m.zh()).collect();
-        let en: Vec<String> = missing.iter().map(|m| m.en()).collect();
-        AppError::conflict(
-            format!("還不能開通，尚缺：{}", zh.join("；")),
-            format!("Cannot activate yet. Missing: {}", en.join("; ")),
-        )
-    }
-}
-
 /// Opens the store assistant to shoppers once every requirement holds; refused otherwise with
 /// what is missing. Activating an active shop changes nothing.
 pub async fn activate(
     db: &DatabaseConnection,
     actor: &Actor,
-) -> Result<shop_settings::Model, AppError> {
+) -> Result<shop_settings::Model, Error> {
     actor.scope.require_hq()?;
     let txn = db.begin().await?;
     let before = lock_settings(&txn).await?;
@@ -586,7 +547,7 @@ pub async fn activate(
 pub async fn deactivate(
     db: &DatabaseConnection,
     actor: &Actor,
-) -> Result<shop_settings::Model, AppError> {
+) -> Result<shop_settings::Model, Error> {
     actor.scope.require_hq()?;
     let txn = db.begin().await?;
     let before = lock_settings(&txn).await?;

@@ -14,9 +14,9 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::PayloadError;
-use crate::db::entities::enums::SalesChannel;
 use crate::domain::amount::{AmountError, Ntd};
 use crate::domain::hmac::{self, HmacError};
+use crate::domain::orders::SalesChannel;
 use crate::domain::orders::{
     CustomerRef, EntryStore, OrderInput, OrderSource, StatedStatus, check_not_future,
     parse_line_user_id, parse_note, parse_ordered_at, parse_receipt_no,

@@ -19,8 +19,8 @@ use serde_json::Value;
 use super::{
     PayloadError, ShopEvent, customer_of, external_id, require_twd, shop_amount, shop_time,
 };
-use crate::db::entities::enums::SalesChannel;
 use crate::domain::amount::Ntd;
+use crate::domain::orders::SalesChannel;
 use crate::domain::orders::{OrderInput, OrderSource, RefundInput, StatedStatus};
 
 pub const SOURCE: &str = "shopify";

@@ -228,7 +228,7 @@ async fn a_burst_of_wrong_passwords_gets_only_the_allowed_hash_checks() {
     let (_, username) = app.create_account(StaffRole::Hq, None).await;
     let page = app.get("/admin/login").await;
     let token = set_cookie(&page, "sa_login_csrf").unwrap();
-    let checks_before = app.state.metrics.password_verifications();
+    let checks_before = app.ctx.metrics.password_verifications();
 
     let mut burst = tokio::task::JoinSet::new();
     for i in 0..BURST {
@@ -271,7 +271,7 @@ async fn a_burst_of_wrong_passwords_gets_only_the_allowed_hash_checks() {
             other => panic!("unexpected status {other}: {body}"),
         }
     }
-    let checks = app.state.metrics.password_verifications() - checks_before;
+    let checks = app.ctx.metrics.password_verifications() - checks_before;
     // Concurrent tries that see each other's attempts may all be refused: the limit errs on the
     // side of checking fewer passwords, never more.
     assert!(

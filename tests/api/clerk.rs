@@ -48,7 +48,7 @@ async fn shop() -> Shop {
 }
 
 fn secret(app: &TestApp) -> Vec<u8> {
-    app.state.settings.secret_key.expose().as_bytes().to_vec()
+    app.ctx.settings.secret_key.expose().as_bytes().to_vec()
 }
 
 /// The value of the hidden field `name` in a page.

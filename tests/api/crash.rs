@@ -12,7 +12,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use store_assistant::db::entities::{bindings, members, webhook_events};
 use store_assistant::line::signature::sign;
-use store_assistant::services::webhook_worker::WorkerConfig;
+use store_assistant::services::webhook::WorkerConfig;
 use store_assistant::startup::BuildOptions;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, Request, Respond, ResponseTemplate};

@@ -154,7 +154,7 @@ fn demo_mode_cannot_be_on_with_real_credentials() {
 #[tokio::test]
 async fn the_emulator_routes_do_not_exist_outside_demo_mode() {
     let app = spawn_app().await;
-    assert!(!app.state.settings.demo);
+    assert!(!app.ctx.settings.demo);
     for path in [
         "/emulator",
         "/emulator/phone",
@@ -179,7 +179,7 @@ async fn the_emulator_routes_do_not_exist_outside_demo_mode() {
 #[tokio::test]
 async fn a_demo_start_points_line_at_the_emulator_and_seeds_the_shop_once() {
     let app = spawn_demo_app().await;
-    let settings = &app.state.settings;
+    let settings = &app.ctx.settings;
     assert!(settings.demo);
     assert_eq!(
         settings.line.api_base_url.as_str(),
@@ -216,19 +216,16 @@ async fn a_demo_start_points_line_at_the_emulator_and_seeds_the_shop_once() {
     let again = spawn_demo_app_on(app.database_url.clone()).await;
     assert_eq!(counts(&again).await, (3, 2, 2));
     assert_eq!(
-        again.state.settings.line.channel_secret,
-        app.state.settings.line.channel_secret
+        again.ctx.settings.line.channel_secret,
+        app.ctx.settings.line.channel_secret
     );
     assert_eq!(
-        again.state.settings.line.channel_access_token,
-        app.state.settings.line.channel_access_token
+        again.ctx.settings.line.channel_access_token,
+        app.ctx.settings.line.channel_access_token
     );
     // Without SECRET_KEY the demo's own key signs links, so links in the chat survive a restart.
-    assert!(!app.state.settings.secret_key_generated);
-    assert_eq!(
-        again.state.settings.secret_key,
-        app.state.settings.secret_key
-    );
+    assert!(!app.ctx.settings.secret_key_generated);
+    assert_eq!(again.ctx.settings.secret_key, app.ctx.settings.secret_key);
 }
 
 #[tokio::test]
@@ -253,7 +250,7 @@ async fn every_page_carries_the_demo_banner() {
 #[tokio::test]
 async fn the_checks_that_call_line_pass_against_the_emulator() {
     let app = spawn_demo_app().await;
-    let checks = setup::run_checks(&app.state, &Actor::cli()).await.unwrap();
+    let checks = setup::run_checks(&app.ctx, &Actor::cli()).await.unwrap();
     for check in checks {
         assert_eq!(
             check.outcome,
@@ -310,19 +307,13 @@ async fn emulator_id_tokens_verify_only_through_the_emulator_and_only_as_issued(
 
     // The product's own client, unchanged, against the emulator.
     let claims = app
-        .state
+        .ctx
         .line
         .verify_id_token(&id_token, None)
         .await
         .expect("the emulator vouches for its token");
     assert_eq!(claims.sub, phone.user_id());
-    assert!(
-        app.state
-            .line
-            .friendship_status(&access_token)
-            .await
-            .unwrap()
-    );
+    assert!(app.ctx.line.friendship_status(&access_token).await.unwrap());
 
     // A token with another user's id in it does not verify.
     let mut parts: Vec<String> = id_token.split('.').map(str::to_owned).collect();
@@ -333,7 +324,7 @@ async fn emulator_id_tokens_verify_only_through_the_emulator_and_only_as_issued(
     payload["sub"] = serde_json::json!("Uffffffffffffffffffffffffffffffff");
     parts[1] = engine.encode(serde_json::to_vec(&payload).unwrap());
     assert!(
-        app.state
+        app.ctx
             .line
             .verify_id_token(&parts.join("."), None)
             .await
@@ -370,19 +361,19 @@ async fn emulator_access_tokens_verify_for_the_demo_channel_and_name_their_user(
     let access_token = session["accessToken"].as_str().unwrap().to_owned();
 
     let info = app
-        .state
+        .ctx
         .line
         .verify_access_token(&access_token)
         .await
         .expect("the emulator vouches for its access token");
     assert_eq!(info.client_id, demo::LOGIN_CHANNEL_ID);
     assert!(info.expires_in > 0);
-    let profile = app.state.line.user_profile(&access_token).await.unwrap();
+    let profile = app.ctx.line.user_profile(&access_token).await.unwrap();
     assert_eq!(profile.user_id, phone.user_id());
 
     // A token the emulator did not issue is refused, like LINE refuses one.
     assert!(
-        app.state
+        app.ctx
             .line
             .verify_access_token("emu.made-up")
             .await
@@ -416,7 +407,7 @@ async fn the_messaging_api_wants_the_demo_channel_token() {
             .unwrap()
             .contains("Authentication failed")
     );
-    let info = app.state.line.bot_info().await.unwrap();
+    let info = app.ctx.line.bot_info().await.unwrap();
     assert_eq!(info.basic_id, demo::OA_BASIC_ID);
 }
 

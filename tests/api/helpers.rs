@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use store_assistant::config::Settings;
-use store_assistant::startup::{AppState, Application, BuildOptions};
+use store_assistant::services::Context;
+use store_assistant::startup::{Application, BuildOptions};
 use wiremock::MockServer;
 
 pub const CHANNEL_SECRET: &str = "test_secret";
@@ -24,8 +25,8 @@ pub struct TestApp {
     #[allow(dead_code)]
     pub line_api: MockServer,
     pub client: reqwest::Client,
-    /// The running app's state (settings, SMS provider and its outbox) for calling services directly.
-    pub state: AppState,
+    /// The running app's ctx (settings, SMS provider and its outbox) for calling services directly.
+    pub ctx: Context,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -75,8 +76,8 @@ pub async fn spawn_app_with_options(
         .await
         .expect("the application builds");
     let port = app.port();
-    let db = app.state.db.clone();
-    let state = app.state.clone();
+    let db = app.ctx.db.clone();
+    let ctx = app.ctx.clone();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
@@ -87,7 +88,7 @@ pub async fn spawn_app_with_options(
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap(),
-        state,
+        ctx,
     }
 }
 
@@ -315,7 +316,7 @@ impl TestApp {
     pub fn last_sms_code(&self, phone: &str) -> String {
         let phone = store_assistant::domain::phone::TaiwanMobile::parse(phone).unwrap();
         let message = self
-            .state
+            .ctx
             .sms
             .outbox()
             .expect("log provider")
@@ -331,7 +332,7 @@ impl TestApp {
 
     /// How many SMS the `log` provider sent.
     pub fn sms_count(&self) -> usize {
-        self.state.sms.outbox().expect("log provider").len()
+        self.ctx.sms.outbox().expect("log provider").len()
     }
 
     /// Turns the shop setting "LIFF members must verify their phone too" on or off.
@@ -449,7 +450,7 @@ impl TestApp {
         );
         let account = accounts::create_staff(
             &self.db,
-            &self.state.passwords,
+            &self.ctx.passwords,
             NewStaff {
                 username: username.clone(),
                 password: STAFF_PASSWORD.to_owned(),

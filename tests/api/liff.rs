@@ -14,7 +14,7 @@ use wiremock::matchers::{body_string_contains, header, method, path, query_param
 use wiremock::{Mock, ResponseTemplate};
 
 use store_assistant::domain::rate_limit::RateLimit;
-use store_assistant::services::liff::LiffBindLimits;
+use store_assistant::services::binding::liff::LiffBindLimits;
 use store_assistant::startup::BuildOptions;
 
 use crate::helpers::{LOGIN_CHANNEL_ID, SeededJourney, TestApp, spawn_app, spawn_app_with_options};

@@ -11,6 +11,7 @@ mod admin_reports;
 mod admin_setup;
 mod admin_stores;
 mod api_v1;
+mod architecture;
 mod bad_input;
 mod binding;
 mod browser;

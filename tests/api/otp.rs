@@ -10,7 +10,7 @@ use store_assistant::config::{Secret, SmsSettings};
 use store_assistant::db::entities::enums::SmsStatus;
 use store_assistant::db::entities::{checklist_items, otp_challenges, shop_settings, sms_messages};
 use store_assistant::domain::phone::TaiwanMobile;
-use store_assistant::error::AppError;
+use store_assistant::http::error::AppError;
 use store_assistant::services::otp::{self, CodeLimit, CodeRequest, CodeSent, OtpError};
 use store_assistant::sms::{SmsProvider, Timeouts};
 use url::Url;
@@ -59,7 +59,7 @@ async fn set_sms_template_item(app: &TestApp, value: &str) {
 }
 
 fn secret(app: &TestApp) -> &Secret {
-    &app.state.settings.secret_key
+    &app.ctx.settings.secret_key
 }
 
 async fn send_at(
@@ -68,14 +68,7 @@ async fn send_at(
     ip: &str,
     now: DateTime<Utc>,
 ) -> Result<CodeSent, OtpError> {
-    otp::send_code_at(
-        &app.db,
-        &app.state.sms,
-        secret(app),
-        &request(phone, ip),
-        now,
-    )
-    .await
+    otp::send_code_at(&app.db, &app.ctx.sms, secret(app), &request(phone, ip), now).await
 }
 
 async fn verify_at(
@@ -90,7 +83,7 @@ async fn verify_at(
 /// The code in the newest SMS the `log` provider "sent" to `phone`.
 fn code_in_outbox(app: &TestApp, phone: &TaiwanMobile) -> String {
     let message = app
-        .state
+        .ctx
         .sms
         .outbox()
         .expect("tests use the log provider")
@@ -133,7 +126,7 @@ async fn a_sent_code_verifies_once_and_carries_the_journey() {
     let now = Utc::now().trunc_subsecs(6);
     let sent = otp::send_code_at(
         &app.db,
-        &app.state.sms,
+        &app.ctx.sms,
         secret(&app),
         &CodeRequest {
             phone: &phone,
@@ -152,7 +145,7 @@ async fn a_sent_code_verifies_once_and_carries_the_journey() {
 
     let code = code_in_outbox(&app, &phone);
     let text = app
-        .state
+        .ctx
         .sms
         .outbox()
         .unwrap()
@@ -499,7 +492,7 @@ async fn sending_is_refused_while_the_sms_template_item_is_off() {
     );
     let err = AppError::from(result.unwrap_err());
     assert_eq!(err.message().zh, "簡訊驗證暫停服務，請洽門市人員。");
-    assert!(app.state.sms.outbox().unwrap().is_empty());
+    assert!(app.ctx.sms.outbox().unwrap().is_empty());
     assert_eq!(challenges(&app).await, 0);
 }
 
@@ -634,7 +627,7 @@ async fn parallel_sends_never_overshoot_the_daily_budget() {
     let outcomes = join_all(
         requests
             .iter()
-            .map(|request| otp::send_code_at(&app.db, &app.state.sms, secret(&app), request, now)),
+            .map(|request| otp::send_code_at(&app.db, &app.ctx.sms, secret(&app), request, now)),
     )
     .await;
 
@@ -647,7 +640,7 @@ async fn parallel_sends_never_overshoot_the_daily_budget() {
             .all(|err| matches!(err, OtpError::DailyBudgetReached { .. })),
         "{refused:?}"
     );
-    assert_eq!(app.state.sms.outbox().unwrap().len(), BUDGET);
+    assert_eq!(app.ctx.sms.outbox().unwrap().len(), BUDGET);
     let recorded = sms_messages::Entity::find()
         .filter(sms_messages::Column::Status.eq(SmsStatus::Sent))
         .count(&app.db)
@@ -672,7 +665,7 @@ async fn a_journey_sends_five_codes_at_most() {
                 journey_id: Some(&journey),
                 ..request(&phone, ip)
             };
-            otp::send_code_at(&app.db, &app.state.sms, secret(app), &request, at).await
+            otp::send_code_at(&app.db, &app.ctx.sms, secret(app), &request, at).await
         }
     };
     // Five phones (a shopper who mistyped, a family sharing a poster) from changing addresses.
@@ -703,7 +696,7 @@ async fn a_journey_sends_five_codes_at_most() {
     };
     otp::send_code_at(
         &app.db,
-        &app.state.sms,
+        &app.ctx.sms,
         secret(&app),
         &request,
         later(now, 600),

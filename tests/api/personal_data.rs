@@ -15,7 +15,7 @@ use store_assistant::db::entities::{
 };
 use store_assistant::domain::retention::{Days, Retention};
 use store_assistant::services::housekeeping::{self, HousekeepingConfig};
-use store_assistant::services::webhook_worker::WorkerConfig;
+use store_assistant::services::webhook::WorkerConfig;
 use store_assistant::startup::BuildOptions;
 
 use crate::helpers::{TestApp, spawn_app_with_options};

@@ -442,7 +442,7 @@ async fn each_exported_png_decodes_to_its_stores_scan_url() {
     let mut progress = Vec::new();
     let summary = qr::export(
         &app.db,
-        &app.state.settings,
+        &app.ctx.settings,
         &Actor::cli(),
         &ExportOptions {
             dir: dir.clone(),
@@ -545,7 +545,7 @@ async fn export_is_for_hq() {
     );
     let result = qr::export(
         &app.db,
-        &app.state.settings,
+        &app.ctx.settings,
         &actor,
         &ExportOptions {
             dir: temp_dir("qr-refused"),

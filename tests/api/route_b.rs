@@ -4,7 +4,7 @@ use chrono::Duration;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use store_assistant::db::entities::enums::FunnelStage;
 use store_assistant::db::entities::{bindings, funnel_events, journeys, members};
-use store_assistant::services::route_b;
+use store_assistant::services::binding::phone;
 
 use crate::helpers::{SeededJourney, TestApp, spawn_app};
 
@@ -97,7 +97,7 @@ async fn unknown_and_expired_journeys_ask_to_scan_again() {
 async fn the_code_sent_in_the_chat_gets_a_button_to_a_signed_phone_page() {
     let app = spawn_app().await;
     let journey = journey_with_code(&app, "K7P3QX").await;
-    let replies = route_b::handle_chat_message(&app.state, "U-chat", "綁定碼 k7p3qx")
+    let replies = phone::handle_chat_message(&app.ctx, "U-chat", "綁定碼 k7p3qx")
         .await
         .unwrap()
         .expect("a binding code gets a reply");
@@ -115,7 +115,7 @@ async fn the_code_sent_in_the_chat_gets_a_button_to_a_signed_phone_page() {
     assert_eq!(row.line_user_id.as_deref(), Some("U-chat"));
 
     // Another LINE account cannot take over the same code.
-    let other = route_b::handle_chat_message(&app.state, "U-other", "K7P3QX")
+    let other = phone::handle_chat_message(&app.ctx, "U-other", "K7P3QX")
         .await
         .unwrap()
         .unwrap();
@@ -126,7 +126,7 @@ async fn the_code_sent_in_the_chat_gets_a_button_to_a_signed_phone_page() {
     );
     // Ordinary chat is not answered.
     assert!(
-        route_b::handle_chat_message(&app.state, "U-chat", "你好")
+        phone::handle_chat_message(&app.ctx, "U-chat", "你好")
             .await
             .unwrap()
             .is_none()
@@ -150,7 +150,7 @@ async fn a_verified_phone_from_the_chat_link_binds_with_the_line_user_id() {
     let app = spawn_app().await;
     app.allow_sms(true).await;
     let journey = journey_with_code(&app, "K7P3QX").await;
-    let replies = route_b::handle_chat_message(&app.state, "U-chat", "K7P3QX")
+    let replies = phone::handle_chat_message(&app.ctx, "U-chat", "K7P3QX")
         .await
         .unwrap()
         .unwrap();
@@ -245,7 +245,7 @@ async fn a_bad_phone_number_is_shown_again_with_an_example() {
         html.contains(r#"value="02-2345-6789""#),
         "keeps what was typed"
     );
-    assert!(app.state.sms.outbox().unwrap().is_empty());
+    assert!(app.ctx.sms.outbox().unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -261,7 +261,7 @@ async fn the_phone_step_needs_consent() {
     .await;
     assert_eq!(response.status(), 400);
     assert!(response.text().await.unwrap().contains("同意"));
-    assert!(app.state.sms.outbox().unwrap().is_empty());
+    assert!(app.ctx.sms.outbox().unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -307,7 +307,7 @@ async fn sms_codes_are_refused_while_the_sms_template_setting_is_off() {
     .await;
     assert_eq!(response.status(), 503);
     assert!(response.text().await.unwrap().contains("門市人員"));
-    assert!(app.state.sms.outbox().unwrap().is_empty());
+    assert!(app.ctx.sms.outbox().unwrap().is_empty());
 }
 
 #[tokio::test]

@@ -510,7 +510,7 @@ async fn the_database_refuses_a_second_active_code_for_a_store() {
         ..Default::default()
     };
     let err = second(false).insert(&app.db).await.unwrap_err();
-    assert!(store_assistant::error::is_unique_violation(&err), "{err}");
+    assert!(store_assistant::db::is_unique_violation(&err), "{err}");
     // Revoked codes may pile up; the one active code stays.
     second(true).insert(&app.db).await.unwrap();
     second(true).insert(&app.db).await.unwrap();

@@ -4,7 +4,7 @@ use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set};
 use store_assistant::db::entities::enums::{Route, StaffRole};
 use store_assistant::db::entities::{bindings, members, store_groups, stores, webhook_events};
-use store_assistant::error::is_unique_violation;
+use store_assistant::db::is_unique_violation;
 
 use crate::helpers::spawn_app;
 
@@ -181,7 +181,7 @@ async fn staff_roles_and_their_store_are_checked_by_the_database() {
     let shop = store(&app.db, "TP001", None).await.unwrap();
     let clerk = create_staff(
         &app.db,
-        &app.state.passwords,
+        &app.ctx.passwords,
         NewStaff {
             username: "clerk01".into(),
             password: "a-long-enough-password".into(),
@@ -196,7 +196,7 @@ async fn staff_roles_and_their_store_are_checked_by_the_database() {
 
     let taken = create_staff(
         &app.db,
-        &app.state.passwords,
+        &app.ctx.passwords,
         NewStaff {
             username: "CLERK01".into(),
             password: "a-long-enough-password".into(),
@@ -236,9 +236,8 @@ async fn the_first_start_creates_one_hq_login() {
     assert_eq!(accounts.len(), 1);
     assert_eq!(accounts[0].role, StaffRole::Hq);
     assert_eq!(accounts[0].username, "admin");
-    let again =
-        store_assistant::services::accounts::ensure_initial_hq(&app.db, &app.state.passwords)
-            .await
-            .unwrap();
+    let again = store_assistant::services::accounts::ensure_initial_hq(&app.db, &app.ctx.passwords)
+        .await
+        .unwrap();
     assert!(again.is_none(), "a second start creates nothing");
 }

@@ -175,7 +175,7 @@ async fn staff_pages_refuse_frames_and_carry_no_inline_code() {
 
     // The clerk's phone view is a staff page too.
     let card = store_assistant::domain::member_card::issue(
-        app.state.settings.secret_key.expose().as_bytes(),
+        app.ctx.settings.secret_key.expose().as_bytes(),
         member,
         chrono::Utc::now().timestamp(),
     );

@@ -11,9 +11,10 @@ use serde_json::json;
 use store_assistant::db::entities::{line_followers, shop_settings, webhook_events};
 use store_assistant::line::OutgoingMessage;
 use store_assistant::line::signature::sign;
+use store_assistant::services::Context;
+use store_assistant::services::webhook::WorkerConfig;
 use store_assistant::services::webhook::{BindingCodeHandler, IncomingText, push_retry_key};
-use store_assistant::services::webhook_worker::WorkerConfig;
-use store_assistant::startup::{AppState, BuildOptions};
+use store_assistant::startup::BuildOptions;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::Notify;
 use wiremock::matchers::{body_json, header, method, path};
@@ -107,7 +108,7 @@ async fn without_line_credentials_the_webhook_checks_the_demo_channel_secret() {
     })
     .await;
     assert_eq!(app.post_webhook(VERIFY_BODY).await.status().as_u16(), 401);
-    let secret = app.state.settings.line.channel_secret.clone().unwrap();
+    let secret = app.ctx.settings.line.channel_secret.clone().unwrap();
     assert_ne!(secret.expose(), CHANNEL_SECRET);
     let signature = sign(secret.expose().as_bytes(), VERIFY_BODY.as_bytes());
     let response = app.post_webhook_raw(VERIFY_BODY, Some(&signature)).await;
@@ -588,7 +589,7 @@ struct FakeBindingCodes {
 impl BindingCodeHandler for FakeBindingCodes {
     async fn handle(
         &self,
-        _state: &AppState,
+        _ctx: &Context,
         message: &IncomingText,
     ) -> anyhow::Result<Option<Vec<OutgoingMessage>>> {
         self.offered.lock().unwrap().push(message.clone());

@@ -5,31 +5,30 @@ use actix_web::web::{Data, Path};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Nav, demo, optional_id, render, see_other};
+use super::{optional_id, render, see_other};
 use crate::db::entities::enums::StaffRole;
-use crate::error::AppError;
-use crate::http::staff::{CsrfForm, CurrentStaff};
+use crate::http::error::AppError;
+use crate::http::layout::Layout;
+use crate::http::staff::{CsrfForm, Staff};
+use crate::services::Context;
 use crate::services::accounts::{self, NewAccount, OneTimePassword, StaffView};
 use crate::services::stores::{self, StoreView};
-use crate::startup::AppState;
 
 #[derive(Template)]
 #[template(path = "admin/accounts.html")]
 pub struct AccountsPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     accounts: Vec<StaffView>,
     stores: Vec<StoreView>,
     self_id: i32,
 }
 
-pub async fn list(state: Data<AppState>, staff: CurrentStaff) -> Result<HttpResponse, AppError> {
+pub async fn list(ctx: Data<Context>, staff: Staff) -> Result<HttpResponse, AppError> {
     let actor = staff.actor();
-    let accounts = accounts::list_staff(&state.db, &actor).await?;
-    let stores = stores::list_stores(&state.db, &actor).await?;
+    let accounts = accounts::list_staff(&ctx.db, &actor).await?;
+    let stores = stores::list_stores(&ctx.db, &actor).await?;
     render(&AccountsPage {
-        demo: demo(&state),
-        nav: Nav::new(&staff, "accounts"),
+        layout: Layout::staff(&ctx, &staff, "accounts"),
         accounts,
         stores,
         self_id: staff.id,
@@ -39,8 +38,7 @@ pub async fn list(state: Data<AppState>, staff: CurrentStaff) -> Result<HttpResp
 #[derive(Template)]
 #[template(path = "admin/one_time_password.html")]
 pub struct OneTimePasswordPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     created: bool,
     issued: OneTimePassword,
 }
@@ -56,13 +54,13 @@ pub struct CreateForm {
 }
 
 pub async fn create(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     CsrfForm(form): CsrfForm<CreateForm>,
 ) -> Result<HttpResponse, AppError> {
     let issued = accounts::create_account(
-        &state.db,
-        &state.passwords,
+        &ctx.db,
+        &ctx.passwords,
         &staff.actor(),
         NewAccount {
             username: form.username,
@@ -73,8 +71,7 @@ pub async fn create(
     )
     .await?;
     render(&OneTimePasswordPage {
-        demo: demo(&state),
-        nav: Nav::new(&staff, "accounts"),
+        layout: Layout::staff(&ctx, &staff, "accounts"),
         created: true,
         issued,
     })
@@ -84,37 +81,35 @@ pub async fn create(
 pub struct Empty {}
 
 pub async fn deactivate(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     id: Path<i32>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
-    accounts::set_account_active(&state.db, &staff.actor(), id.into_inner(), false).await?;
+    accounts::set_account_active(&ctx.db, &staff.actor(), id.into_inner(), false).await?;
     Ok(see_other("/admin/accounts"))
 }
 
 pub async fn reactivate(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     id: Path<i32>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
-    accounts::set_account_active(&state.db, &staff.actor(), id.into_inner(), true).await?;
+    accounts::set_account_active(&ctx.db, &staff.actor(), id.into_inner(), true).await?;
     Ok(see_other("/admin/accounts"))
 }
 
 pub async fn reset_password(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     id: Path<i32>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let issued =
-        accounts::reset_password(&state.db, &state.passwords, &staff.actor(), id.into_inner())
-            .await?;
+        accounts::reset_password(&ctx.db, &ctx.passwords, &staff.actor(), id.into_inner()).await?;
     render(&OneTimePasswordPage {
-        demo: demo(&state),
-        nav: Nav::new(&staff, "accounts"),
+        layout: Layout::staff(&ctx, &staff, "accounts"),
         created: false,
         issued,
     })
@@ -123,18 +118,13 @@ pub async fn reset_password(
 #[derive(Template)]
 #[template(path = "admin/password.html")]
 pub struct PasswordPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     changed: bool,
 }
 
-pub async fn password_page(
-    state: Data<AppState>,
-    staff: CurrentStaff,
-) -> Result<HttpResponse, AppError> {
+pub async fn password_page(ctx: Data<Context>, staff: Staff) -> Result<HttpResponse, AppError> {
     render(&PasswordPage {
-        demo: demo(&state),
-        nav: Nav::new(&staff, "password"),
+        layout: Layout::staff(&ctx, &staff, "password"),
         changed: false,
     })
 }
@@ -147,8 +137,8 @@ pub struct PasswordForm {
 }
 
 pub async fn change_password(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
     if form.new_password != form.confirm {
@@ -158,17 +148,16 @@ pub async fn change_password(
         ));
     }
     accounts::change_own_password(
-        &state.db,
-        &state.passwords,
+        &ctx.db,
+        &ctx.passwords,
         &staff.actor(),
         &form.current,
         &form.new_password,
-        staff.session_hash(),
+        staff.session_hash().unwrap_or_default(),
     )
     .await?;
     render(&PasswordPage {
-        demo: demo(&state),
-        nav: Nav::new(&staff, "password"),
+        layout: Layout::staff(&ctx, &staff, "password"),
         changed: true,
     })
 }

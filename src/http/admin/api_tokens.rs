@@ -6,12 +6,13 @@ use actix_web::web::{Data, Path};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Nav, demo, render, see_other, taipei_time};
-use crate::error::AppError;
-use crate::http::staff::{CsrfForm, CurrentStaff};
+use super::{render, see_other, taipei_time};
+use crate::http::error::AppError;
+use crate::http::layout::Layout;
+use crate::http::staff::{CsrfForm, Staff};
+use crate::services::Context;
 use crate::services::accounts::{self, StaffView};
 use crate::services::api_tokens::{self, IssuedToken};
-use crate::startup::AppState;
 
 /// A token as listed.
 pub struct TokenRow {
@@ -27,8 +28,7 @@ pub struct TokenRow {
 #[derive(Template)]
 #[template(path = "admin/api_tokens.html")]
 pub struct TokensPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     tokens: Vec<TokenRow>,
     accounts: Vec<StaffView>,
     self_id: i32,
@@ -36,12 +36,12 @@ pub struct TokensPage {
 }
 
 async fn tokens_page(
-    state: &AppState,
-    staff: &CurrentStaff,
+    ctx: &Context,
+    staff: &Staff,
     issued: Option<IssuedToken>,
 ) -> Result<HttpResponse, AppError> {
     let actor = staff.actor();
-    let tokens = api_tokens::list(&state.db, &actor)
+    let tokens = api_tokens::list(&ctx.db, &actor)
         .await?
         .into_iter()
         .map(|t| TokenRow {
@@ -54,14 +54,13 @@ async fn tokens_page(
             revoked_at: t.token.revoked_at.map(taipei_time),
         })
         .collect();
-    let accounts = accounts::list_staff(&state.db, &actor)
+    let accounts = accounts::list_staff(&ctx.db, &actor)
         .await?
         .into_iter()
         .filter(|a| a.account.active)
         .collect();
     render(&TokensPage {
-        demo: demo(state),
-        nav: Nav::new(staff, "api-tokens"),
+        layout: Layout::staff(ctx, staff, "api-tokens"),
         tokens,
         accounts,
         self_id: staff.id,
@@ -69,8 +68,8 @@ async fn tokens_page(
     })
 }
 
-pub async fn list(state: Data<AppState>, staff: CurrentStaff) -> Result<HttpResponse, AppError> {
-    tokens_page(&state, &staff, None).await
+pub async fn list(ctx: Data<Context>, staff: Staff) -> Result<HttpResponse, AppError> {
+    tokens_page(&ctx, &staff, None).await
 }
 
 #[derive(Deserialize)]
@@ -81,23 +80,23 @@ pub struct CreateForm {
 
 /// Issues a token and shows it once on the page.
 pub async fn create(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     CsrfForm(form): CsrfForm<CreateForm>,
 ) -> Result<HttpResponse, AppError> {
-    let issued = api_tokens::create(&state.db, &staff.actor(), &form.name, form.staff_id).await?;
-    tokens_page(&state, &staff, Some(issued)).await
+    let issued = api_tokens::create(&ctx.db, &staff.actor(), &form.name, form.staff_id).await?;
+    tokens_page(&ctx, &staff, Some(issued)).await
 }
 
 #[derive(Deserialize)]
 pub struct Empty {}
 
 pub async fn revoke(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     id: Path<i32>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
-    api_tokens::revoke(&state.db, &staff.actor(), id.into_inner()).await?;
+    api_tokens::revoke(&ctx.db, &staff.actor(), id.into_inner()).await?;
     Ok(see_other("/admin/api-tokens"))
 }

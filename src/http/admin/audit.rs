@@ -6,19 +6,19 @@ use askama::Template;
 use chrono::FixedOffset;
 use serde::Deserialize;
 
-use super::{Nav, demo, optional_id, render};
+use super::{optional_id, render};
 use crate::db::entities::audit_log;
-use crate::error::AppError;
-use crate::http::staff::CurrentStaff;
+use crate::http::error::AppError;
+use crate::http::layout::Layout;
+use crate::http::staff::Staff;
+use crate::services::Context;
 use crate::services::audit;
 use crate::services::stores::{self, StoreView};
-use crate::startup::AppState;
 
 #[derive(Template)]
 #[template(path = "admin/audit.html")]
 pub struct AuditLogPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     rows: Vec<AuditRow>,
     page: u64,
     pages: u64,
@@ -72,14 +72,14 @@ pub struct AuditQuery {
 }
 
 pub async fn list(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     query: Query<AuditQuery>,
 ) -> Result<HttpResponse, AppError> {
     let actor = staff.actor();
     let store_id = optional_id(&query.store_id)?;
-    let log = audit::list(&state.db, &actor, store_id, query.page.unwrap_or(1)).await?;
-    let stores = stores::list_stores(&state.db, &actor)
+    let log = audit::list(&ctx.db, &actor, store_id, query.page.unwrap_or(1)).await?;
+    let stores = stores::list_stores(&ctx.db, &actor)
         .await?
         .into_iter()
         .map(|s| {
@@ -88,8 +88,7 @@ pub async fn list(
         })
         .collect();
     render(&AuditLogPage {
-        demo: demo(&state),
-        nav: Nav::new(&staff, "audit"),
+        layout: Layout::staff(&ctx, &staff, "audit"),
         rows: log.rows.into_iter().map(AuditRow::new).collect(),
         page: log.page,
         pages: log.pages,

@@ -9,20 +9,21 @@ use askama::Template;
 use chrono::{FixedOffset, Utc};
 use serde::Deserialize;
 
-use super::{demo, render};
+use super::render;
 use crate::domain::tokens::{constant_time_eq, random_token};
-use crate::error::{AppError, Message};
 use crate::http::client_network;
+use crate::http::error::{AppError, Message};
+use crate::http::layout::Layout;
 use crate::http::staff::{CsrfForm, SESSION_COOKIE, csrf_refused};
+use crate::services::Context;
 use crate::services::sessions::{self, LoginError};
-use crate::startup::AppState;
 
 const LOGIN_CSRF_COOKIE: &str = "sa_login_csrf";
 
 #[derive(Template)]
 #[template(path = "admin/login.html")]
 pub struct LoginPage {
-    demo: bool,
+    layout: Layout,
     csrf_token: String,
     next: String,
     username: String,
@@ -58,23 +59,23 @@ fn is_clerk_path(path: &str) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/') || rest.starts_with('?'))
 }
 
-fn cookie(state: &AppState, name: &'static str, value: String) -> Cookie<'static> {
+fn cookie(ctx: &Context, name: &'static str, value: String) -> Cookie<'static> {
     Cookie::build(name, value)
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
-        .secure(state.settings.cookies_secure())
+        .secure(ctx.settings.cookies_secure())
         .finish()
 }
 
-fn removal(state: &AppState, name: &'static str) -> Cookie<'static> {
-    let mut gone = cookie(state, name, String::new());
+fn removal(ctx: &Context, name: &'static str) -> Cookie<'static> {
+    let mut gone = cookie(ctx, name, String::new());
     gone.make_removal();
     gone
 }
 
 pub async fn login_page(
-    state: Data<AppState>,
+    ctx: Data<Context>,
     req: HttpRequest,
     query: Query<LoginQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -84,7 +85,7 @@ pub async fn login_page(
         .filter(|t| t.len() >= 32)
         .unwrap_or_else(|| random_token(32));
     let page = LoginPage {
-        demo: demo(&state),
+        layout: Layout::public(&ctx),
         csrf_token: token.clone(),
         next: safe_next(query.next.as_deref()),
         username: String::new(),
@@ -92,7 +93,7 @@ pub async fn login_page(
     };
     let mut response = render(&page)?;
     response
-        .add_cookie(&cookie(&state, LOGIN_CSRF_COOKIE, token))
+        .add_cookie(&cookie(&ctx, LOGIN_CSRF_COOKIE, token))
         .map_err(|err| AppError::Unexpected(err.into()))?;
     Ok(response)
 }
@@ -108,7 +109,7 @@ pub struct LoginForm {
 }
 
 pub async fn login(
-    state: Data<AppState>,
+    ctx: Data<Context>,
     req: HttpRequest,
     form: Form<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -117,29 +118,21 @@ pub async fn login(
         return Err(csrf_refused());
     }
     let ip = client_network(&req);
-    match sessions::login(
-        &state.db,
-        &state.passwords,
-        &form.username,
-        &form.password,
-        &ip,
-    )
-    .await
-    {
+    match sessions::login(&ctx.db, &ctx.passwords, &form.username, &form.password, &ip).await {
         Ok(signed_in) => {
             let mut response = HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, safe_next(Some(&form.next))))
                 .insert_header((header::CACHE_CONTROL, "no-store"))
                 .finish();
-            let session = cookie(&state, SESSION_COOKIE, signed_in.token);
+            let session = cookie(&ctx, SESSION_COOKIE, signed_in.token);
             response
                 .add_cookie(&session)
-                .and_then(|()| response.add_cookie(&removal(&state, LOGIN_CSRF_COOKIE)))
+                .and_then(|()| response.add_cookie(&removal(&ctx, LOGIN_CSRF_COOKIE)))
                 .map_err(|err| AppError::Unexpected(err.into()))?;
             Ok(response)
         }
         Err(LoginError::BadCredentials) => render(&LoginPage {
-            demo: demo(&state),
+            layout: Layout::public(&ctx),
             csrf_token: form.csrf_token.clone(),
             next: safe_next(Some(&form.next)),
             username: form.username.trim().to_owned(),
@@ -173,18 +166,18 @@ pub async fn login(
 pub struct Empty {}
 
 pub async fn logout(
-    state: Data<AppState>,
+    ctx: Data<Context>,
     req: HttpRequest,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     if let Some(token) = req.cookie(SESSION_COOKIE) {
-        sessions::logout(&state.db, token.value()).await?;
+        sessions::logout(&ctx.db, token.value()).await?;
     }
     let mut response = HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/admin/login"))
         .finish();
     response
-        .add_cookie(&removal(&state, SESSION_COOKIE))
+        .add_cookie(&removal(&ctx, SESSION_COOKIE))
         .map_err(|err| AppError::Unexpected(err.into()))?;
     Ok(response)
 }

@@ -6,19 +6,19 @@ use actix_web::web::{Data, Path, Query};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Nav, demo, render, see_other};
+use super::{render, see_other};
 use crate::db::entities::enums::ConflictStatus;
 use crate::domain::members::BindingWinner;
-use crate::error::AppError;
-use crate::http::staff::{CsrfForm, CurrentStaff};
+use crate::http::error::AppError;
+use crate::http::layout::Layout;
+use crate::http::staff::{CsrfForm, Staff};
+use crate::services::Context;
 use crate::services::members::conflicts::{self, ConflictDetail, ConflictListItem};
-use crate::startup::AppState;
 
 #[derive(Template)]
 #[template(path = "admin/conflicts.html")]
 pub struct ConflictsPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     conflicts: Vec<ConflictListItem>,
     kept_apart: bool,
 }
@@ -29,14 +29,13 @@ pub struct DoneQuery {
 }
 
 pub async fn list(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     query: Query<DoneQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let conflicts = conflicts::list_open(&state.db, &staff.actor()).await?;
+    let conflicts = conflicts::list_open(&ctx.db, &staff.actor()).await?;
     render(&ConflictsPage {
-        demo: demo(&state),
-        nav: Nav::new(&staff, "conflicts"),
+        layout: Layout::staff(&ctx, &staff, "conflicts"),
         conflicts,
         kept_apart: query.done.as_deref() == Some("kept_apart"),
     })
@@ -45,8 +44,7 @@ pub async fn list(
 #[derive(Template)]
 #[template(path = "admin/conflict.html")]
 pub struct ConflictPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     conflict: ConflictDetail,
 }
 
@@ -73,14 +71,13 @@ impl ConflictPage {
 }
 
 pub async fn show(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     id: Path<i32>,
 ) -> Result<HttpResponse, AppError> {
-    let conflict = conflicts::get(&state.db, &staff.actor(), id.into_inner()).await?;
+    let conflict = conflicts::get(&ctx.db, &staff.actor(), id.into_inner()).await?;
     render(&ConflictPage {
-        demo: demo(&state),
-        nav: Nav::new(&staff, "conflicts"),
+        layout: Layout::staff(&ctx, &staff, "conflicts"),
         conflict,
     })
 }
@@ -92,21 +89,21 @@ pub struct NoteForm {
 }
 
 pub async fn merge(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     id: Path<i32>,
     CsrfForm(form): CsrfForm<NoteForm>,
 ) -> Result<HttpResponse, AppError> {
-    let kept = conflicts::merge(&state.db, &staff.actor(), id.into_inner(), &form.note).await?;
+    let kept = conflicts::merge(&ctx.db, &staff.actor(), id.into_inner(), &form.note).await?;
     Ok(see_other(format!("/admin/members/{kept}?done=merged")))
 }
 
 pub async fn keep_apart(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     id: Path<i32>,
     CsrfForm(form): CsrfForm<NoteForm>,
 ) -> Result<HttpResponse, AppError> {
-    conflicts::keep_apart(&state.db, &staff.actor(), id.into_inner(), &form.note).await?;
+    conflicts::keep_apart(&ctx.db, &staff.actor(), id.into_inner(), &form.note).await?;
     Ok(see_other("/admin/conflicts?done=kept_apart"))
 }

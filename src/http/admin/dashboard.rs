@@ -5,18 +5,18 @@ use actix_web::HttpResponse;
 use actix_web::web::Data;
 use askama::Template;
 
-use super::{Nav, demo, render};
-use crate::error::AppError;
-use crate::http::staff::CurrentStaff;
+use super::render;
+use crate::http::error::AppError;
+use crate::http::layout::Layout;
+use crate::http::staff::Staff;
+use crate::services::Context;
 use crate::services::reports::{self, DashboardFunnel};
 use crate::services::stores::{self, Counts, StoreView};
-use crate::startup::AppState;
 
 #[derive(Template)]
 #[template(path = "admin/dashboard.html")]
 pub struct DashboardPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     counts: Option<Counts>,
     store: Option<StoreView>,
     /// The last 30 days' funnel in the viewer's scope.
@@ -25,23 +25,22 @@ pub struct DashboardPage {
     chart_title: String,
 }
 
-pub async fn show(state: Data<AppState>, staff: CurrentStaff) -> Result<HttpResponse, AppError> {
+pub async fn show(ctx: Data<Context>, staff: Staff) -> Result<HttpResponse, AppError> {
     let actor = staff.actor();
     let (counts, store) = match staff.scope().store_filter() {
-        None => (Some(stores::counts(&state.db, &actor).await?), None),
+        None => (Some(stores::counts(&ctx.db, &actor).await?), None),
         Some(store_id) => (
             None,
-            Some(stores::get_store(&state.db, &actor, store_id).await?.store),
+            Some(stores::get_store(&ctx.db, &actor, store_id).await?.store),
         ),
     };
-    let funnel = reports::dashboard(&state.db, &actor).await?;
+    let funnel = reports::dashboard(&ctx.db, &actor).await?;
     let chart_title = match &store {
         Some(store) => format!("{} 最近 30 天的綁定漏斗 (funnel, last 30 days)", store.name),
         None => "全部門市最近 30 天的綁定漏斗 (funnel, all stores, last 30 days)".to_owned(),
     };
     render(&DashboardPage {
-        demo: demo(&state),
-        nav: Nav::new(&staff, "dashboard"),
+        layout: Layout::staff(&ctx, &staff, "dashboard"),
         counts,
         store,
         funnel,

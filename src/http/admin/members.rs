@@ -8,19 +8,20 @@ use actix_web::web::{Data, Path, Query};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Nav, demo, optional_id, render, see_other};
+use super::{optional_id, render, see_other};
 use crate::db::entities::enums::{ConflictStatus, Route};
 use crate::domain::members::SearchTerm;
 use crate::domain::taipei_time::DayBounds;
-use crate::error::AppError;
-use crate::http::staff::{CsrfForm, CurrentStaff};
+use crate::http::error::AppError;
+use crate::http::layout::Layout;
+use crate::http::staff::{CsrfForm, Staff};
+use crate::services::Context;
 use crate::services::members::rebinding::{
     self, ChangeView, ReassignKind, ReassignPreview, ReassignRequest, RebindChoices, RebindRequest,
 };
 use crate::services::members::{
     self, MemberDetail, MemberFilter, MemberListItem, PhoneView, personal_data, route_label,
 };
-use crate::startup::AppState;
 
 /// A `<select>` option: value, label, chosen.
 pub struct Choice {
@@ -108,8 +109,7 @@ impl MemberQuery {
 #[derive(Template)]
 #[template(path = "admin/members.html")]
 pub struct MembersPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     members: Vec<MemberListItem>,
     page: u64,
     pages: u64,
@@ -133,17 +133,16 @@ impl MembersPage {
 }
 
 pub async fn list(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     query: Query<MemberQuery>,
 ) -> Result<HttpResponse, AppError> {
     let actor = staff.actor();
     let filter = query.filter()?;
-    let found = members::list(&state.db, &actor, &filter, query.page.unwrap_or(1)).await?;
-    let options = members::filter_choices(&state.db, &actor).await?;
+    let found = members::list(&ctx.db, &actor, &filter, query.page.unwrap_or(1)).await?;
+    let options = members::filter_choices(&ctx.db, &actor).await?;
     render(&MembersPage {
-        demo: demo(&state),
-        nav: Nav::new(&staff, "members"),
+        layout: Layout::staff(&ctx, &staff, "members"),
         members: found.items,
         page: found.page,
         pages: found.pages,
@@ -162,11 +161,11 @@ pub async fn list(
 
 /// The filtered list as CSV, with a BOM so Excel reads it as UTF-8 (zh-TW names intact).
 pub async fn export(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     query: Query<MemberQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let csv = members::export_csv(&state.db, &staff.actor(), &query.filter()?).await?;
+    let csv = members::export_csv(&ctx.db, &staff.actor(), &query.filter()?).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
@@ -180,8 +179,7 @@ pub async fn export(
 #[derive(Template)]
 #[template(path = "admin/member.html")]
 pub struct MemberDetailPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     member: MemberDetail,
     /// HQ only: where the member can be rebound.
     choices: Option<RebindChoices>,
@@ -216,15 +214,15 @@ pub struct DoneQuery {
 }
 
 pub async fn show(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     id: Path<i32>,
     query: Query<DoneQuery>,
 ) -> Result<HttpResponse, AppError> {
     let actor = staff.actor();
-    let member = members::get(&state.db, &actor, id.into_inner()).await?;
+    let member = members::get(&ctx.db, &actor, id.into_inner()).await?;
     let choices = if staff.is_hq() {
-        Some(rebinding::rebind_choices(&state.db, &actor).await?)
+        Some(rebinding::rebind_choices(&ctx.db, &actor).await?)
     } else {
         None
     };
@@ -237,8 +235,7 @@ pub async fn show(
         _ => None,
     };
     render(&MemberDetailPage {
-        demo: demo(&state),
-        nav: Nav::new(&staff, "members"),
+        layout: Layout::staff(&ctx, &staff, "members"),
         member,
         choices,
         notice,
@@ -256,8 +253,8 @@ pub struct RebindForm {
 }
 
 pub async fn rebind(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     id: Path<i32>,
     CsrfForm(form): CsrfForm<RebindForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -265,7 +262,7 @@ pub async fn rebind(
     let to_store_id = optional_id(&form.store_id)?
         .ok_or_else(|| AppError::bad_request("請選擇門市。", "Choose a store."))?;
     rebinding::rebind(
-        &state.db,
+        &ctx.db,
         &staff.actor(),
         RebindRequest {
             member_id,
@@ -280,12 +277,12 @@ pub async fn rebind(
 
 /// The member's personal data as a JSON download (HQ; audited).
 pub async fn export_personal_data(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     id: Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let member_id = id.into_inner();
-    let data = personal_data::export(&state.db, &staff.actor(), member_id).await?;
+    let data = personal_data::export(&ctx.db, &staff.actor(), member_id).await?;
     Ok(HttpResponse::Ok()
         .content_type("application/json; charset=utf-8")
         .insert_header((
@@ -303,13 +300,13 @@ pub struct ReasonForm {
 }
 
 pub async fn erase(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     id: Path<i32>,
     CsrfForm(form): CsrfForm<ReasonForm>,
 ) -> Result<HttpResponse, AppError> {
     let member_id = id.into_inner();
-    personal_data::erase(&state.db, &staff.actor(), member_id, &form.reason).await?;
+    personal_data::erase(&ctx.db, &staff.actor(), member_id, &form.reason).await?;
     Ok(see_other(format!("/admin/members/{member_id}?done=erased")))
 }
 
@@ -354,8 +351,7 @@ impl ReassignQuery {
 #[derive(Template)]
 #[template(path = "admin/reassign.html")]
 pub struct ReassignPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     clerks: Vec<(i32, String)>,
     stores: Vec<(i32, String)>,
     preview: Option<ReassignPreview>,
@@ -363,20 +359,19 @@ pub struct ReassignPage {
 
 /// The reassignment form; with a choice made, the preview (count) and the confirmation form.
 pub async fn reassign_page(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     query: Query<ReassignQuery>,
 ) -> Result<HttpResponse, AppError> {
     let actor = staff.actor();
     staff.scope().require_hq()?;
     let preview = match query.request()? {
-        Some(request) => Some(rebinding::preview_reassign(&state.db, &actor, &request).await?),
+        Some(request) => Some(rebinding::preview_reassign(&ctx.db, &actor, &request).await?),
         None => None,
     };
-    let options = members::filter_choices(&state.db, &actor).await?;
+    let options = members::filter_choices(&ctx.db, &actor).await?;
     render(&ReassignPage {
-        demo: demo(&state),
-        nav: Nav::new(&staff, "changes"),
+        layout: Layout::staff(&ctx, &staff, "changes"),
         clerks: options.clerks,
         stores: options.stores,
         preview,
@@ -398,8 +393,8 @@ pub struct ConfirmForm {
 }
 
 pub async fn reassign(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     CsrfForm(form): CsrfForm<ConfirmForm>,
 ) -> Result<HttpResponse, AppError> {
     let query = ReassignQuery {
@@ -414,8 +409,7 @@ pub async fn reassign(
             "Choose whether to reassign a clerk's or a store's members.",
         )
     })?;
-    let done =
-        rebinding::reassign(&state.db, &staff.actor(), &request, form.expected_count).await?;
+    let done = rebinding::reassign(&ctx.db, &staff.actor(), &request, form.expected_count).await?;
     Ok(see_other(format!(
         "/admin/binding-changes?change={}&moved={}",
         done.change_id, done.moved
@@ -437,8 +431,7 @@ pub struct ChangesQuery {
 #[derive(Template)]
 #[template(path = "admin/binding_changes.html")]
 pub struct ChangesPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     changes: Vec<ChangeView>,
     page: u64,
     pages: u64,
@@ -449,14 +442,13 @@ pub struct ChangesPage {
 }
 
 pub async fn changes(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     query: Query<ChangesQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let list = rebinding::list_changes(&state.db, &staff.actor(), query.page.unwrap_or(1)).await?;
+    let list = rebinding::list_changes(&ctx.db, &staff.actor(), query.page.unwrap_or(1)).await?;
     render(&ChangesPage {
-        demo: demo(&state),
-        nav: Nav::new(&staff, "changes"),
+        layout: Layout::staff(&ctx, &staff, "changes"),
         changes: list.changes,
         page: list.page,
         pages: list.pages,
@@ -475,12 +467,12 @@ pub async fn changes(
 pub struct Empty {}
 
 pub async fn undo(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     id: Path<i32>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
-    let done = rebinding::undo(&state.db, &staff.actor(), id.into_inner()).await?;
+    let done = rebinding::undo(&ctx.db, &staff.actor(), id.into_inner()).await?;
     Ok(see_other(format!(
         "/admin/binding-changes?undone={}&restored={}&not_restored={}",
         done.change_id, done.restored, done.not_restored

@@ -1,6 +1,6 @@
 //! The staff admin under `/admin`: sign-in, dashboard, stores, groups, accounts, audit log,
-//! members (list, rebinding, reassignment, conflicts, personal data), reports and sales.
-//! Pages are askama templates under `templates/admin/`. Every handler takes [`CurrentStaff`] (or
+//! members (list, rebinding, reassignment, conflicts, personal data) and reports and sales.
+//! Pages are askama templates under `templates/admin/`. Every handler takes [`Staff`] (or
 //! [`CsrfForm`] for POSTs) and passes `staff.actor()` to a service, which checks the scope.
 
 mod accounts;
@@ -22,8 +22,7 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use crate::error::AppError;
-use crate::http::staff::CurrentStaff;
+use crate::http::error::AppError;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -168,28 +167,6 @@ fn member_routes(cfg: &mut web::ServiceConfig) {
         .route("/sales", web::get().to(sales::show));
 }
 
-/// What the admin layout needs on every page: who is signed in, the nav, the logout form.
-pub struct Nav {
-    pub username: String,
-    pub is_hq: bool,
-    pub csrf_token: String,
-    /// Which nav item is current: `dashboard`, `stores`, `groups`, `accounts`, `audit`, `setup`,
-    /// `api-tokens`, `password`, `members`, `changes`, `conflicts`, `reports`, `sales`,
-    /// `sales-settings`.
-    pub section: &'static str,
-}
-
-impl Nav {
-    pub fn new(staff: &CurrentStaff, section: &'static str) -> Self {
-        Self {
-            username: staff.username.clone(),
-            is_hq: staff.is_hq(),
-            csrf_token: staff.csrf_token.clone(),
-            section,
-        }
-    }
-}
-
 /// A rendered page; admin pages are personal, so never cached.
 fn render(page: &impl Template) -> Result<HttpResponse, AppError> {
     render_status(page, actix_web::http::StatusCode::OK)
@@ -227,10 +204,6 @@ fn optional_id(text: &str) -> Result<Option<i32>, AppError> {
             "The chosen item is not valid; choose again.",
         )
     })
-}
-
-fn demo(state: &crate::startup::AppState) -> bool {
-    state.settings.demo
 }
 
 /// A time as staff read it: Taiwan time (UTC+8), to the second.

@@ -7,18 +7,19 @@ use actix_web::web::{Data, Path};
 use askama::Template;
 
 use super::stores::Empty;
-use super::{demo, render, see_other};
-use crate::error::AppError;
-use crate::http::staff::{CsrfForm, CurrentStaff};
+use super::{render, see_other};
+use crate::http::error::AppError;
+use crate::http::layout::Layout;
+use crate::http::staff::{CsrfForm, Staff};
+use crate::services::Context;
 use crate::services::posters::{self, Posters};
 use crate::services::qr::{self, TokenOwner};
-use crate::startup::AppState;
 
 /// One document of A4 posters, or of clerk cards, each on its own printed page.
 #[derive(Template)]
 #[template(path = "posters/sheets.html")]
 pub struct SheetsPage {
-    demo: bool,
+    layout: Layout,
     posters: Posters,
     /// Clerk cards (A6) instead of A4 posters.
     card: bool,
@@ -27,14 +28,14 @@ pub struct SheetsPage {
 }
 
 pub async fn store_poster(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     id: Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let posters = posters::store_poster(&state.db, &state.settings, &staff.actor(), id).await?;
+    let posters = posters::store_poster(&ctx.db, &ctx.settings, &staff.actor(), id).await?;
     render(&SheetsPage {
-        demo: demo(&state),
+        layout: Layout::public(&ctx),
         posters,
         card: false,
         back: format!("/admin/stores/{id}"),
@@ -42,34 +43,25 @@ pub async fn store_poster(
 }
 
 pub async fn clerk_card(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     path: Path<(i32, i32)>,
 ) -> Result<HttpResponse, AppError> {
     let (store_id, clerk_id) = path.into_inner();
-    let posters = posters::clerk_card(
-        &state.db,
-        &state.settings,
-        &staff.actor(),
-        store_id,
-        clerk_id,
-    )
-    .await?;
+    let posters =
+        posters::clerk_card(&ctx.db, &ctx.settings, &staff.actor(), store_id, clerk_id).await?;
     render(&SheetsPage {
-        demo: demo(&state),
+        layout: Layout::public(&ctx),
         posters,
         card: true,
         back: format!("/admin/stores/{store_id}"),
     })
 }
 
-pub async fn all_posters(
-    state: Data<AppState>,
-    staff: CurrentStaff,
-) -> Result<HttpResponse, AppError> {
-    let posters = posters::all_posters(&state.db, &state.settings, &staff.actor()).await?;
+pub async fn all_posters(ctx: Data<Context>, staff: Staff) -> Result<HttpResponse, AppError> {
+    let posters = posters::all_posters(&ctx.db, &ctx.settings, &staff.actor()).await?;
     render(&SheetsPage {
-        demo: demo(&state),
+        layout: Layout::public(&ctx),
         posters,
         card: false,
         back: "/admin/stores".to_owned(),
@@ -81,36 +73,36 @@ fn done(store_id: i32, notice: &str) -> HttpResponse {
 }
 
 pub async fn rotate_store(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     id: Path<i32>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    qr::rotate(&state.db, &staff.actor(), TokenOwner::Store(id)).await?;
+    qr::rotate(&ctx.db, &staff.actor(), TokenOwner::Store(id)).await?;
     Ok(done(id, "qr_rotated"))
 }
 
 pub async fn revoke_store(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     id: Path<i32>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    qr::revoke(&state.db, &staff.actor(), TokenOwner::Store(id)).await?;
+    qr::revoke(&ctx.db, &staff.actor(), TokenOwner::Store(id)).await?;
     Ok(done(id, "qr_revoked"))
 }
 
 pub async fn rotate_clerk(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     path: Path<(i32, i32)>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let (store_id, clerk_id) = path.into_inner();
     qr::rotate(
-        &state.db,
+        &ctx.db,
         &staff.actor(),
         TokenOwner::Clerk { store_id, clerk_id },
     )
@@ -119,14 +111,14 @@ pub async fn rotate_clerk(
 }
 
 pub async fn revoke_clerk(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     path: Path<(i32, i32)>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let (store_id, clerk_id) = path.into_inner();
     qr::revoke(
-        &state.db,
+        &ctx.db,
         &staff.actor(),
         TokenOwner::Clerk { store_id, clerk_id },
     )

@@ -9,15 +9,16 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::members::{Choice, choices};
-use super::{Nav, demo, optional_id, render};
+use super::{optional_id, render};
 use crate::domain::taipei_time::{self, DayRange};
-use crate::error::AppError;
-use crate::http::staff::CurrentStaff;
+use crate::http::error::AppError;
+use crate::http::layout::Layout;
+use crate::http::staff::Staff;
+use crate::services::Context;
 use crate::services::members;
 use crate::services::reports::{
     self, DEFAULT_DAYS, Dimension, FunnelReport, ReportFilter, SmsReport,
 };
-use crate::startup::AppState;
 
 #[derive(Deserialize)]
 pub struct ReportQuery {
@@ -38,8 +39,7 @@ pub struct ReportQuery {
 #[derive(Template)]
 #[template(path = "admin/reports.html")]
 pub struct ReportsPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     report: FunnelReport,
     sms: SmsReport,
     by: &'static str,
@@ -49,8 +49,8 @@ pub struct ReportsPage {
 }
 
 pub async fn show(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     query: Query<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
     let actor = staff.actor();
@@ -64,20 +64,19 @@ pub async fn show(
         group_id: optional_id(&query.group_id)?,
         clerk_id: optional_id(&query.clerk_id)?,
     };
-    let report = reports::funnel(&state.db, &actor, &filter).await?;
+    let report = reports::funnel(&ctx.db, &actor, &filter).await?;
     let sms = reports::sms(
-        &state.db,
+        &ctx.db,
         &actor,
         range,
         filter.store_id,
         filter.group_id,
-        state.settings.sms_price,
+        ctx.settings.sms_price,
     )
     .await?;
-    let options = members::filter_choices(&state.db, &actor).await?;
+    let options = members::filter_choices(&ctx.db, &actor).await?;
     render(&ReportsPage {
-        demo: demo(&state),
-        nav: Nav::new(&staff, "reports"),
+        layout: Layout::staff(&ctx, &staff, "reports"),
         by: filter.dimension.as_str(),
         report,
         sms,

@@ -8,16 +8,17 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::members::{Choice, choices};
-use super::{Nav, demo, optional_id, render};
+use super::{optional_id, render};
 use crate::db::entities::enums::SalesChannel;
 use crate::domain::sales_report::SalesPeriod;
 use crate::domain::taipei_time;
-use crate::error::AppError;
-use crate::http::staff::CurrentStaff;
+use crate::http::error::AppError;
+use crate::http::layout::Layout;
+use crate::http::staff::Staff;
+use crate::services::Context;
 use crate::services::members;
 use crate::services::reports::Dimension;
 use crate::services::sales_report::{self, SalesQuery, SalesReport};
-use crate::startup::AppState;
 
 /// The detail table (per period and store, group or clerk) shows at most this many rows; the CSV
 /// export and the API have them all.
@@ -79,8 +80,7 @@ pub fn channel_str(channel: Option<SalesChannel>) -> &'static str {
 #[derive(Template)]
 #[template(path = "admin/sales.html")]
 pub struct SalesPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     report: SalesReport,
     per: &'static str,
     by: &'static str,
@@ -111,18 +111,17 @@ impl SalesPage {
 }
 
 pub async fn show(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     params: Query<SalesParams>,
 ) -> Result<HttpResponse, AppError> {
     let actor = staff.actor();
     let query = params.query()?;
-    let report = sales_report::sales(&state.db, &actor, &query).await?;
-    let options = members::filter_choices(&state.db, &actor).await?;
+    let report = sales_report::sales(&ctx.db, &actor, &query).await?;
+    let options = members::filter_choices(&ctx.db, &actor).await?;
     let (from, to) = report.period.query_bounds();
     render(&SalesPage {
-        demo: demo(&state),
-        nav: Nav::new(&staff, "sales"),
+        layout: Layout::staff(&ctx, &staff, "sales"),
         per: report.period.granularity.as_str(),
         by: report.dimension.as_str(),
         channel: channel_str(report.channel),

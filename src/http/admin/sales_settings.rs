@@ -7,15 +7,16 @@ use actix_web::web::{Data, Path};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Nav, demo, render, see_other, taipei_time};
+use super::{render, see_other, taipei_time};
 use crate::config::Secret;
 use crate::db::entities::enums::{AttributionLevel, WebShop};
 use crate::domain::tokens::random_token;
-use crate::error::AppError;
-use crate::http::staff::{CsrfForm, CurrentStaff};
+use crate::http::error::AppError;
+use crate::http::layout::Layout;
+use crate::http::staff::{CsrfForm, Staff};
+use crate::services::Context;
 use crate::services::order_webhooks::{self, SecretState};
 use crate::services::{sales_settings, stores};
-use crate::startup::AppState;
 
 /// What just happened, said at the top of the page.
 pub enum Notice {
@@ -48,8 +49,7 @@ pub struct StoreRow {
 #[derive(Template)]
 #[template(path = "admin/sales_settings.html")]
 pub struct SalesSettingsPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     clerk_level: bool,
     window_days: String,
     shops: Vec<ShopRow>,
@@ -81,13 +81,13 @@ fn how_zh(shop: WebShop) -> &'static str {
 }
 
 async fn page(
-    state: &AppState,
-    staff: &CurrentStaff,
+    ctx: &Context,
+    staff: &Staff,
     notice: Option<Notice>,
 ) -> Result<HttpResponse, AppError> {
     let actor = staff.actor();
-    let rules = sales_settings::rules(&state.db, &actor).await?;
-    let shops = order_webhooks::secret_states(&state.db, &actor)
+    let rules = sales_settings::rules(&ctx.db, &actor).await?;
+    let shops = order_webhooks::secret_states(&ctx.db, &actor)
         .await?
         .into_iter()
         .map(
@@ -98,7 +98,7 @@ async fn page(
              }| ShopRow {
                 key: order_webhooks::shop_key(shop),
                 name: shop_name(shop),
-                url: state.settings.public_url(&format!(
+                url: ctx.settings.public_url(&format!(
                     "/webhooks/orders/{}",
                     order_webhooks::shop_key(shop)
                 )),
@@ -108,7 +108,7 @@ async fn page(
             },
         )
         .collect();
-    let stores = stores::list_stores(&state.db, &actor)
+    let stores = stores::list_stores(&ctx.db, &actor)
         .await?
         .into_iter()
         .map(|s| StoreRow {
@@ -142,8 +142,7 @@ async fn page(
         ),
     };
     render(&SalesSettingsPage {
-        demo: demo(state),
-        nav: Nav::new(staff, "sales-settings"),
+        layout: Layout::staff(ctx, staff, "sales-settings"),
         clerk_level: rules.level == AttributionLevel::Clerk,
         window_days: rules.window_days.map(|d| d.to_string()).unwrap_or_default(),
         shops,
@@ -153,8 +152,8 @@ async fn page(
     })
 }
 
-pub async fn show(state: Data<AppState>, staff: CurrentStaff) -> Result<HttpResponse, AppError> {
-    page(&state, &staff, None).await
+pub async fn show(ctx: Data<Context>, staff: Staff) -> Result<HttpResponse, AppError> {
+    page(&ctx, &staff, None).await
 }
 
 #[derive(Deserialize)]
@@ -165,12 +164,12 @@ pub struct RulesForm {
 }
 
 pub async fn save_rules(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     CsrfForm(form): CsrfForm<RulesForm>,
 ) -> Result<HttpResponse, AppError> {
-    sales_settings::update_rules(&state.db, &staff.actor(), &form.level, &form.window_days).await?;
-    page(&state, &staff, Some(Notice::RulesSaved)).await
+    sales_settings::update_rules(&ctx.db, &staff.actor(), &form.level, &form.window_days).await?;
+    page(&ctx, &staff, Some(Notice::RulesSaved)).await
 }
 
 /// The secret HQ pasted; never in a log line.
@@ -197,33 +196,33 @@ fn shop_from_path(shop: &str) -> Result<WebShop, AppError> {
 }
 
 pub async fn set_secret(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     shop: Path<String>,
     CsrfForm(form): CsrfForm<SecretForm>,
 ) -> Result<HttpResponse, AppError> {
     let shop = shop_from_path(&shop)?;
     if form.action == "generate" {
         let secret = Secret::new(random_token(32));
-        order_webhooks::set_secret(&state.db, &staff.actor(), shop, &secret).await?;
-        return page(&state, &staff, Some(Notice::SecretGenerated(shop, secret))).await;
+        order_webhooks::set_secret(&ctx.db, &staff.actor(), shop, &secret).await?;
+        return page(&ctx, &staff, Some(Notice::SecretGenerated(shop, secret))).await;
     }
-    order_webhooks::set_secret(&state.db, &staff.actor(), shop, &Secret::new(form.secret)).await?;
-    page(&state, &staff, Some(Notice::SecretSaved(shop))).await
+    order_webhooks::set_secret(&ctx.db, &staff.actor(), shop, &Secret::new(form.secret)).await?;
+    page(&ctx, &staff, Some(Notice::SecretSaved(shop))).await
 }
 
 #[derive(Deserialize)]
 pub struct Empty {}
 
 pub async fn clear_secret(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     shop: Path<String>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let shop = shop_from_path(&shop)?;
-    order_webhooks::clear_secret(&state.db, &staff.actor(), shop).await?;
-    page(&state, &staff, Some(Notice::SecretCleared(shop))).await
+    order_webhooks::clear_secret(&ctx.db, &staff.actor(), shop).await?;
+    page(&ctx, &staff, Some(Notice::SecretCleared(shop))).await
 }
 
 #[derive(Deserialize)]
@@ -233,8 +232,8 @@ pub struct PurchaseEntryForm {
 }
 
 pub async fn set_purchase_entry(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     id: Path<i32>,
     CsrfForm(form): CsrfForm<PurchaseEntryForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -248,6 +247,6 @@ pub async fn set_purchase_entry(
             ));
         }
     };
-    sales_settings::set_purchase_entry(&state.db, &staff.actor(), id.into_inner(), enabled).await?;
+    sales_settings::set_purchase_entry(&ctx.db, &staff.actor(), id.into_inner(), enabled).await?;
     Ok(see_other("/admin/sales-settings#stores"))
 }

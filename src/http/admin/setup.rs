@@ -6,16 +6,17 @@ use actix_web::web::{Data, Path};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Nav, demo, render, taipei_time};
+use super::{render, taipei_time};
 use crate::db::entities::enums::CheckOutcome;
 use crate::domain::checklist::{Answer, ChecklistItem, Missing};
-use crate::error::AppError;
-use crate::http::staff::{CsrfForm, CurrentStaff};
+use crate::http::error::AppError;
+use crate::http::layout::Layout;
+use crate::http::staff::{CsrfForm, Staff};
+use crate::services::Context;
 use crate::services::demo::{self as demo_shop, DemoRoute};
 use crate::services::setup::{
     self, Answered, CheckState, ItemState, SettingsInput, SetupOverview, Stamp,
 };
-use crate::startup::AppState;
 
 /// What just happened, said at the top of the page.
 pub enum Notice {
@@ -135,27 +136,27 @@ pub struct ItemRow {
 }
 
 impl ItemRow {
-    fn new(state: &ItemState) -> Self {
-        let guide = state.item.guide();
+    fn new(ctx: &ItemState) -> Self {
+        let guide = ctx.item.guide();
         Self {
-            number: state.item.number(),
-            key: state.item.key(),
+            number: ctx.item.number(),
+            key: ctx.item.key(),
             title_zh: guide.title_zh,
             title_en: guide.title_en,
             where_zh: guide.where_zh,
             where_en: guide.where_en,
             todo_zh: guide.todo_zh,
             todo_en: guide.todo_en,
-            answer: state.answer,
-            holds: state.holds,
-            choices: state
+            answer: ctx.answer,
+            holds: ctx.holds,
+            choices: ctx
                 .item
                 .choices()
                 .iter()
-                .map(|choice| (*choice, state.answer == Some(*choice)))
+                .map(|choice| (*choice, ctx.answer == Some(*choice)))
                 .collect(),
-            confirmed: state.confirmed.as_ref().map(stamp),
-            sms_costs: state.item == ChecklistItem::MemberPhoneVerification,
+            confirmed: ctx.confirmed.as_ref().map(stamp),
+            sms_costs: ctx.item == ChecklistItem::MemberPhoneVerification,
         }
     }
 }
@@ -173,21 +174,21 @@ pub struct CheckRow {
 }
 
 impl CheckRow {
-    fn new(state: &CheckState) -> Self {
-        let guide = state.check.guide();
+    fn new(ctx: &CheckState) -> Self {
+        let guide = ctx.check.guide();
         Self {
             title_zh: guide.title_zh,
             title_en: guide.title_en,
             where_zh: guide.where_zh,
             todo_zh: guide.todo_zh,
-            outcome: match state.outcome {
+            outcome: match ctx.outcome {
                 None => "unchecked",
                 Some(CheckOutcome::Ok) => "ok",
                 Some(CheckOutcome::Failed) => "failed",
                 Some(CheckOutcome::Unreachable) => "unreachable",
             },
-            detail: state.detail.clone().unwrap_or_default(),
-            checked_at: state.checked_at.map(taipei_time),
+            detail: ctx.detail.clone().unwrap_or_default(),
+            checked_at: ctx.checked_at.map(taipei_time),
         }
     }
 }
@@ -203,8 +204,7 @@ fn stamp(stamp: &Stamp) -> String {
 #[derive(Template)]
 #[template(path = "admin/setup.html")]
 pub struct SetupPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     items: Vec<ItemRow>,
     checks: Vec<CheckRow>,
     overview: SetupOverview,
@@ -217,32 +217,31 @@ pub struct SetupPage {
 }
 
 async fn setup_page(
-    state: &AppState,
-    staff: &CurrentStaff,
+    ctx: &Context,
+    staff: &Staff,
     notice: Option<Notice>,
 ) -> Result<HttpResponse, AppError> {
-    let overview = setup::overview(&state.db, &staff.actor()).await?;
-    let flags = setup::flags(&state.db).await?;
+    let overview = setup::overview(&ctx.db, &staff.actor()).await?;
+    let flags = setup::flags(&ctx.db).await?;
     render(&SetupPage {
         demo_route: if flags.certified_provider && flags.auto_liff {
             "a"
         } else {
             "b"
         },
-        demo: demo(state),
-        nav: Nav::new(staff, "setup"),
+        layout: Layout::staff(ctx, staff, "setup"),
         items: overview.items.iter().map(ItemRow::new).collect(),
         checks: overview.checks.iter().map(CheckRow::new).collect(),
         missing: overview.missing.clone(),
         activated: overview.activated.as_ref().map(stamp),
         overview,
         notice: notice.map(NoticeView::new),
-        webhook_url: state.settings.public_url("/line/webhook"),
+        webhook_url: ctx.settings.public_url("/line/webhook"),
     })
 }
 
-pub async fn show(state: Data<AppState>, staff: CurrentStaff) -> Result<HttpResponse, AppError> {
-    setup_page(&state, &staff, None).await
+pub async fn show(ctx: Data<Context>, staff: Staff) -> Result<HttpResponse, AppError> {
+    setup_page(&ctx, &staff, None).await
 }
 
 #[derive(Deserialize)]
@@ -251,25 +250,25 @@ pub struct AnswerForm {
 }
 
 pub async fn answer(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     key: Path<String>,
     CsrfForm(form): CsrfForm<AnswerForm>,
 ) -> Result<HttpResponse, AppError> {
-    let answered = setup::answer(&state.db, &staff.actor(), &key, &form.value).await?;
-    setup_page(&state, &staff, Some(Notice::Answered(answered))).await
+    let answered = setup::answer(&ctx.db, &staff.actor(), &key, &form.value).await?;
+    setup_page(&ctx, &staff, Some(Notice::Answered(answered))).await
 }
 
 #[derive(Deserialize)]
 pub struct Empty {}
 
 pub async fn check(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
-    setup::run_checks(&state, &staff.actor()).await?;
-    setup_page(&state, &staff, Some(Notice::Checked)).await
+    setup::run_checks(&ctx, &staff.actor()).await?;
+    setup_page(&ctx, &staff, Some(Notice::Checked)).await
 }
 
 #[derive(Deserialize)]
@@ -284,8 +283,8 @@ pub struct SettingsForm {
 }
 
 pub async fn save_settings(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     CsrfForm(form): CsrfForm<SettingsForm>,
 ) -> Result<HttpResponse, AppError> {
     let sms_daily_budget = form.sms_daily_budget.trim().parse().map_err(|_| {
@@ -295,7 +294,7 @@ pub async fn save_settings(
         )
     })?;
     setup::update_settings(
-        &state.db,
+        &ctx.db,
         &staff.actor(),
         SettingsInput {
             shop_name: form.shop_name,
@@ -306,25 +305,25 @@ pub async fn save_settings(
         },
     )
     .await?;
-    setup_page(&state, &staff, Some(Notice::SettingsSaved)).await
+    setup_page(&ctx, &staff, Some(Notice::SettingsSaved)).await
 }
 
 pub async fn activate(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
-    setup::activate(&state.db, &staff.actor()).await?;
-    setup_page(&state, &staff, Some(Notice::Activated)).await
+    setup::activate(&ctx.db, &staff.actor()).await?;
+    setup_page(&ctx, &staff, Some(Notice::Activated)).await
 }
 
 pub async fn deactivate(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
-    setup::deactivate(&state.db, &staff.actor()).await?;
-    setup_page(&state, &staff, Some(Notice::Deactivated)).await
+    setup::deactivate(&ctx.db, &staff.actor()).await?;
+    setup_page(&ctx, &staff, Some(Notice::Deactivated)).await
 }
 
 #[derive(Deserialize)]
@@ -334,11 +333,11 @@ pub struct DemoRouteForm {
 
 /// Demo mode only: answers the checklist for route A or route B in one go.
 pub async fn demo_route(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     CsrfForm(form): CsrfForm<DemoRouteForm>,
 ) -> Result<HttpResponse, AppError> {
-    if !demo(&state) {
+    if !ctx.settings.demo {
         return Err(AppError::not_found(
             "只有示範模式才有這個功能。",
             "This exists in demo mode only.",
@@ -346,6 +345,6 @@ pub async fn demo_route(
     }
     let route = DemoRoute::parse(&form.route)
         .ok_or_else(|| AppError::bad_request("請選擇路線 A 或 B。", "Choose route A or B."))?;
-    demo_shop::use_route(&state.db, &staff.actor(), route).await?;
-    setup_page(&state, &staff, Some(Notice::DemoRoute(route))).await
+    demo_shop::use_route(&ctx.db, &staff.actor(), route).await?;
+    setup_page(&ctx, &staff, Some(Notice::DemoRoute(route))).await
 }

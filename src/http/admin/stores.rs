@@ -7,15 +7,16 @@ use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Nav, demo, optional_id, render, render_status, see_other};
+use super::{optional_id, render, render_status, see_other};
 use crate::db::entities::staff_accounts;
 use crate::domain::store_csv::{CsvProblem, ProblemKind};
-use crate::error::AppError;
-use crate::http::staff::{CSRF_FIELD, CSRF_HEADER, CsrfForm, CurrentStaff};
+use crate::http::error::AppError;
+use crate::http::layout::Layout;
+use crate::http::staff::{CSRF_FIELD, CSRF_HEADER, CsrfForm, Staff};
+use crate::services::Context;
 use crate::services::stores::{
     self, GroupMove, GroupView, ImportError, ImportSummary, NewStore, StoreView,
 };
-use crate::startup::AppState;
 
 /// An import is a few thousand rows at most; 2 MB is plenty.
 pub const MAX_IMPORT_BYTES: usize = 2 * 1024 * 1024;
@@ -23,23 +24,21 @@ pub const MAX_IMPORT_BYTES: usize = 2 * 1024 * 1024;
 #[derive(Template)]
 #[template(path = "admin/stores.html")]
 pub struct StoresPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     stores: Vec<StoreView>,
     groups: Vec<GroupView>,
 }
 
-pub async fn list(state: Data<AppState>, staff: CurrentStaff) -> Result<HttpResponse, AppError> {
+pub async fn list(ctx: Data<Context>, staff: Staff) -> Result<HttpResponse, AppError> {
     let actor = staff.actor();
-    let stores = stores::list_stores(&state.db, &actor).await?;
+    let stores = stores::list_stores(&ctx.db, &actor).await?;
     let groups = if staff.is_hq() {
-        stores::list_groups(&state.db, &actor).await?
+        stores::list_groups(&ctx.db, &actor).await?
     } else {
         Vec::new()
     };
     render(&StoresPage {
-        demo: demo(&state),
-        nav: Nav::new(&staff, "stores"),
+        layout: Layout::staff(&ctx, &staff, "stores"),
         stores,
         groups,
     })
@@ -54,12 +53,12 @@ pub struct CreateForm {
 }
 
 pub async fn create(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     CsrfForm(form): CsrfForm<CreateForm>,
 ) -> Result<HttpResponse, AppError> {
     let store = stores::create_store(
-        &state.db,
+        &ctx.db,
         &staff.actor(),
         NewStore {
             code: form.code,
@@ -74,8 +73,7 @@ pub async fn create(
 #[derive(Template)]
 #[template(path = "admin/store.html")]
 pub struct StorePage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     store: StoreView,
     clerks: Vec<staff_accounts::Model>,
     /// Group choices (HQ only), with the store's current one marked.
@@ -119,16 +117,16 @@ impl QrNotice {
 }
 
 async fn store_page(
-    state: &AppState,
-    staff: &CurrentStaff,
+    ctx: &Context,
+    staff: &Staff,
     store_id: i32,
     moved: Option<GroupMove>,
     notice: Option<QrNotice>,
 ) -> Result<HttpResponse, AppError> {
     let actor = staff.actor();
-    let detail = stores::get_store(&state.db, &actor, store_id).await?;
+    let detail = stores::get_store(&ctx.db, &actor, store_id).await?;
     let groups = if staff.is_hq() {
-        stores::list_groups(&state.db, &actor)
+        stores::list_groups(&ctx.db, &actor)
             .await?
             .into_iter()
             .map(|g| {
@@ -140,8 +138,7 @@ async fn store_page(
         Vec::new()
     };
     render(&StorePage {
-        demo: demo(state),
-        nav: Nav::new(staff, "stores"),
+        layout: Layout::staff(ctx, staff, "stores"),
         store: detail.store,
         clerks: detail.clerks,
         groups,
@@ -158,13 +155,13 @@ pub struct ShowQuery {
 }
 
 pub async fn show(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     id: Path<i32>,
     query: Query<ShowQuery>,
 ) -> Result<HttpResponse, AppError> {
     let notice = QrNotice::parse(&query.notice);
-    store_page(&state, &staff, id.into_inner(), None, notice).await
+    store_page(&ctx, &staff, id.into_inner(), None, notice).await
 }
 
 #[derive(Deserialize)]
@@ -173,13 +170,13 @@ pub struct NameForm {
 }
 
 pub async fn rename(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     id: Path<i32>,
     CsrfForm(form): CsrfForm<NameForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    stores::rename_store(&state.db, &staff.actor(), id, &form.name).await?;
+    stores::rename_store(&ctx.db, &staff.actor(), id, &form.name).await?;
     Ok(see_other(format!("/admin/stores/{id}")))
 }
 
@@ -191,46 +188,45 @@ pub struct GroupForm {
 
 /// Moves the store into the chosen group (or none) and says what happened on the store's page.
 pub async fn set_group(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     id: Path<i32>,
     CsrfForm(form): CsrfForm<GroupForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let moved =
-        stores::set_store_group(&state.db, &staff.actor(), id, optional_id(&form.group_id)?)
-            .await?;
-    store_page(&state, &staff, id, Some(moved), None).await
+        stores::set_store_group(&ctx.db, &staff.actor(), id, optional_id(&form.group_id)?).await?;
+    store_page(&ctx, &staff, id, Some(moved), None).await
 }
 
 #[derive(Deserialize)]
 pub struct Empty {}
 
 pub async fn deactivate(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     id: Path<i32>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    stores::set_store_active(&state.db, &staff.actor(), id, false).await?;
+    stores::set_store_active(&ctx.db, &staff.actor(), id, false).await?;
     Ok(see_other(format!("/admin/stores/{id}")))
 }
 
 pub async fn reactivate(
-    state: Data<AppState>,
-    staff: CurrentStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     id: Path<i32>,
     _form: CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    stores::set_store_active(&state.db, &staff.actor(), id, true).await?;
+    stores::set_store_active(&ctx.db, &staff.actor(), id, true).await?;
     Ok(see_other(format!("/admin/stores/{id}")))
 }
 
 /// The store list as CSV, with a BOM so spreadsheet programs read it as UTF-8.
-pub async fn export(state: Data<AppState>, staff: CurrentStaff) -> Result<HttpResponse, AppError> {
-    let csv = stores::export_csv(&state.db, &staff.actor()).await?;
+pub async fn export(ctx: Data<Context>, staff: Staff) -> Result<HttpResponse, AppError> {
+    let csv = stores::export_csv(&ctx.db, &staff.actor()).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
@@ -244,21 +240,16 @@ pub async fn export(state: Data<AppState>, staff: CurrentStaff) -> Result<HttpRe
 #[derive(Template)]
 #[template(path = "admin/store_import.html")]
 pub struct ImportPage {
-    demo: bool,
-    nav: Nav,
+    layout: Layout,
     csv: String,
     problems: Vec<CsvProblem>,
     summary: Option<ImportSummary>,
 }
 
-pub async fn import_page(
-    state: Data<AppState>,
-    staff: CurrentStaff,
-) -> Result<HttpResponse, AppError> {
+pub async fn import_page(ctx: Data<Context>, staff: Staff) -> Result<HttpResponse, AppError> {
     staff.scope().require_hq()?;
     render(&ImportPage {
-        demo: demo(&state),
-        nav: Nav::new(&staff, "stores"),
+        layout: Layout::staff(&ctx, &staff, "stores"),
         csv: String::new(),
         problems: Vec::new(),
         summary: None,
@@ -274,9 +265,9 @@ struct PastedCsv {
 /// Takes the CSV either pasted into the form (`csv` field, url-encoded) or as the raw request
 /// body (a file sent by the page's script or by `curl --data-binary`, with `X-CSRF-Token`).
 pub async fn import(
-    state: Data<AppState>,
+    ctx: Data<Context>,
     req: HttpRequest,
-    staff: CurrentStaff,
+    staff: Staff,
     body: Bytes,
 ) -> Result<HttpResponse, AppError> {
     let form_encoded = req
@@ -307,10 +298,10 @@ pub async fn import(
         body.to_vec()
     };
     let shown = String::from_utf8_lossy(&csv).into_owned();
-    let (problems, summary) = match stores::import_csv(&state.db, &staff.actor(), &csv).await {
+    let (problems, summary) = match stores::import_csv(&ctx.db, &staff.actor(), &csv).await {
         Ok(summary) => (Vec::new(), Some(summary)),
         Err(ImportError::Rejected(problems)) => (problems, None),
-        Err(ImportError::App(err)) => return Err(err),
+        Err(ImportError::Service(err)) => return Err(err.into()),
     };
     // A file refused because a name belongs to another store is a conflict (409); other refused
     // files answer 200. Either way the page lists every problem by line.
@@ -324,8 +315,7 @@ pub async fn import(
     };
     render_status(
         &ImportPage {
-            demo: demo(&state),
-            nav: Nav::new(&staff, "stores"),
+            layout: Layout::staff(&ctx, &staff, "stores"),
             csv: if summary.is_some() {
                 String::new()
             } else {

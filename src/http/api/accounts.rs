@@ -5,13 +5,13 @@ use actix_web::web::{Data, Json, Path};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::auth::ApiStaff;
 use super::{ActiveJson, created, ok};
 use crate::db::entities::enums::StaffRole;
 use crate::db::entities::staff_accounts;
-use crate::error::AppError;
+use crate::http::error::AppError;
+use crate::http::staff::Staff;
+use crate::services::Context;
 use crate::services::accounts::{self, NewAccount, OneTimePassword};
-use crate::startup::AppState;
 
 #[derive(Serialize)]
 struct AccountJson {
@@ -56,8 +56,8 @@ impl From<OneTimePassword> for IssuedJson {
     }
 }
 
-pub async fn list(state: Data<AppState>, staff: ApiStaff) -> Result<HttpResponse, AppError> {
-    let accounts: Vec<AccountJson> = accounts::list_staff(&state.db, &staff.actor())
+pub async fn list(ctx: Data<Context>, staff: Staff) -> Result<HttpResponse, AppError> {
+    let accounts: Vec<AccountJson> = accounts::list_staff(&ctx.db, &staff.actor())
         .await?
         .into_iter()
         .map(|v| AccountJson::new(v.account, v.store_name))
@@ -76,14 +76,14 @@ pub struct NewAccountJson {
 }
 
 pub async fn create(
-    state: Data<AppState>,
-    staff: ApiStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     body: Json<NewAccountJson>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     let issued = accounts::create_account(
-        &state.db,
-        &state.passwords,
+        &ctx.db,
+        &ctx.passwords,
         &staff.actor(),
         NewAccount {
             username: body.username,
@@ -97,24 +97,22 @@ pub async fn create(
 }
 
 pub async fn set_active(
-    state: Data<AppState>,
-    staff: ApiStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     id: Path<i32>,
     body: Json<ActiveJson>,
 ) -> Result<HttpResponse, AppError> {
     let account =
-        accounts::set_account_active(&state.db, &staff.actor(), id.into_inner(), body.active)
-            .await?;
+        accounts::set_account_active(&ctx.db, &staff.actor(), id.into_inner(), body.active).await?;
     ok(&AccountJson::new(account, None))
 }
 
 pub async fn reset_password(
-    state: Data<AppState>,
-    staff: ApiStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     id: Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let issued =
-        accounts::reset_password(&state.db, &state.passwords, &staff.actor(), id.into_inner())
-            .await?;
+        accounts::reset_password(&ctx.db, &ctx.passwords, &staff.actor(), id.into_inner()).await?;
     ok(&IssuedJson::from(issued))
 }

@@ -5,11 +5,11 @@ use actix_web::web::{Data, Query};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::auth::ApiStaff;
 use super::ok;
-use crate::error::AppError;
+use crate::http::error::AppError;
+use crate::http::staff::Staff;
+use crate::services::Context;
 use crate::services::audit;
-use crate::startup::AppState;
 
 #[derive(Deserialize)]
 pub struct AuditQuery {
@@ -18,12 +18,12 @@ pub struct AuditQuery {
 }
 
 pub async fn list(
-    state: Data<AppState>,
-    staff: ApiStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     query: Query<AuditQuery>,
 ) -> Result<HttpResponse, AppError> {
     let log = audit::list(
-        &state.db,
+        &ctx.db,
         &staff.actor(),
         query.store_id,
         query.page.unwrap_or(1),

@@ -1,13 +1,12 @@
 //! The JSON API under `/api/v1`, for merchants who script their setup: the same services as the
 //! admin pages, so the same scope rules and the same refusals. Callers authenticate with a bearer
-//! token or a staff session (see [`auth`]); errors are the JSON of `error.rs`.
+//! token or a staff session (see `http::staff`); errors are the JSON of `http::error`.
 //!
 //! [`ROUTES`] and [`routes`] come from one table (the `api_routes!` invocation below), so the
 //! list the OpenAPI document is tested against is exactly what is served.
 
 mod accounts;
 mod audit;
-pub mod auth;
 pub mod orders;
 mod setup;
 mod stores;
@@ -17,8 +16,8 @@ use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::error::AppError;
-use auth::{ApiStaff, Via};
+use crate::http::error::AppError;
+use crate::http::staff::{Staff, Via};
 
 /// The OpenAPI 3.0 document describing every route below (`docs/openapi.json`).
 pub const OPENAPI_JSON: &str = include_str!("../../../docs/openapi.json");
@@ -96,9 +95,9 @@ async fn openapi() -> HttpResponse {
 }
 
 /// Who the caller is; with a session, also the CSRF token that unsafe calls must send.
-async fn me(staff: ApiStaff) -> Result<HttpResponse, AppError> {
+async fn me(staff: Staff) -> Result<HttpResponse, AppError> {
     let (auth, csrf_token, token_name) = match &staff.via {
-        Via::Session { csrf_token } => ("session", Some(csrf_token.as_str()), None),
+        Via::Session { csrf_token, .. } => ("session", Some(csrf_token.as_str()), None),
         Via::Token { name, .. } => ("token", None, Some(name.as_str())),
     };
     ok(&json!({

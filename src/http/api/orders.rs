@@ -8,12 +8,12 @@ use actix_web::web::{Data, Json};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::auth::ApiStaff;
 use super::json;
 use crate::db::entities::enums::{AttributionLevel, OrderStatus, SalesChannel, UnattributedReason};
-use crate::error::AppError;
+use crate::http::error::AppError;
+use crate::http::staff::Staff;
+use crate::services::Context;
 use crate::services::orders::{self, ChangedAmount, OrderError, RecordedOrder};
-use crate::startup::AppState;
 use crate::webshops::generic::OrderJson;
 
 /// An order as the API answers it.
@@ -105,13 +105,13 @@ impl From<RecordedOrder> for OrderOut {
 }
 
 pub async fn create(
-    state: Data<AppState>,
-    staff: ApiStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     body: Json<OrderJson>,
 ) -> Result<HttpResponse, AppError> {
     staff.scope().require_hq()?;
     let input = body.into_inner().into_input(Utc::now())?;
-    match orders::ingest(&state.db, Some(staff.id), ChangedAmount::Refuse, &input).await {
+    match orders::ingest(&ctx.db, Some(staff.id), ChangedAmount::Refuse, &input).await {
         Ok(recorded) => {
             let status = if recorded.created {
                 StatusCode::CREATED

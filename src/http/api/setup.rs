@@ -6,14 +6,14 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::auth::ApiStaff;
 use super::ok;
 use crate::db::entities::enums::CheckOutcome;
 use crate::db::entities::shop_settings;
 use crate::domain::checklist::Missing;
-use crate::error::AppError;
+use crate::http::error::AppError;
+use crate::http::staff::Staff;
+use crate::services::Context;
 use crate::services::setup::{self, CheckState, SettingsInput, SetupOverview, Stamp};
-use crate::startup::AppState;
 
 #[derive(Serialize)]
 struct CheckJson {
@@ -100,14 +100,14 @@ fn overview_json(o: &SetupOverview) -> Value {
     })
 }
 
-async fn overview(state: &AppState, staff: &ApiStaff) -> Result<HttpResponse, AppError> {
+async fn overview(ctx: &Context, staff: &Staff) -> Result<HttpResponse, AppError> {
     ok(&overview_json(
-        &setup::overview(&state.db, &staff.actor()).await?,
+        &setup::overview(&ctx.db, &staff.actor()).await?,
     ))
 }
 
-pub async fn show(state: Data<AppState>, staff: ApiStaff) -> Result<HttpResponse, AppError> {
-    overview(&state, &staff).await
+pub async fn show(ctx: Data<Context>, staff: Staff) -> Result<HttpResponse, AppError> {
+    overview(&ctx, &staff).await
 }
 
 #[derive(Deserialize)]
@@ -117,12 +117,12 @@ pub struct AnswerJson {
 
 /// Answers an item; says what else changed and, for phone verification, the SMS cost warning.
 pub async fn answer(
-    state: Data<AppState>,
-    staff: ApiStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     key: Path<String>,
     body: Json<AnswerJson>,
 ) -> Result<HttpResponse, AppError> {
-    let answered = setup::answer(&state.db, &staff.actor(), &key, &body.value).await?;
+    let answered = setup::answer(&ctx.db, &staff.actor(), &key, &body.value).await?;
     let warning = answered.sms_cost_warning.then(|| {
         json!({
             "message": "已開啟會員手機驗證：每位顧客驗證手機都會發送簡訊，會產生簡訊費用。",
@@ -140,8 +140,8 @@ pub async fn answer(
 }
 
 /// Runs the live checks now; LINE being down is an `unreachable` result, not an error.
-pub async fn run_checks(state: Data<AppState>, staff: ApiStaff) -> Result<HttpResponse, AppError> {
-    let checks = setup::run_checks(&state, &staff.actor()).await?;
+pub async fn run_checks(ctx: Data<Context>, staff: Staff) -> Result<HttpResponse, AppError> {
+    let checks = setup::run_checks(&ctx, &staff.actor()).await?;
     ok(&json!({ "checks": checks.iter().map(CheckJson::from).collect::<Vec<_>>() }))
 }
 
@@ -155,13 +155,13 @@ pub struct SettingsJson {
 }
 
 pub async fn update_settings(
-    state: Data<AppState>,
-    staff: ApiStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     body: Json<SettingsJson>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     let settings = setup::update_settings(
-        &state.db,
+        &ctx.db,
         &staff.actor(),
         SettingsInput {
             shop_name: body.shop_name,
@@ -176,12 +176,12 @@ pub async fn update_settings(
 }
 
 /// Activates; refused (409) with what is missing until the checklist holds.
-pub async fn activate(state: Data<AppState>, staff: ApiStaff) -> Result<HttpResponse, AppError> {
-    setup::activate(&state.db, &staff.actor()).await?;
-    overview(&state, &staff).await
+pub async fn activate(ctx: Data<Context>, staff: Staff) -> Result<HttpResponse, AppError> {
+    setup::activate(&ctx.db, &staff.actor()).await?;
+    overview(&ctx, &staff).await
 }
 
-pub async fn deactivate(state: Data<AppState>, staff: ApiStaff) -> Result<HttpResponse, AppError> {
-    setup::deactivate(&state.db, &staff.actor()).await?;
-    overview(&state, &staff).await
+pub async fn deactivate(ctx: Data<Context>, staff: Staff) -> Result<HttpResponse, AppError> {
+    setup::deactivate(&ctx.db, &staff.actor()).await?;
+    overview(&ctx, &staff).await
 }

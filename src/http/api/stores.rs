@@ -4,11 +4,11 @@ use actix_web::HttpResponse;
 use actix_web::web::{Data, Json, Path};
 use serde::{Deserialize, Serialize};
 
-use super::auth::ApiStaff;
 use super::{ActiveJson, created, ok};
-use crate::error::AppError;
+use crate::http::error::AppError;
+use crate::http::staff::Staff;
+use crate::services::Context;
 use crate::services::stores::{self, GroupDetail, GroupMove, GroupView, NewStore, StoreView};
-use crate::startup::AppState;
 
 #[derive(Serialize)]
 pub struct StoreJson {
@@ -51,12 +51,8 @@ struct StoreDetailJson {
     clerks: Vec<ClerkJson>,
 }
 
-async fn store_detail(
-    state: &AppState,
-    staff: &ApiStaff,
-    id: i32,
-) -> Result<StoreDetailJson, AppError> {
-    let detail = stores::get_store(&state.db, &staff.actor(), id).await?;
+async fn store_detail(ctx: &Context, staff: &Staff, id: i32) -> Result<StoreDetailJson, AppError> {
+    let detail = stores::get_store(&ctx.db, &staff.actor(), id).await?;
     Ok(StoreDetailJson {
         store: detail.store.into(),
         clerks: detail
@@ -72,8 +68,8 @@ async fn store_detail(
     })
 }
 
-pub async fn list(state: Data<AppState>, staff: ApiStaff) -> Result<HttpResponse, AppError> {
-    let stores: Vec<StoreJson> = stores::list_stores(&state.db, &staff.actor())
+pub async fn list(ctx: Data<Context>, staff: Staff) -> Result<HttpResponse, AppError> {
+    let stores: Vec<StoreJson> = stores::list_stores(&ctx.db, &staff.actor())
         .await?
         .into_iter()
         .map(StoreJson::from)
@@ -90,13 +86,13 @@ pub struct NewStoreJson {
 }
 
 pub async fn create(
-    state: Data<AppState>,
-    staff: ApiStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     body: Json<NewStoreJson>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     let store = stores::create_store(
-        &state.db,
+        &ctx.db,
         &staff.actor(),
         NewStore {
             code: body.code,
@@ -105,15 +101,15 @@ pub async fn create(
         },
     )
     .await?;
-    created(&store_detail(&state, &staff, store.id).await?)
+    created(&store_detail(&ctx, &staff, store.id).await?)
 }
 
 pub async fn show(
-    state: Data<AppState>,
-    staff: ApiStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     id: Path<i32>,
 ) -> Result<HttpResponse, AppError> {
-    ok(&store_detail(&state, &staff, id.into_inner()).await?)
+    ok(&store_detail(&ctx, &staff, id.into_inner()).await?)
 }
 
 #[derive(Deserialize)]
@@ -122,14 +118,14 @@ pub struct NameJson {
 }
 
 pub async fn rename(
-    state: Data<AppState>,
-    staff: ApiStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     id: Path<i32>,
     body: Json<NameJson>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    stores::rename_store(&state.db, &staff.actor(), id, &body.name).await?;
-    ok(&store_detail(&state, &staff, id).await?)
+    stores::rename_store(&ctx.db, &staff.actor(), id, &body.name).await?;
+    ok(&store_detail(&ctx, &staff, id).await?)
 }
 
 #[derive(Deserialize)]
@@ -157,26 +153,26 @@ impl From<GroupMove> for MovedJson {
 
 /// Moves the store into a group (leaving its old one in the same transaction) or out of groups.
 pub async fn set_group(
-    state: Data<AppState>,
-    staff: ApiStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     id: Path<i32>,
     body: Json<GroupChoiceJson>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let moved = stores::set_store_group(&state.db, &staff.actor(), id, body.group_id).await?;
-    let store = store_detail(&state, &staff, id).await?;
+    let moved = stores::set_store_group(&ctx.db, &staff.actor(), id, body.group_id).await?;
+    let store = store_detail(&ctx, &staff, id).await?;
     ok(&serde_json::json!({ "store": store, "moved": MovedJson::from(moved) }))
 }
 
 pub async fn set_active(
-    state: Data<AppState>,
-    staff: ApiStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     id: Path<i32>,
     body: Json<ActiveJson>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    stores::set_store_active(&state.db, &staff.actor(), id, body.active).await?;
-    ok(&store_detail(&state, &staff, id).await?)
+    stores::set_store_active(&ctx.db, &staff.actor(), id, body.active).await?;
+    ok(&store_detail(&ctx, &staff, id).await?)
 }
 
 #[derive(Serialize)]
@@ -213,8 +209,8 @@ impl From<GroupDetail> for GroupDetailJson {
     }
 }
 
-pub async fn list_groups(state: Data<AppState>, staff: ApiStaff) -> Result<HttpResponse, AppError> {
-    let groups: Vec<GroupJson> = stores::list_groups(&state.db, &staff.actor())
+pub async fn list_groups(ctx: Data<Context>, staff: Staff) -> Result<HttpResponse, AppError> {
+    let groups: Vec<GroupJson> = stores::list_groups(&ctx.db, &staff.actor())
         .await?
         .into_iter()
         .map(GroupJson::from)
@@ -223,45 +219,45 @@ pub async fn list_groups(state: Data<AppState>, staff: ApiStaff) -> Result<HttpR
 }
 
 pub async fn create_group(
-    state: Data<AppState>,
-    staff: ApiStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     body: Json<NameJson>,
 ) -> Result<HttpResponse, AppError> {
     let actor = staff.actor();
-    let group = stores::create_group(&state.db, &actor, &body.name).await?;
+    let group = stores::create_group(&ctx.db, &actor, &body.name).await?;
     created(&GroupDetailJson::from(
-        stores::get_group(&state.db, &actor, group.id).await?,
+        stores::get_group(&ctx.db, &actor, group.id).await?,
     ))
 }
 
 pub async fn show_group(
-    state: Data<AppState>,
-    staff: ApiStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     id: Path<i32>,
 ) -> Result<HttpResponse, AppError> {
-    let group = stores::get_group(&state.db, &staff.actor(), id.into_inner()).await?;
+    let group = stores::get_group(&ctx.db, &staff.actor(), id.into_inner()).await?;
     ok(&GroupDetailJson::from(group))
 }
 
 pub async fn rename_group(
-    state: Data<AppState>,
-    staff: ApiStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     id: Path<i32>,
     body: Json<NameJson>,
 ) -> Result<HttpResponse, AppError> {
     let (actor, id) = (staff.actor(), id.into_inner());
-    stores::rename_group(&state.db, &actor, id, &body.name).await?;
+    stores::rename_group(&ctx.db, &actor, id, &body.name).await?;
     ok(&GroupDetailJson::from(
-        stores::get_group(&state.db, &actor, id).await?,
+        stores::get_group(&ctx.db, &actor, id).await?,
     ))
 }
 
 /// Deletes an empty group; a group with stores is refused (409) with how many.
 pub async fn delete_group(
-    state: Data<AppState>,
-    staff: ApiStaff,
+    ctx: Data<Context>,
+    staff: Staff,
     id: Path<i32>,
 ) -> Result<HttpResponse, AppError> {
-    stores::delete_group(&state.db, &staff.actor(), id.into_inner()).await?;
+    stores::delete_group(&ctx.db, &staff.actor(), id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

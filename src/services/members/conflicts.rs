@@ -18,10 +18,11 @@ use serde_json::json;
 
 use crate::db::entities::enums::ConflictStatus;
 use crate::db::entities::{binding_attempts, bindings, journeys, member_conflicts, members};
+use crate::domain::members::MergeBlocked;
 use crate::domain::members::{BindingWinner, Reason, merge_binding_winner, parse_note};
 use crate::domain::taipei_time;
-use crate::error::{AppError, Message};
 use crate::services::audit::{self, Actor, Change};
+use crate::services::error::{Error, Invalid, NotFound, Refusal};
 
 use super::{Directory, PhoneView, member_label};
 
@@ -60,30 +61,27 @@ pub struct ConflictDetail {
     pub phone_member: MemberBrief,
     pub plan: MergePlan,
     /// Why a merge is not possible (an erased member, a phone member with another LINE id).
-    pub merge_blocked: Option<Message>,
+    pub merge_blocked: Option<MergeBlocked>,
     pub resolved_at: Option<String>,
     pub resolution_note: Option<String>,
 }
 
-fn conflict_not_found() -> AppError {
-    AppError::not_found("找不到這筆衝突。", "This conflict does not exist.")
+fn conflict_not_found() -> Error {
+    NotFound::Conflict.into()
 }
 
-fn already_resolved() -> AppError {
-    AppError::conflict(
-        "這筆衝突已經處理過了。",
-        "This conflict has already been resolved.",
-    )
+fn already_resolved() -> Error {
+    Refusal::ConflictResolved.into()
 }
 
 type Side = (members::Model, Option<bindings::Model>);
 
-async fn side(db: &impl ConnectionTrait, member_id: i32) -> Result<Side, AppError> {
+async fn side(db: &impl ConnectionTrait, member_id: i32) -> Result<Side, Error> {
     members::Entity::find_by_id(member_id)
         .find_also_related(bindings::Entity)
         .one(db)
         .await?
-        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("conflict names member {member_id}")))
+        .ok_or_else(|| Error::Unexpected(anyhow::anyhow!("conflict names member {member_id}")))
 }
 
 fn brief(directory: &Directory, (member, binding): &Side) -> MemberBrief {
@@ -128,20 +126,18 @@ fn plan(directory: &Directory, line: &Side, phone: &Side) -> MergePlan {
 }
 
 /// Why these two cannot be merged as the rule says, if they cannot.
-fn merge_blocked(conflict: &member_conflicts::Model, line: &Side, phone: &Side) -> Option<Message> {
+fn merge_blocked(
+    conflict: &member_conflicts::Model,
+    line: &Side,
+    phone: &Side,
+) -> Option<MergeBlocked> {
     if line.0.erased_at.is_some() || phone.0.erased_at.is_some() {
-        return Some(Message::new(
-            "其中一位會員的個人資料已刪除，無法合併；請選擇「分開保留」。",
-            "One of the members has been erased; they cannot be merged. Keep them apart.",
-        ));
+        return Some(MergeBlocked::Erased);
     }
     if line.0.line_user_id.as_deref() != Some(conflict.line_user_id.as_str())
         || phone.0.phone_e164.as_deref() != Some(conflict.phone_e164.as_str())
     {
-        return Some(Message::new(
-            "兩位會員的資料在衝突發生後已變更，無法依規則合併；請選擇「分開保留」。",
-            "The members changed since the conflict was recorded; they cannot be merged by the rule. Keep them apart.",
-        ));
+        return Some(MergeBlocked::ChangedSince);
     }
     if phone
         .0
@@ -149,10 +145,7 @@ fn merge_blocked(conflict: &member_conflicts::Model, line: &Side, phone: &Side) 
         .as_deref()
         .is_some_and(|id| id != conflict.line_user_id)
     {
-        return Some(Message::new(
-            "手機會員已連結另一個 LINE 帳號，無法合併；請選擇「分開保留」。",
-            "The phone member is linked to another LINE account; they cannot be merged. Keep them apart.",
-        ));
+        return Some(MergeBlocked::PhoneLinkedElsewhere);
     }
     None
 }
@@ -161,7 +154,7 @@ fn merge_blocked(conflict: &member_conflicts::Model, line: &Side, phone: &Side) 
 pub async fn list_open(
     db: &impl ConnectionTrait,
     actor: &Actor,
-) -> Result<Vec<ConflictListItem>, AppError> {
+) -> Result<Vec<ConflictListItem>, Error> {
     actor.scope.require_hq()?;
     let directory = Directory::load(db).await?;
     let conflicts = member_conflicts::Entity::find()
@@ -188,7 +181,7 @@ pub async fn get(
     db: &impl ConnectionTrait,
     actor: &Actor,
     conflict_id: i32,
-) -> Result<ConflictDetail, AppError> {
+) -> Result<ConflictDetail, Error> {
     actor.scope.require_hq()?;
     let conflict = member_conflicts::Entity::find_by_id(conflict_id)
         .one(db)
@@ -210,8 +203,8 @@ pub async fn get(
     })
 }
 
-fn parse(note: &str) -> Result<Option<Reason>, AppError> {
-    parse_note(note).map_err(|err| AppError::bad_request(err.zh(), format!("Note: {err}.")))
+fn parse(note: &str) -> Result<Option<Reason>, Error> {
+    parse_note(note).map_err(|err| Invalid::Note(err).into())
 }
 
 /// Marks the conflict resolved, if it is still open (of two HQ staff acting at once, one wins).
@@ -222,7 +215,7 @@ async fn claim(
     status: ConflictStatus,
     note: Option<&Reason>,
     at: chrono::DateTime<Utc>,
-) -> Result<member_conflicts::Model, AppError> {
+) -> Result<member_conflicts::Model, Error> {
     let conflict = member_conflicts::Entity::find_by_id(conflict_id)
         .one(txn)
         .await?
@@ -254,7 +247,7 @@ pub async fn keep_apart(
     actor: &Actor,
     conflict_id: i32,
     note: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     actor.scope.require_hq()?;
     let note = parse(note)?;
     let txn = db.begin().await?;
@@ -286,7 +279,7 @@ pub async fn merge(
     actor: &Actor,
     conflict_id: i32,
     note: &str,
-) -> Result<i32, AppError> {
+) -> Result<i32, Error> {
     actor.scope.require_hq()?;
     let note = parse(note)?;
     let txn = db.begin().await?;
@@ -303,7 +296,7 @@ pub async fn merge(
     let line = side(&txn, conflict.line_member_id).await?;
     let phone = side(&txn, conflict.phone_member_id).await?;
     if let Some(blocked) = merge_blocked(&conflict, &line, &phone) {
-        return Err(AppError::Conflict(blocked));
+        return Err(Refusal::MergeBlocked(blocked).into());
     }
     let (line_member, line_binding) = line;
     let (phone_member, phone_binding) = phone;

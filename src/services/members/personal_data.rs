@@ -29,8 +29,8 @@ use crate::db::entities::{
 };
 use crate::domain::orders::parse_line_user_id;
 use crate::domain::taipei_time;
-use crate::error::AppError;
 use crate::services::audit::{self, Actor, Change};
+use crate::services::error::{Error, Refusal};
 
 use super::rebinding::parse_reason;
 use super::{Directory, audit_trail, member_not_found};
@@ -49,7 +49,7 @@ pub async fn export(
     db: &DatabaseConnection,
     actor: &Actor,
     member_id: i32,
-) -> Result<Value, AppError> {
+) -> Result<Value, Error> {
     actor.scope.require_hq()?;
     let txn = db.begin().await?;
     let (member, binding) = members::Entity::find_by_id(member_id)
@@ -322,7 +322,7 @@ pub async fn erase(
     actor: &Actor,
     member_id: i32,
     reason: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     actor.scope.require_hq()?;
     let reason = parse_reason(reason)?;
     let txn = db.begin().await?;
@@ -332,10 +332,7 @@ pub async fn erase(
         .await?
         .ok_or_else(member_not_found)?;
     if member.erased_at.is_some() {
-        return Err(AppError::conflict(
-            "這位會員的個人資料已經刪除了。",
-            "This member's personal data has already been erased.",
-        ));
+        return Err(Refusal::AlreadyErased.into());
     }
     let at = Utc::now().trunc_subsecs(6);
     // Orders first: `customer_orders` finds them by the identifiers `anonymise` clears.
