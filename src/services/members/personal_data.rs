@@ -335,7 +335,7 @@ pub async fn erase(
         return Err(Refusal::AlreadyErased.into());
     }
     let at = Utc::now().trunc_subsecs(6);
-    // Orders first: `customer_orders` finds them by the identifiers `anonymise` clears.
+    // Orders keep what accounting needs (amounts, store, the anonymous member), not the customer.
     let orders_cleared = orders::Entity::update_many()
         .col_expr(orders::Column::CustomerPhone, Expr::value(None::<String>))
         .col_expr(
