@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Set,
-    Statement,
+    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, Set, Statement,
 };
 use serde_json::{Value, json};
 use store_assistant::db::entities::enums::{FunnelStage, SmsStatus, StaffRole};
@@ -146,21 +146,7 @@ async fn member_with_traces(app: &TestApp) -> i32 {
     .await;
 
     member_fixtures::sms(app, Some(store), SmsStatus::Sent, 1, Utc::now()).await;
-    otp_challenges::Entity::insert(otp_challenges::ActiveModel {
-        id: NotSet,
-        phone_e164: Set(PHONE.to_owned()),
-        journey_id: Set(None),
-        line_user_id: Set(Some(USER.to_owned())),
-        code_hash: Set("x".to_owned()),
-        client_ip: Set("203.0.113.9".to_owned()),
-        created_at: Set(Utc::now()),
-        expires_at: Set(Utc::now() + Duration::minutes(10)),
-        wrong_tries: Set(0),
-        consumed_at: Set(None),
-    })
-    .exec_without_returning(&app.db)
-    .await
-    .unwrap();
+    one_time_code(app, Utc::now(), Some(USER)).await;
     member
 }
 
@@ -319,13 +305,7 @@ async fn erasure_leaves_the_line_user_id_and_phone_in_no_table_and_keeps_the_amo
         Some(member),
         "the (anonymous) member stays credited"
     );
-    let left: Vec<String> = webhook_events::Entity::find()
-        .all(&app.db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.webhook_event_id)
-        .collect();
+    let left = event_ids(&app).await;
     assert_eq!(left, ["EV-OTHER"]);
     let erased = members::Entity::find_by_id(member)
         .one(&app.db)
@@ -333,6 +313,18 @@ async fn erasure_leaves_the_line_user_id_and_phone_in_no_table_and_keeps_the_amo
         .unwrap()
         .unwrap();
     assert!(erased.erased_at.is_some());
+}
+
+/// The stored webhook events' ids, in order.
+async fn event_ids(app: &TestApp) -> Vec<String> {
+    webhook_events::Entity::find()
+        .order_by_asc(webhook_events::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.webhook_event_id)
+        .collect()
 }
 
 async fn login_attempt(app: &TestApp, at: DateTime<Utc>) {
@@ -348,12 +340,13 @@ async fn login_attempt(app: &TestApp, at: DateTime<Utc>) {
     .unwrap();
 }
 
-async fn otp_at(app: &TestApp, at: DateTime<Utc>) {
+/// A one-time code sent to [`PHONE`] at `at`.
+async fn one_time_code(app: &TestApp, at: DateTime<Utc>, line_user_id: Option<&str>) {
     otp_challenges::Entity::insert(otp_challenges::ActiveModel {
         id: NotSet,
         phone_e164: Set(PHONE.to_owned()),
         journey_id: Set(None),
-        line_user_id: Set(None),
+        line_user_id: Set(line_user_id.map(str::to_owned)),
         code_hash: Set("x".to_owned()),
         client_ip: Set("203.0.113.9".to_owned()),
         created_at: Set(at),
@@ -406,10 +399,10 @@ async fn housekeeping_deletes_rows_past_their_retention_only_and_never_a_queued_
         .unwrap();
 
     for _ in 0..3 {
-        otp_at(&app, old(retention.one_time_codes)).await;
+        one_time_code(&app, old(retention.one_time_codes), None).await;
         login_attempt(&app, old(retention.login_attempts)).await;
     }
-    otp_at(&app, fresh(retention.one_time_codes)).await;
+    one_time_code(&app, fresh(retention.one_time_codes), None).await;
     login_attempt(&app, fresh(retention.login_attempts)).await;
     member_fixtures::funnel(
         &app,
@@ -467,13 +460,7 @@ async fn housekeeping_deletes_rows_past_their_retention_only_and_never_a_queued_
         .await
         .unwrap();
     assert_eq!(deleted.webhook_events, 3);
-    let left: Vec<String> = webhook_events::Entity::find()
-        .all(&app.db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.webhook_event_id)
-        .collect();
+    let left = event_ids(&app).await;
     assert_eq!(left, ["FRESH", "QUEUED"]);
     assert_eq!(count::<otp_challenges::Entity>(&app).await, 1);
     assert_eq!(count::<login_attempts::Entity>(&app).await, 1);
