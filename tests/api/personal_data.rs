@@ -13,6 +13,7 @@ use store_assistant::db::entities::enums::{FunnelStage, SmsStatus, StaffRole};
 use store_assistant::db::entities::{
     accepted_id_tokens, funnel_events, login_attempts, members, otp_challenges, webhook_events,
 };
+use store_assistant::domain::line_user::LineUserId;
 use store_assistant::domain::retention::{Days, Retention};
 use store_assistant::services::housekeeping::{self, HousekeepingConfig};
 use store_assistant::services::webhook::WorkerConfig;
@@ -346,7 +347,7 @@ async fn one_time_code(app: &TestApp, at: DateTime<Utc>, line_user_id: Option<&s
         id: NotSet,
         phone_e164: Set(PHONE.to_owned()),
         journey_id: Set(None),
-        line_user_id: Set(line_user_id.map(str::to_owned)),
+        line_user_id: Set(line_user_id.map(LineUserId::from_line)),
         code_hash: Set("x".to_owned()),
         client_ip: Set("203.0.113.9".to_owned()),
         created_at: Set(at),
