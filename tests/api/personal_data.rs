@@ -465,7 +465,8 @@ async fn housekeeping_deletes_rows_past_their_retention_only_and_never_a_queued_
     assert_eq!(left, ["FRESH", "QUEUED"]);
     assert_eq!(count::<otp_challenges::Entity>(&app).await, 1);
     assert_eq!(count::<login_attempts::Entity>(&app).await, 1);
-    assert_eq!(count::<funnel_events::Entity>(&app).await, 2);
+    // The 2 fresh scans, and the seeded journey's own scan and journey steps.
+    assert_eq!(count::<funnel_events::Entity>(&app).await, 4);
     let tokens: Vec<String> = accepted_id_tokens::Entity::find()
         .all(&app.db)
         .await
