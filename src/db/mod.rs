@@ -30,7 +30,14 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
     options
         .sqlx_logging(false)
         .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10));
+        .acquire_timeout(Duration::from_secs(10))
+        // No idle timeout nor lifetime: with either, sqlx 0.9.0 runs a periodic pool sweep whose
+        // idle count can wrap below zero in a release race, and the sweep then spins a core and
+        // never lets the runtime shut down (sqlx issue 3645, fixed upstream after 0.9.0; seen
+        // here as `store-assistant migrate` never exiting). The pools are small and long-lived;
+        // a dead connection is still replaced, since each is tested before it is handed out.
+        .idle_timeout(None::<Duration>)
+        .max_lifetime(None::<Duration>);
     match settings.database_kind {
         DatabaseKind::Sqlite => {
             let parsed = SqliteConnectOptions::from_str(&settings.database_url)

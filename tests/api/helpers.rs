@@ -208,21 +208,33 @@ impl TestApp {
     /// now: started by the scan's own service, back-dated so it lasts no longer than asked (a
     /// negative `valid_for` gives one that has already expired).
     pub async fn seed_journey(&self, store_id: i32, valid_for: chrono::Duration) -> SeededJourney {
+        use store_assistant::services::qr::TokenOwner;
+        self.seed_journey_of(TokenOwner::Store(store_id), valid_for)
+            .await
+    }
+
+    /// A route A journey through the QR code of `owner` (a store's poster or a clerk's card).
+    pub async fn seed_journey_of(
+        &self,
+        owner: store_assistant::services::qr::TokenOwner,
+        valid_for: chrono::Duration,
+    ) -> SeededJourney {
         use store_assistant::db::entities::enums::Route;
         use store_assistant::domain::scan::JOURNEY_VALIDITY_HOURS;
         use store_assistant::services::journeys::{self, NewJourney};
         use store_assistant::services::qr::{TokenOwner, ensure_token};
-        let token = ensure_token(&self.db, TokenOwner::Store(store_id), None)
-            .await
-            .unwrap();
+        let token = ensure_token(&self.db, owner, None).await.unwrap();
         let started_at =
             chrono::Utc::now() + valid_for - chrono::Duration::hours(JOURNEY_VALIDITY_HOURS);
         let journey = journeys::start(
             &self.db,
             NewJourney {
                 qr_token_id: token.id,
-                store_id,
-                clerk_id: None,
+                store_id: owner.store_id(),
+                clerk_id: match owner {
+                    TokenOwner::Store(_) => None,
+                    TokenOwner::Clerk { clerk_id, .. } => Some(clerk_id),
+                },
                 route: Route::Liff,
             },
             started_at,
@@ -278,13 +290,20 @@ impl TestApp {
 
     /// Turns the shop setting "LIFF members must verify their phone too" on or off.
     pub async fn set_liff_requires_phone(&self, on: bool) {
-        use sea_orm::sea_query::Expr;
-        use store_assistant::db::entities::shop_settings;
-        shop_settings::Entity::update_many()
-            .col_expr(shop_settings::Column::LiffRequiresPhone, Expr::value(on))
-            .exec(&self.db)
-            .await
-            .unwrap();
+        let current = setup::shop_settings(&self.db).await.unwrap();
+        setup::update_settings(
+            &self.db,
+            &Actor::cli(),
+            setup::SettingsInput {
+                shop_name: current.shop_name,
+                welcome_message: current.welcome_message,
+                sms_template: current.sms_template,
+                sms_daily_budget: current.sms_daily_budget.into(),
+                liff_requires_phone: on,
+            },
+        )
+        .await
+        .expect("the settings are saved");
     }
 }
 

@@ -5,27 +5,23 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::NotSet, ColumnTrait, EntityTrait, QueryFilter, Set};
 use store_assistant::db::entities::enums::{FunnelStage, SmsStatus, StaffRole};
-use store_assistant::db::entities::{bindings, funnel_events, journeys, sms_messages};
+use store_assistant::db::entities::{bindings, funnel_events, sms_messages};
 use store_assistant::services::binding::{self, Identity};
 
 use store_assistant::domain::journey::JourneyId;
 use store_assistant::domain::line_user::LineUserId;
 use store_assistant::domain::phone::TaiwanMobile;
+use store_assistant::services::qr::TokenOwner;
 
 use crate::helpers::TestApp;
 
 /// A journey of the store, with the clerk whose card was scanned.
 pub async fn journey(app: &TestApp, store_id: i32, clerk_id: Option<i32>) -> JourneyId {
-    let journey = app.seed_journey(store_id, Duration::hours(72)).await;
-    if clerk_id.is_some() {
-        journeys::Entity::update_many()
-            .col_expr(journeys::Column::ClerkId, Expr::value(clerk_id))
-            .filter(journeys::Column::Id.eq(journey.id.clone()))
-            .exec(&app.db)
-            .await
-            .unwrap();
-    }
-    journey.id
+    let owner = match clerk_id {
+        Some(clerk_id) => TokenOwner::Clerk { store_id, clerk_id },
+        None => TokenOwner::Store(store_id),
+    };
+    app.seed_journey_of(owner, Duration::hours(72)).await.id
 }
 
 /// A member bound through route A (LINE); returns the member id.
