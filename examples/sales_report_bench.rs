@@ -39,6 +39,7 @@ use store_assistant::db::entities::enums::{
 };
 use store_assistant::db::entities::{orders, sales_buyers, sales_daily};
 use store_assistant::domain::access::Scope;
+use store_assistant::domain::line_user::LineUserId;
 use store_assistant::domain::orders::booked_day_and_month;
 use store_assistant::domain::sales_report::SalesPeriod;
 use store_assistant::services::audit::Actor;
@@ -454,7 +455,7 @@ impl Bulk<'_> {
                 if in_store {
                     phone = Some(seed::member_phone_e164(m));
                 } else {
-                    line_user_id = Some(seed::member_line_user_id(m));
+                    line_user_id = LineUserId::parse(&seed::member_line_user_id(m));
                 }
                 match self.shop.members[m].binding {
                     None => Err(UnattributedReason::NotBound),

@@ -14,6 +14,8 @@ use sea_orm::{ActiveValue::NotSet, DatabaseConnection, EntityTrait, Set, Transac
 use store_assistant::config::Settings;
 use store_assistant::db::entities::enums::{Route, StaffRole};
 use store_assistant::db::entities::{bindings, members, staff_accounts, store_groups, stores};
+use store_assistant::domain::line_user::LineUserId;
+use store_assistant::domain::phone::TaiwanMobile;
 
 /// Rows per INSERT: under SQLite's 32,766 bound values for the widest table (orders, 29 columns).
 pub const ROWS_PER_INSERT: usize = 1_000;
@@ -209,8 +211,8 @@ pub async fn shop(db: &DatabaseConnection, shape: Shape, mix: &mut Mix) -> anyho
             let via_phone = n % 3 == 0;
             members::ActiveModel {
                 id: NotSet,
-                line_user_id: Set(Some(member_line_user_id(n))),
-                phone_e164: Set(Some(member_phone_e164(n))),
+                line_user_id: Set(LineUserId::parse(&member_line_user_id(n))),
+                phone_e164: Set(TaiwanMobile::parse(&member_phone_e164(n)).ok()),
                 display_name: Set(None),
                 registered_via: Set(if via_phone { Route::Phone } else { Route::Liff }),
                 phone_verified_at: Set(Some(joined)),
