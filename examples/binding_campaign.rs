@@ -342,7 +342,8 @@ async fn seed_journeys(
         ids.push(
             journey_service::start(db, new, chrono::Utc::now())
                 .await?
-                .id,
+                .id
+                .into_string(),
         );
     }
     Ok(ids)

@@ -3,6 +3,9 @@
 //! client sends back is checked for shape before the database is asked.
 
 use std::fmt;
+use std::ops::Deref;
+
+use sea_orm::DeriveValueType;
 
 use crate::domain::tokens::random_token;
 
@@ -11,7 +14,18 @@ const RANDOM_BYTES: usize = 16;
 /// Longer or stranger than any id we mint (older ids included): not worth a lookup.
 const MAX_CHARS: usize = 64;
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    DeriveValueType,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[serde(transparent)]
 pub struct JourneyId(String);
 
@@ -45,6 +59,25 @@ impl JourneyId {
 
     pub fn into_string(self) -> String {
         self.0
+    }
+}
+
+impl Deref for JourneyId {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<str> for JourneyId {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for JourneyId {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
     }
 }
 

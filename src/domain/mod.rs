@@ -10,6 +10,7 @@ pub mod funnel;
 pub mod hmac;
 pub mod id_token;
 pub mod journey;
+pub mod line_user;
 pub mod login_throttle;
 pub mod member_card;
 pub mod members;

@@ -17,9 +17,11 @@
 //! then checked structurally: Taiwan mobiles are exactly `+886 9` followed by 8 digits.
 
 use std::fmt;
+use std::ops::Deref;
 
 use phonenumber::country::Id as Region;
 use phonenumber::{Mode, PhoneNumber, Type};
+use sea_orm::DeriveValueType;
 
 /// Longest input looked at; real numbers with separators fit in well under this.
 const MAX_INPUT_CHARS: usize = 40;
@@ -28,8 +30,9 @@ const MAX_INPUT_CHARS: usize = 40;
 pub const EXAMPLE_ZH: &str = "請輸入台灣手機號碼，例如 0912-345-678。";
 pub const EXAMPLE_EN: &str = "Enter a Taiwan mobile number, for example 0912-345-678.";
 
-/// A Taiwan mobile number, valid by construction. Held as E.164 (`+8869XXXXXXXX`).
-#[derive(Clone, PartialEq, Eq, Hash)]
+/// A Taiwan mobile number, valid by construction. Held (and stored) as E.164 (`+8869XXXXXXXX`).
+#[derive(Clone, PartialEq, Eq, Hash, DeriveValueType, serde::Serialize)]
+#[serde(transparent)]
 pub struct TaiwanMobile(String);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -132,15 +135,47 @@ impl TaiwanMobile {
         &self.0
     }
 
+    /// The E.164 text, as [`Self::e164`].
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
     /// `0912345678`: the national form Taiwanese gateways take and people read.
     pub fn national(&self) -> String {
-        format!("0{}", &self.0[4..])
+        // Read back from a table, the text is not re-parsed: stay total on anything odd there.
+        match self.0.get(4..) {
+            Some(rest) if self.0.starts_with("+886") => format!("0{rest}"),
+            _ => self.0.clone(),
+        }
     }
 
     /// `0912***678`: for staff views and logs, where the whole number is not needed.
     pub fn masked(&self) -> String {
         let national = self.national();
-        format!("{}***{}", &national[..4], &national[7..])
+        match (national.get(..4), national.get(7..)) {
+            (Some(head), Some(tail)) => format!("{head}***{tail}"),
+            _ => "***".to_owned(),
+        }
+    }
+}
+
+/// Reads as its E.164 text, as stored.
+impl Deref for TaiwanMobile {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<str> for TaiwanMobile {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for TaiwanMobile {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
     }
 }
 

@@ -12,6 +12,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
+use crate::domain::journey::JourneyId;
+use crate::domain::line_user::LineUserId;
+
 /// A payload that travels signed: its purpose (mixed into the signature) and its expiry.
 pub trait Signed: Serialize + DeserializeOwned {
     /// Distinct per kind of token.
@@ -24,10 +27,10 @@ pub trait Signed: Serialize + DeserializeOwned {
 pub struct PhoneLink {
     /// The journey (store and clerk) the shopper scanned.
     #[serde(rename = "j")]
-    pub journey_id: String,
+    pub journey_id: JourneyId,
     /// The LINE user id from the signed webhook message event.
     #[serde(rename = "u")]
-    pub line_user_id: String,
+    pub line_user_id: LineUserId,
     /// Expiry, seconds since the Unix epoch.
     #[serde(rename = "e")]
     pub expires_at: i64,
@@ -125,8 +128,8 @@ mod tests {
 
     fn link() -> PhoneLink {
         PhoneLink {
-            journey_id: "j1".into(),
-            line_user_id: "U1".into(),
+            journey_id: JourneyId::parse("j1").unwrap(),
+            line_user_id: LineUserId::from_line("U1"),
             expires_at: 1_000,
         }
     }
@@ -149,7 +152,7 @@ mod tests {
             Err(LinkError::Invalid)
         );
         let mut forged = link();
-        forged.line_user_id = "U-attacker".into();
+        forged.line_user_id = LineUserId::from_line("U-attacker");
         let forged_payload = sign(b"x", &forged);
         let (payload, _) = forged_payload.split_once('.').unwrap();
         let (_, tag) = token.split_once('.').unwrap();

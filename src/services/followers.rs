@@ -10,17 +10,18 @@ use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveValue::NotSet, ConnectionTrait, DbErr, EntityTrait, Set};
 
 use crate::db::entities::line_followers::{self, Column};
+use crate::domain::line_user::LineUserId;
 
 /// A follow (new friend, or `is_unblocked` for a friend who had blocked the OA) at `at`.
 pub async fn record_follow(
     db: &impl ConnectionTrait,
-    line_user_id: &str,
+    line_user_id: &LineUserId,
     at: DateTime<Utc>,
     is_unblocked: bool,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let row = line_followers::ActiveModel {
-        line_user_id: Set(line_user_id.to_owned()),
+        line_user_id: Set(line_user_id.clone()),
         display_name: NotSet,
         first_followed_at: Set(at),
         last_followed_at: Set(at),
@@ -62,12 +63,12 @@ pub async fn record_follow(
 /// user a friend again.
 pub async fn record_unfollow(
     db: &impl ConnectionTrait,
-    line_user_id: &str,
+    line_user_id: &LineUserId,
     at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let row = line_followers::ActiveModel {
-        line_user_id: Set(line_user_id.to_owned()),
+        line_user_id: Set(line_user_id.clone()),
         display_name: NotSet,
         first_followed_at: Set(at),
         last_followed_at: Set(at),

@@ -16,10 +16,11 @@ use serde_json::Value;
 use super::PayloadError;
 use crate::domain::amount::{AmountError, Ntd};
 use crate::domain::hmac::{self, HmacError};
+use crate::domain::line_user::LineUserId;
 use crate::domain::orders::SalesChannel;
 use crate::domain::orders::{
-    CustomerRef, EntryStore, OrderInput, OrderSource, StatedStatus, check_not_future,
-    parse_line_user_id, parse_note, parse_ordered_at, parse_receipt_no,
+    CustomerRef, EntryStore, OrderInput, OrderSource, StatedStatus, check_not_future, parse_note,
+    parse_ordered_at, parse_receipt_no,
 };
 use crate::domain::phone::TaiwanMobile;
 use crate::domain::stores::StoreCode;
@@ -166,7 +167,7 @@ impl OrderJson {
             },
             line_user_id: given(&member.line_user_id)
                 .map(|text| {
-                    parse_line_user_id(text).ok_or_else(|| {
+                    LineUserId::parse(text).ok_or_else(|| {
                         PayloadError::new(
                             "member.line_user_id 格式不正確（U 加 32 個十六進位字元）",
                             "member.line_user_id must be U followed by 32 hex digits",

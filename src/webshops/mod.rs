@@ -12,8 +12,9 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::domain::amount::{AmountError, Ntd};
+use crate::domain::line_user::LineUserId;
+use crate::domain::orders::parse_ordered_at;
 use crate::domain::orders::{CustomerRef, ExternalId, OrderFieldError, OrderInput, RefundInput};
-use crate::domain::orders::{parse_line_user_id, parse_ordered_at};
 use crate::domain::phone::TaiwanMobile;
 
 /// What a delivery asks of the books.
@@ -141,7 +142,7 @@ fn customer_of<'a>(
                 customer.line_user_id = customer
                     .line_user_id
                     .take()
-                    .or_else(|| value.as_str().and_then(parse_line_user_id));
+                    .or_else(|| value.as_str().and_then(LineUserId::parse));
             }
             _ => {}
         }

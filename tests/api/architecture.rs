@@ -62,8 +62,8 @@ const FORBIDDEN_CRATES: &[(&str, &[&str])] = &[
     ("webshops", &["actix_web", "askama", "sea_orm"]),
 ];
 
-/// `domain` may use sea-orm only for these (value derives on its enums).
-const DOMAIN_SEA_ORM: &[&str] = &["DeriveActiveEnum", "EnumIter"];
+/// `domain` may use sea-orm only for these (value derives on its enums and newtypes).
+const DOMAIN_SEA_ORM: &[&str] = &["DeriveActiveEnum", "DeriveValueType", "EnumIter"];
 
 #[derive(Debug, PartialEq, Eq)]
 struct Violation {

@@ -7,33 +7,36 @@ use store_assistant::db::entities::enums::{AttemptOutcome, ConflictStatus, Funne
 use store_assistant::db::entities::{
     audit_log, binding_attempts, bindings, funnel_events, journeys, member_conflicts, members,
 };
+use store_assistant::domain::journey::JourneyId;
+use store_assistant::domain::line_user::LineUserId;
+use store_assistant::domain::phone::TaiwanMobile;
 use store_assistant::services::binding::{self, BindError, BindOutcome, Identity};
 
 use crate::helpers::{TestApp, spawn_app};
 
-async fn store_with_journey(app: &TestApp, code: &str, group: Option<&str>) -> (i32, String) {
+async fn store_with_journey(app: &TestApp, code: &str, group: Option<&str>) -> (i32, JourneyId) {
     let store_id = app.seed_store(code, group).await;
     let journey = app.seed_journey(store_id, Duration::hours(72)).await;
     (store_id, journey.id)
 }
 
-async fn journey_for(app: &TestApp, store_id: i32, valid_for: Duration) -> String {
+async fn journey_for(app: &TestApp, store_id: i32, valid_for: Duration) -> JourneyId {
     app.seed_journey(store_id, valid_for).await.id
 }
 
 fn line(user_id: &str) -> Identity {
     Identity::Line {
-        user_id: user_id.to_owned(),
+        user_id: LineUserId::from_line(user_id),
         display_name: Some("小明".to_owned()),
-        phone_e164: None,
+        phone: None,
         id_token: None,
     }
 }
 
 fn phone(phone: &str, line_user_id: Option<&str>) -> Identity {
     Identity::Phone {
-        phone_e164: phone.to_owned(),
-        line_user_id: line_user_id.map(str::to_owned),
+        phone: TaiwanMobile::parse(phone).unwrap(),
+        line_user_id: line_user_id.map(LineUserId::from_line),
     }
 }
 
@@ -181,7 +184,7 @@ async fn an_expired_journey_binds_nothing() {
 #[tokio::test]
 async fn an_unknown_journey_is_refused() {
     let app = spawn_app().await;
-    let err = binding::bind(&app.db, "no-such-journey", line("U001"))
+    let err = binding::bind(&app.db, &JourneyId::generate(), line("U001"))
         .await
         .unwrap_err();
     assert!(matches!(err, BindError::JourneyNotFound), "{err:?}");
@@ -249,9 +252,9 @@ async fn a_line_id_and_a_phone_of_two_members_are_recorded_as_one_conflict_and_n
 
 fn line_with_phone(user_id: &str, phone: &str) -> Identity {
     Identity::Line {
-        user_id: user_id.to_owned(),
+        user_id: LineUserId::from_line(user_id),
         display_name: None,
-        phone_e164: Some(phone.to_owned()),
+        phone: Some(TaiwanMobile::parse(phone).unwrap()),
         id_token: None,
     }
 }

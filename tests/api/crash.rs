@@ -11,6 +11,7 @@ use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use store_assistant::db::entities::{bindings, members, webhook_events};
+use store_assistant::domain::journey::JourneyId;
 use store_assistant::line::signature::sign;
 use store_assistant::services::webhook::WorkerConfig;
 use store_assistant::startup::BuildOptions;
@@ -127,7 +128,7 @@ async fn kill_9_under_load_loses_no_acknowledged_webhook_or_binding() {
     let server = BinaryServer::start(&app, BinaryLog::Quiet).await;
     let stop = Arc::new(AtomicBool::new(false));
     let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
-    let bound = Arc::new(Mutex::new(Vec::<String>::new()));
+    let bound = Arc::new(Mutex::new(Vec::<JourneyId>::new()));
     let journeys = Arc::new(Mutex::new(journeys));
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(20))

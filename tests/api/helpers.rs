@@ -187,103 +187,52 @@ impl TestApp {
 // --- Seeding: rows the flows start from, written straight to the test database. ---
 
 pub struct SeededJourney {
-    pub id: String,
+    pub id: store_assistant::domain::journey::JourneyId,
     pub nonce: String,
 }
 
 impl TestApp {
-    /// A store (in a group of that name, created if needed); returns its id.
+    /// A store named "{code} 店" (in a group of that name, created if needed); returns its id.
     pub async fn seed_store(&self, code: &str, group: Option<&str>) -> i32 {
-        use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
-        use store_assistant::db::entities::{store_groups, stores};
-        let now = chrono::Utc::now();
-        let group_id = match group {
-            None => None,
-            Some(name) => Some(
-                match store_groups::Entity::find()
-                    .filter(store_groups::Column::Name.eq(name))
-                    .one(&self.db)
-                    .await
-                    .unwrap()
-                {
-                    Some(existing) => existing.id,
-                    None => {
-                        store_groups::ActiveModel {
-                            name: Set(name.to_owned()),
-                            created_at: Set(now),
-                            updated_at: Set(now),
-                            ..Default::default()
-                        }
-                        .insert(&self.db)
-                        .await
-                        .unwrap()
-                        .id
-                    }
-                },
-            ),
-        };
-        stores::ActiveModel {
-            code: Set(code.to_owned()),
-            name: Set(format!("{code} 店")),
-            group_id: Set(group_id),
-            active: Set(true),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&self.db)
-        .await
-        .unwrap()
-        .id
+        self.create_store(code, &format!("{code} 店"), group).await
     }
 
-    /// Renames a store (names with markup, for escaping tests).
+    /// Renames a store as HQ would (names with markup, for escaping tests).
     pub async fn rename_store(&self, store_id: i32, name: &str) {
-        use sea_orm::{ActiveModelTrait, EntityTrait, Set};
-        use store_assistant::db::entities::stores;
-        let store = stores::Entity::find_by_id(store_id)
-            .one(&self.db)
+        stores::rename_store(&self.db, &Actor::cli(), store_id, name)
             .await
-            .unwrap()
-            .unwrap();
-        let mut store: stores::ActiveModel = store.into();
-        store.name = Set(name.to_owned());
-        store.update(&self.db).await.unwrap();
+            .expect("the store is renamed");
     }
 
-    /// A journey of the store (through the store's QR token), valid for `valid_for` from now.
+    /// A route A journey of the store (through the store's QR token) that ends `valid_for` from
+    /// now: started by the scan's own service, back-dated so it lasts no longer than asked (a
+    /// negative `valid_for` gives one that has already expired).
     pub async fn seed_journey(&self, store_id: i32, valid_for: chrono::Duration) -> SeededJourney {
-        use sea_orm::{ActiveModelTrait, Set};
         use store_assistant::db::entities::enums::Route;
-        use store_assistant::db::entities::journeys;
-        use store_assistant::domain::tokens::random_token;
+        use store_assistant::domain::scan::JOURNEY_VALIDITY_HOURS;
+        use store_assistant::services::journeys::{self, NewJourney};
         use store_assistant::services::qr::{TokenOwner, ensure_token};
-        let now = chrono::Utc::now();
         let token = ensure_token(&self.db, TokenOwner::Store(store_id), None)
             .await
             .unwrap();
-        let journey = SeededJourney {
-            id: random_token(16),
-            nonce: random_token(16),
-        };
-        journeys::ActiveModel {
-            id: Set(journey.id.clone()),
-            qr_token_id: Set(token.id),
-            store_id: Set(store_id),
-            clerk_id: Set(None),
-            route: Set(Route::Liff),
-            nonce: Set(journey.nonce.clone()),
-            binding_code: Set(None),
-            line_user_id: Set(None),
-            member_id: Set(None),
-            created_at: Set(now - chrono::Duration::minutes(1)),
-            expires_at: Set(now + valid_for),
-            completed_at: Set(None),
-        }
-        .insert(&self.db)
+        let started_at =
+            chrono::Utc::now() + valid_for - chrono::Duration::hours(JOURNEY_VALIDITY_HOURS);
+        let journey = journeys::start(
+            &self.db,
+            NewJourney {
+                qr_token_id: token.id,
+                store_id,
+                clerk_id: None,
+                route: Route::Liff,
+            },
+            started_at,
+        )
         .await
-        .unwrap();
-        journey
+        .expect("the journey starts");
+        SeededJourney {
+            id: journey.id,
+            nonce: journey.nonce,
+        }
     }
 }
 
@@ -291,25 +240,17 @@ impl TestApp {
 
 #[allow(dead_code)]
 impl TestApp {
-    /// Answers the checklist item 顧客請求發送驗證碼通知 (SMS codes allowed) yes or no.
+    /// Answers the checklist item 顧客請求發送驗證碼通知 (SMS codes allowed) yes or no, as HQ
+    /// does on the set-up page.
     pub async fn allow_sms(&self, on: bool) {
-        use sea_orm::Set;
-        use sea_orm::sea_query::OnConflict;
-        use store_assistant::db::entities::checklist_items;
-        checklist_items::Entity::insert(checklist_items::ActiveModel {
-            key: Set("sms_template_enabled".to_owned()),
-            value: Set(Some(if on { "yes" } else { "no" }.to_owned())),
-            updated_at: Set(chrono::Utc::now()),
-            ..Default::default()
-        })
-        .on_conflict(
-            OnConflict::column(checklist_items::Column::Key)
-                .update_column(checklist_items::Column::Value)
-                .to_owned(),
+        setup::answer(
+            &self.db,
+            &Actor::cli(),
+            "sms_template_enabled",
+            if on { "yes" } else { "no" },
         )
-        .exec(&self.db)
         .await
-        .unwrap();
+        .expect("the checklist item is answered");
     }
 
     /// The code in the newest SMS to the phone (the `log` provider's outbox).

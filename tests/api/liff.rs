@@ -13,6 +13,7 @@ use store_assistant::services::binding::{self, Identity};
 use wiremock::matchers::{body_string_contains, header, method, path, query_param};
 use wiremock::{Mock, ResponseTemplate};
 
+use store_assistant::domain::phone::TaiwanMobile;
 use store_assistant::domain::rate_limit::RateLimit;
 use store_assistant::services::binding::liff::LiffBindLimits;
 use store_assistant::startup::BuildOptions;
@@ -737,7 +738,7 @@ async fn a_phone_of_another_member_is_recorded_as_a_conflict_and_not_merged() {
         &app.db,
         &earlier.id,
         Identity::Phone {
-            phone_e164: PHONE_E164.to_owned(),
+            phone: TaiwanMobile::parse(PHONE_E164).unwrap(),
             line_user_id: None,
         },
     )

@@ -8,10 +8,14 @@ use store_assistant::db::entities::enums::{FunnelStage, SmsStatus, StaffRole};
 use store_assistant::db::entities::{bindings, funnel_events, journeys, sms_messages};
 use store_assistant::services::binding::{self, Identity};
 
+use store_assistant::domain::journey::JourneyId;
+use store_assistant::domain::line_user::LineUserId;
+use store_assistant::domain::phone::TaiwanMobile;
+
 use crate::helpers::TestApp;
 
 /// A journey of the store, with the clerk whose card was scanned.
-pub async fn journey(app: &TestApp, store_id: i32, clerk_id: Option<i32>) -> String {
+pub async fn journey(app: &TestApp, store_id: i32, clerk_id: Option<i32>) -> JourneyId {
     let journey = app.seed_journey(store_id, Duration::hours(72)).await;
     if clerk_id.is_some() {
         journeys::Entity::update_many()
@@ -37,9 +41,9 @@ pub async fn line_member(
         &app.db,
         &journey,
         Identity::Line {
-            user_id: user_id.to_owned(),
+            user_id: LineUserId::from_line(user_id),
             display_name: Some(name.to_owned()),
-            phone_e164: None,
+            phone: None,
             id_token: None,
         },
     )
@@ -61,8 +65,8 @@ pub async fn phone_member(
         &app.db,
         &journey,
         Identity::Phone {
-            phone_e164: phone.to_owned(),
-            line_user_id: line_user_id.map(str::to_owned),
+            phone: TaiwanMobile::parse(phone).unwrap(),
+            line_user_id: line_user_id.map(LineUserId::from_line),
         },
     )
     .await

@@ -9,6 +9,8 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryF
 use store_assistant::config::{Secret, SmsSettings};
 use store_assistant::db::entities::enums::SmsStatus;
 use store_assistant::db::entities::{checklist_items, otp_challenges, shop_settings, sms_messages};
+use store_assistant::domain::journey::JourneyId;
+use store_assistant::domain::line_user::LineUserId;
 use store_assistant::domain::phone::TaiwanMobile;
 use store_assistant::http::error::AppError;
 use store_assistant::services::otp::{self, CodeLimit, CodeRequest, CodeSent, OtpError};
@@ -130,8 +132,8 @@ async fn a_sent_code_verifies_once_and_carries_the_journey() {
         secret(&app),
         &CodeRequest {
             phone: &phone,
-            journey_id: Some("journey-1"),
-            line_user_id: Some("U4af4980629"),
+            journey_id: Some(&JourneyId::parse("journey-1").unwrap()),
+            line_user_id: Some(&LineUserId::from_line("U4af4980629")),
             client_ip: IP,
             store_id: None,
         },

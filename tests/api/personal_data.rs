@@ -13,6 +13,7 @@ use store_assistant::db::entities::enums::{FunnelStage, SmsStatus, StaffRole};
 use store_assistant::db::entities::{
     accepted_id_tokens, funnel_events, login_attempts, members, otp_challenges, webhook_events,
 };
+use store_assistant::domain::line_user::LineUserId;
 use store_assistant::domain::retention::{Days, Retention};
 use store_assistant::services::housekeeping::{self, HousekeepingConfig};
 use store_assistant::services::webhook::WorkerConfig;
@@ -346,7 +347,7 @@ async fn one_time_code(app: &TestApp, at: DateTime<Utc>, line_user_id: Option<&s
         id: NotSet,
         phone_e164: Set(PHONE.to_owned()),
         journey_id: Set(None),
-        line_user_id: Set(line_user_id.map(str::to_owned)),
+        line_user_id: Set(line_user_id.map(LineUserId::from_line)),
         code_hash: Set("x".to_owned()),
         client_ip: Set("203.0.113.9".to_owned()),
         created_at: Set(at),
@@ -464,7 +465,8 @@ async fn housekeeping_deletes_rows_past_their_retention_only_and_never_a_queued_
     assert_eq!(left, ["FRESH", "QUEUED"]);
     assert_eq!(count::<otp_challenges::Entity>(&app).await, 1);
     assert_eq!(count::<login_attempts::Entity>(&app).await, 1);
-    assert_eq!(count::<funnel_events::Entity>(&app).await, 2);
+    // The 2 fresh scans, and the seeded journey's own scan and journey steps.
+    assert_eq!(count::<funnel_events::Entity>(&app).await, 4);
     let tokens: Vec<String> = accepted_id_tokens::Entity::find()
         .all(&app.db)
         .await

@@ -4,6 +4,7 @@ use chrono::Duration;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use store_assistant::db::entities::enums::FunnelStage;
 use store_assistant::db::entities::{bindings, funnel_events, journeys, members};
+use store_assistant::domain::line_user::LineUserId;
 use store_assistant::services::binding::phone;
 
 use crate::helpers::{SeededJourney, TestApp, spawn_app};
@@ -97,10 +98,11 @@ async fn unknown_and_expired_journeys_ask_to_scan_again() {
 async fn the_code_sent_in_the_chat_gets_a_button_to_a_signed_phone_page() {
     let app = spawn_app().await;
     let journey = journey_with_code(&app, "K7P3QX").await;
-    let replies = phone::handle_chat_message(&app.ctx, "U-chat", "綁定碼 k7p3qx")
-        .await
-        .unwrap()
-        .expect("a binding code gets a reply");
+    let replies =
+        phone::handle_chat_message(&app.ctx, &LineUserId::from_line("U-chat"), "綁定碼 k7p3qx")
+            .await
+            .unwrap()
+            .expect("a binding code gets a reply");
     let json = serde_json::to_value(&replies).unwrap();
     let uri = json[0]["template"]["actions"][0]["uri"]
         .as_str()
@@ -115,7 +117,7 @@ async fn the_code_sent_in_the_chat_gets_a_button_to_a_signed_phone_page() {
     assert_eq!(row.line_user_id.as_deref(), Some("U-chat"));
 
     // Another LINE account cannot take over the same code.
-    let other = phone::handle_chat_message(&app.ctx, "U-other", "K7P3QX")
+    let other = phone::handle_chat_message(&app.ctx, &LineUserId::from_line("U-other"), "K7P3QX")
         .await
         .unwrap()
         .unwrap();
@@ -126,7 +128,7 @@ async fn the_code_sent_in_the_chat_gets_a_button_to_a_signed_phone_page() {
     );
     // Ordinary chat is not answered.
     assert!(
-        phone::handle_chat_message(&app.ctx, "U-chat", "你好")
+        phone::handle_chat_message(&app.ctx, &LineUserId::from_line("U-chat"), "你好")
             .await
             .unwrap()
             .is_none()
@@ -150,7 +152,7 @@ async fn a_verified_phone_from_the_chat_link_binds_with_the_line_user_id() {
     let app = spawn_app().await;
     app.allow_sms(true).await;
     let journey = journey_with_code(&app, "K7P3QX").await;
-    let replies = phone::handle_chat_message(&app.ctx, "U-chat", "K7P3QX")
+    let replies = phone::handle_chat_message(&app.ctx, &LineUserId::from_line("U-chat"), "K7P3QX")
         .await
         .unwrap()
         .unwrap();

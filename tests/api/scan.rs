@@ -9,6 +9,7 @@ use sea_orm::{
 };
 use store_assistant::db::entities::enums::{FunnelStage, Route, StaffRole};
 use store_assistant::db::entities::{audit_log, funnel_events, journeys, qr_tokens};
+use store_assistant::domain::journey::JourneyId;
 use store_assistant::domain::rate_limit::RateLimit;
 use store_assistant::services::audit::Actor;
 use store_assistant::services::housekeeping::{self, HousekeepingConfig};
@@ -198,7 +199,7 @@ async fn a_clerk_card_credits_the_clerk_in_the_journey_and_the_scan_statistics()
         .all(&app.db)
         .await
         .unwrap();
-    let counted: Vec<(FunnelStage, i32, Option<i32>, Option<String>)> = events
+    let counted: Vec<(FunnelStage, i32, Option<i32>, Option<JourneyId>)> = events
         .into_iter()
         .map(|e| (e.stage, e.store_id, e.clerk_id, e.journey_id))
         .collect();
@@ -372,7 +373,12 @@ async fn a_flood_of_scans_from_one_address_is_refused_with_429() {
 
 /// A journey of `store` that expired `expired_for` ago (negative: still valid for that long),
 /// bound long ago when `completed`.
-async fn aged_journey(app: &TestApp, store: i32, expired_for: Duration, completed: bool) -> String {
+async fn aged_journey(
+    app: &TestApp,
+    store: i32,
+    expired_for: Duration,
+    completed: bool,
+) -> JourneyId {
     let journey = app.seed_journey(store, -expired_for).await;
     let row = journeys::Entity::find_by_id(journey.id.clone())
         .one(&app.db)
@@ -387,8 +393,8 @@ async fn aged_journey(app: &TestApp, store: i32, expired_for: Duration, complete
     journey.id
 }
 
-async fn journey_ids(app: &TestApp) -> Vec<String> {
-    let mut ids: Vec<String> = all_journeys(app).await.into_iter().map(|j| j.id).collect();
+async fn journey_ids(app: &TestApp) -> Vec<JourneyId> {
+    let mut ids: Vec<JourneyId> = all_journeys(app).await.into_iter().map(|j| j.id).collect();
     ids.sort();
     ids
 }

@@ -5,6 +5,8 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set};
 use store_assistant::db::entities::enums::{Route, StaffRole};
 use store_assistant::db::entities::{bindings, members, store_groups, stores, webhook_events};
 use store_assistant::db::is_unique_violation;
+use store_assistant::domain::line_user::LineUserId;
+use store_assistant::domain::phone::TaiwanMobile;
 
 use crate::helpers::spawn_app;
 
@@ -43,8 +45,8 @@ async fn group(db: &impl ConnectionTrait, name: &str) -> store_groups::Model {
 fn member(line_user_id: Option<&str>, phone: Option<&str>) -> members::ActiveModel {
     let now = Utc::now();
     members::ActiveModel {
-        line_user_id: Set(line_user_id.map(str::to_owned)),
-        phone_e164: Set(phone.map(str::to_owned)),
+        line_user_id: Set(line_user_id.map(LineUserId::from_line)),
+        phone_e164: Set(phone.map(|phone| TaiwanMobile::parse(phone).unwrap())),
         registered_via: Set(Route::Liff),
         created_at: Set(now),
         updated_at: Set(now),

@@ -9,6 +9,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 use store_assistant::db::entities::{line_followers, shop_settings, webhook_events};
+use store_assistant::domain::line_user::LineUserId;
 use store_assistant::line::OutgoingMessage;
 use store_assistant::line::signature::sign;
 use store_assistant::services::Context;
@@ -344,7 +345,7 @@ async fn mount_reply_ok(app: &TestApp) {
 }
 
 async fn follower(app: &TestApp, user_id: &str) -> Option<line_followers::Model> {
-    line_followers::Entity::find_by_id(user_id.to_owned())
+    line_followers::Entity::find_by_id(LineUserId::from_line(user_id))
         .one(&app.db)
         .await
         .unwrap()

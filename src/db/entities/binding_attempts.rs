@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::journey::JourneyId;
+
 use super::enums::AttemptOutcome;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -9,7 +11,7 @@ pub struct Model {
     pub id: i32,
     pub member_id: Option<i32>,
     #[sea_orm(column_type = "Text")]
-    pub journey_id: Option<String>,
+    pub journey_id: Option<JourneyId>,
     pub store_id: i32,
     pub clerk_id: Option<i32>,
     pub outcome: AttemptOutcome,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::journey::JourneyId;
+
 use super::enums::Route;
 
 /// A member's referrer (one per member).
@@ -14,7 +16,7 @@ pub struct Model {
     pub clerk_id: Option<i32>,
     pub route: Route,
     #[sea_orm(column_type = "Text")]
-    pub journey_id: Option<String>,
+    pub journey_id: Option<JourneyId>,
     pub bound_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::journey::JourneyId;
+
 use super::enums::FunnelStage;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -13,7 +15,7 @@ pub struct Model {
     pub stage: FunnelStage,
     /// No FK: journeys are cleaned up, funnel events stay.
     #[sea_orm(column_type = "Text")]
-    pub journey_id: Option<String>,
+    pub journey_id: Option<JourneyId>,
     pub occurred_at: DateTimeUtc,
 }
 

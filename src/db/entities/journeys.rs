@@ -1,5 +1,8 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::journey::JourneyId;
+use crate::domain::line_user::LineUserId;
+
 use super::enums::Route;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -7,7 +10,7 @@ use super::enums::Route;
 pub struct Model {
     /// Random public id (used in URLs).
     #[sea_orm(primary_key, auto_increment = false, column_type = "Text")]
-    pub id: String,
+    pub id: JourneyId,
     pub qr_token_id: i32,
     pub store_id: i32,
     pub clerk_id: Option<i32>,
@@ -17,7 +20,7 @@ pub struct Model {
     #[sea_orm(column_type = "Text", unique)]
     pub binding_code: Option<String>,
     #[sea_orm(column_type = "Text")]
-    pub line_user_id: Option<String>,
+    pub line_user_id: Option<LineUserId>,
     pub member_id: Option<i32>,
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,

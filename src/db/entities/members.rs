@@ -1,5 +1,8 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::line_user::LineUserId;
+use crate::domain::phone::TaiwanMobile;
+
 use super::enums::Route;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -8,10 +11,10 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     #[sea_orm(column_type = "Text", unique)]
-    pub line_user_id: Option<String>,
+    pub line_user_id: Option<LineUserId>,
     /// E.164, e.g. `+886912345678`.
     #[sea_orm(column_type = "Text", unique)]
-    pub phone_e164: Option<String>,
+    pub phone_e164: Option<TaiwanMobile>,
     #[sea_orm(column_type = "Text")]
     pub display_name: Option<String>,
     pub registered_via: Route,

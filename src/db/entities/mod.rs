@@ -14,6 +14,7 @@ pub mod demo_settings;
 pub mod enums;
 pub mod funnel_events;
 pub mod journeys;
+mod keys;
 pub mod line_followers;
 pub mod login_attempts;
 pub mod member_conflicts;

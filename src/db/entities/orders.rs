@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::line_user::LineUserId;
+
 use super::enums::{AttributionLevel, OrderKind, OrderStatus, SalesChannel, UnattributedReason};
 
 /// One booking: a sale, or a refund of one (see the migration and `docs/data-model.md`).
@@ -31,7 +33,7 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub customer_phone: Option<String>,
     #[sea_orm(column_type = "Text")]
-    pub customer_line_user_id: Option<String>,
+    pub customer_line_user_id: Option<LineUserId>,
     pub attribution_level: AttributionLevel,
     pub credited_store_id: Option<i32>,
     pub credited_group_id: Option<i32>,

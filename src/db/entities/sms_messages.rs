@@ -7,6 +7,7 @@ use super::enums::SmsStatus;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
+    /// E.164 as sent; blank once the member it went to is erased (the cost stays for reports).
     #[sea_orm(column_type = "Text")]
     pub phone_e164: String,
     pub store_id: Option<i32>,

@@ -12,6 +12,7 @@ mod tests;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
 use super::amount::Ntd;
+use super::line_user::LineUserId;
 use super::phone::TaiwanMobile;
 use super::stores::StoreCode;
 use super::taipei_time;
@@ -137,15 +138,6 @@ impl ExternalId {
     }
 }
 
-/// A LINE user id as LINE writes it: `U` and 32 hex digits.
-pub fn parse_line_user_id(text: &str) -> Option<String> {
-    let text = text.trim();
-    let valid = text.len() == 33
-        && text.starts_with('U')
-        && text[1..].bytes().all(|b| b.is_ascii_hexdigit());
-    valid.then(|| text.to_owned())
-}
-
 /// The key a clerk's purchase form carries (minted when the form is shown, or by the client), so a
 /// double submit is one purchase: 8 to 64 characters of A-Z, a-z, 0-9, `-` or `_`.
 pub fn parse_idempotency_key(text: &str) -> Option<ExternalId> {
@@ -191,7 +183,7 @@ pub enum RefundKey {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CustomerRef {
     pub member_id: Option<i32>,
-    pub line_user_id: Option<String>,
+    pub line_user_id: Option<LineUserId>,
     pub phone: Option<TaiwanMobile>,
 }
 

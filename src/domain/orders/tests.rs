@@ -51,17 +51,6 @@ fn external_ids_are_printable_and_bounded() {
 }
 
 #[test]
-fn line_user_ids_are_u_and_32_hex_digits() {
-    let id = "U4af4980629a0c8d3e5f7d6e1b2c3d4e5";
-    assert_eq!(parse_line_user_id(id).as_deref(), Some(id));
-    assert_eq!(parse_line_user_id("U123"), None);
-    assert_eq!(
-        parse_line_user_id("X4af4980629a0c8d3e5f7d6e1b2c3d4e5"),
-        None
-    );
-}
-
-#[test]
 fn idempotency_keys_and_void_reasons_are_checked() {
     assert!(parse_idempotency_key("2f1c9a7e-0b4d-4c1e-9f6a-1b2c3d4e5f60").is_some());
     assert!(parse_idempotency_key("short").is_none());

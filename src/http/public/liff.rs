@@ -75,9 +75,7 @@ async fn journey(
     ctx: web::Data<Context>,
     journey: JourneyId,
 ) -> Result<web::Json<liff::LiffJourney>, AppError> {
-    Ok(web::Json(
-        liff::liff_journey(&ctx.db, journey.as_str()).await?,
-    ))
+    Ok(web::Json(liff::liff_journey(&ctx.db, &journey).await?))
 }
 
 /// A phone typed on the LIFF page: 400 `phone_invalid` with what a valid number looks like.
@@ -112,14 +110,8 @@ async fn send_phone_code(
 ) -> Result<web::Json<PhoneCodeResponse>, AppError> {
     let phone = parse_phone(&body.phone)?;
     let journey = journey_in_body(&body.journey)?;
-    let sent = liff::send_phone_code(
-        &ctx,
-        journey.as_str(),
-        &phone,
-        body.consent,
-        &client_network(&req),
-    )
-    .await?;
+    let sent =
+        liff::send_phone_code(&ctx, &journey, &phone, body.consent, &client_network(&req)).await?;
     let now = chrono::Utc::now();
     Ok(web::Json(PhoneCodeResponse {
         masked_phone: sent.phone.masked(),
@@ -171,7 +163,7 @@ async fn bind(
     let result = liff::bind(
         &ctx,
         liff::LiffBindRequest {
-            journey_id: journey_in_body(&body.journey)?.into_string(),
+            journey_id: journey_in_body(&body.journey)?,
             id_token: body.id_token,
             access_token: body.access_token,
             consent: body.consent,

@@ -32,7 +32,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 struct LandingPage {
     layout: Layout,
     shop_name: String,
-    journey_id: String,
+    journey_id: JourneyId,
     binding_name: String,
     oa_message_url: Option<String>,
     binding_code: Option<String>,
@@ -46,7 +46,7 @@ struct LandingPage {
 struct PhonePage {
     layout: Layout,
     shop_name: String,
-    journey_id: String,
+    journey_id: JourneyId,
     binding_name: String,
     phone_link: Option<String>,
     phone_value: String,
@@ -58,7 +58,7 @@ struct PhonePage {
 struct CodePage {
     layout: Layout,
     shop_name: String,
-    journey_id: String,
+    journey_id: JourneyId,
     masked_phone: String,
     valid_minutes: i64,
     phone_link: Option<String>,
@@ -82,7 +82,7 @@ async fn shop_name(ctx: &Context) -> Result<String, AppError> {
 }
 
 async fn landing(ctx: web::Data<Context>, journey: JourneyId) -> Result<HttpResponse, AppError> {
-    let landing = phone::landing(&ctx, journey.as_str()).await?;
+    let landing = phone::landing(&ctx, &journey).await?;
     render(&LandingPage {
         layout: Layout::public(&ctx),
         shop_name: shop_name(&ctx).await?,
@@ -135,7 +135,7 @@ struct PhoneForm {
 /// Re-shows the phone form with what the shopper typed and what is wrong with it (400).
 async fn phone_form_again(
     ctx: &Context,
-    journey_id: &str,
+    journey_id: &JourneyId,
     form: &PhoneForm,
     error: String,
 ) -> Result<HttpResponse, AppError> {
@@ -162,17 +162,17 @@ async fn send_code(
 ) -> Result<HttpResponse, AppError> {
     let phone = match TaiwanMobile::parse(&form.phone) {
         Ok(phone) => phone,
-        Err(err) => return phone_form_again(&ctx, journey.as_str(), &form, err.message_zh()).await,
+        Err(err) => return phone_form_again(&ctx, &journey, &form, err.message_zh()).await,
     };
     if form.consent.as_deref() != Some("yes") {
         let error = "請勾選同意個人資料蒐集告知後再傳送驗證碼。".to_owned();
-        return phone_form_again(&ctx, journey.as_str(), &form, error).await;
+        return phone_form_again(&ctx, &journey, &form, error).await;
     }
     let ip = client_network(&req);
     let sent = phone::send_code(
         &ctx,
         PhoneStep {
-            journey_id: journey.as_str(),
+            journey_id: &journey,
             phone: &phone,
             link: form.link.as_deref().filter(|l| !l.is_empty()),
             client_ip: &ip,
@@ -182,7 +182,7 @@ async fn send_code(
     render(&CodePage {
         layout: Layout::public(&ctx),
         shop_name: shop_name(&ctx).await?,
-        journey_id: journey.into_string(),
+        journey_id: journey.clone(),
         masked_phone: sent.phone.masked(),
         valid_minutes: (sent.expires_at - chrono::Utc::now()).num_minutes().max(1),
         phone_link: form.link.clone().filter(|l| !l.is_empty()),
@@ -209,7 +209,7 @@ async fn verify(
         .map_err(|err| AppError::bad_request(err.message_zh(), err.message_en()))?;
     let ip = client_network(&req);
     let step = PhoneStep {
-        journey_id: journey.as_str(),
+        journey_id: &journey,
         phone: &phone,
         link: form.link.as_deref().filter(|l| !l.is_empty()),
         client_ip: &ip,
@@ -224,7 +224,7 @@ async fn verify(
             let mut response = render(&CodePage {
                 layout: Layout::public(&ctx),
                 shop_name: shop_name(&ctx).await?,
-                journey_id: journey.into_string(),
+                journey_id: journey.clone(),
                 masked_phone: phone.masked(),
                 valid_minutes: 5,
                 phone_link: form.link.clone().filter(|l| !l.is_empty()),

@@ -18,6 +18,8 @@ use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrai
 
 use crate::db::entities::{journeys, members};
 use crate::domain::id_token::unverified_nonce;
+use crate::domain::journey::JourneyId;
+use crate::domain::line_user::LineUserId;
 use crate::domain::phone::TaiwanMobile;
 use crate::domain::rate_limit::{RateLimit, SharedRateLimiter};
 use crate::domain::tokens::token_hash;
@@ -40,7 +42,7 @@ pub struct LiffJourney {
 
 pub async fn liff_journey(
     db: &DatabaseConnection,
-    journey_id: &str,
+    journey_id: &JourneyId,
 ) -> Result<LiffJourney, JourneyLookupError> {
     let summary = journey_steps::summary(db, journey_id).await?;
     Ok(LiffJourney {
@@ -50,7 +52,7 @@ pub async fn liff_journey(
 }
 
 pub struct LiffBindRequest {
-    pub journey_id: String,
+    pub journey_id: JourneyId,
     pub id_token: String,
     pub access_token: Option<String>,
     pub consent: bool,
@@ -154,7 +156,7 @@ impl From<DbErr> for LiffBindError {
 /// Sends the SMS code of the LIFF page's phone step for the journey.
 pub async fn send_phone_code(
     ctx: &Context,
-    journey_id: &str,
+    journey_id: &JourneyId,
     phone: &TaiwanMobile,
     consent: bool,
     client_ip: &str,
@@ -198,7 +200,7 @@ pub async fn bind(ctx: &Context, request: LiffBindRequest) -> Result<BindResult,
     let journey = journey_steps::live(&ctx.db, &request.journey_id).await?;
     ctx.liff_bind_limiter
         .by_journey
-        .check(journey.id.clone(), now)?;
+        .check(journey.id.to_string(), now)?;
     let token_hash = token_hash(&request.id_token);
     if !binding::id_token_free_for(&ctx.db, &token_hash, &journey.id).await? {
         return Err(BindError::IdTokenUsed.into());
@@ -236,9 +238,10 @@ pub async fn bind(ctx: &Context, request: LiffBindRequest) -> Result<BindResult,
         });
     }
 
-    let phone_e164 = if setup::shop_settings(&ctx.db).await?.liff_requires_phone {
+    let user_id = LineUserId::from_line(claims.sub);
+    let phone = if setup::shop_settings(&ctx.db).await?.liff_requires_phone {
         let proof = request.phone.ok_or(LiffBindError::PhoneRequired)?;
-        Some(verified_phone(ctx, &journey, &claims.sub, &proof, &request.client_ip).await?)
+        Some(verified_phone(ctx, &journey, &user_id, &proof, &request.client_ip).await?)
     } else {
         None
     };
@@ -253,9 +256,9 @@ pub async fn bind(ctx: &Context, request: LiffBindRequest) -> Result<BindResult,
         &ctx.db,
         &journey.id,
         Identity::Line {
-            user_id: claims.sub,
+            user_id,
             display_name: claims.name.or(Some(profile.display_name)),
-            phone_e164,
+            phone,
             id_token: Some(id_token),
         },
     )
@@ -268,19 +271,19 @@ pub async fn bind(ctx: &Context, request: LiffBindRequest) -> Result<BindResult,
 async fn verified_phone(
     ctx: &Context,
     journey: &journeys::Model,
-    line_user_id: &str,
+    line_user_id: &LineUserId,
     proof: &PhoneProof,
     client_ip: &str,
-) -> Result<String, LiffBindError> {
+) -> Result<TaiwanMobile, LiffBindError> {
     let verified =
         phone::verify_journey_code(&ctx.db, ctx, journey, &proof.phone, &proof.code, client_ip)
             .await;
     match verified {
-        Ok(verified) => Ok(verified.phone.e164().to_owned()),
+        Ok(verified) => Ok(verified.phone.clone()),
         Err(PhoneStepError::Otp(OtpError::AlreadyUsed))
             if holds_verified_phone(&ctx.db, line_user_id, &proof.phone).await? =>
         {
-            Ok(proof.phone.e164().to_owned())
+            Ok(proof.phone.clone())
         }
         Err(err) => Err(err.into()),
     }
@@ -288,12 +291,12 @@ async fn verified_phone(
 
 async fn holds_verified_phone(
     db: &DatabaseConnection,
-    line_user_id: &str,
+    line_user_id: &LineUserId,
     phone: &TaiwanMobile,
 ) -> Result<bool, DbErr> {
     let held = members::Entity::find()
-        .filter(members::Column::LineUserId.eq(line_user_id))
-        .filter(members::Column::PhoneE164.eq(phone.e164()))
+        .filter(members::Column::LineUserId.eq(line_user_id.clone()))
+        .filter(members::Column::PhoneE164.eq(phone.clone()))
         .filter(members::Column::PhoneVerifiedAt.is_not_null())
         .count(db)
         .await?;

@@ -32,6 +32,9 @@ use crate::db::entities::{
 use crate::domain::attribution::{
     AttributionDecision, AttributionPolicy, FirstBindingWins, Referrer,
 };
+use crate::domain::journey::JourneyId;
+use crate::domain::line_user::LineUserId;
+use crate::domain::phone::TaiwanMobile;
 use crate::services::audit::{self, Actor, Change};
 use crate::services::journeys as journey_steps;
 
@@ -41,17 +44,17 @@ pub enum Identity {
     /// Route A: the user id LINE vouched for when verifying the ID token, and the phone verified by
     /// SMS code when HQ requires one for LIFF members too.
     Line {
-        user_id: String,
+        user_id: LineUserId,
         display_name: Option<String>,
-        phone_e164: Option<String>,
+        phone: Option<TaiwanMobile>,
         /// The ID token LINE vouched for the user with; it binds on this journey only.
         id_token: Option<IdTokenUse>,
     },
     /// Route B (or route A with the phone step): a phone verified by SMS code, and the LINE user
     /// id the journey established through the OA chat, if any.
     Phone {
-        phone_e164: String,
-        line_user_id: Option<String>,
+        phone: TaiwanMobile,
+        line_user_id: Option<LineUserId>,
     },
 }
 
@@ -129,7 +132,7 @@ pub const CONSENT_VERSION: &str = "2026-11";
 /// savepoint when `db` is a transaction already).
 pub async fn bind(
     db: &impl TransactionTrait<Transaction = DatabaseTransaction>,
-    journey_id: &str,
+    journey_id: &JourneyId,
     identity: Identity,
 ) -> Result<BindResult, BindError> {
     bind_with_policy(db, journey_id, identity, &FirstBindingWins, Utc::now()).await
@@ -137,13 +140,13 @@ pub async fn bind(
 
 pub async fn bind_with_policy(
     db: &impl TransactionTrait<Transaction = DatabaseTransaction>,
-    journey_id: &str,
+    journey_id: &JourneyId,
     identity: Identity,
     policy: &dyn AttributionPolicy,
     now: DateTime<Utc>,
 ) -> Result<BindResult, BindError> {
     let txn = db.begin().await?;
-    let journey = journeys::Entity::find_by_id(journey_id.to_owned())
+    let journey = journeys::Entity::find_by_id(journey_id.clone())
         .one(&txn)
         .await?
         .ok_or(BindError::JourneyNotFound)?;
@@ -171,18 +174,18 @@ pub async fn bind_with_policy(
         Identity::Line {
             user_id,
             display_name,
-            phone_e164,
+            phone,
             ..
         } => (
             member_by_line_user_id(&txn, user_id, display_name.as_deref(), now).await?,
-            phone_e164.as_deref().map(Proved::Phone),
+            phone.as_ref().map(Proved::Phone),
         ),
         Identity::Phone {
-            phone_e164,
+            phone,
             line_user_id,
         } => (
-            member_by_phone(&txn, phone_e164, now).await?,
-            line_user_id.as_deref().map(Proved::Line),
+            member_by_phone(&txn, phone, now).await?,
+            line_user_id.as_ref().map(Proved::Line),
         ),
     };
     let conflict_recorded = match also_proved {
@@ -281,12 +284,12 @@ pub async fn bind_with_policy(
 pub async fn accept_id_token(
     txn: &impl ConnectionTrait,
     id_token: &IdTokenUse,
-    journey_id: &str,
+    journey_id: &JourneyId,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     accepted_id_tokens::Entity::insert(accepted_id_tokens::ActiveModel {
         token_hash: Set(id_token.token_hash.clone()),
-        journey_id: Set(journey_id.to_owned()),
+        journey_id: Set(journey_id.clone()),
         accepted_at: Set(now),
         expires_at: Set(id_token.expires_at),
     })
@@ -300,12 +303,12 @@ pub async fn accept_id_token(
 pub async fn id_token_free_for(
     db: &impl ConnectionTrait,
     token_hash: &str,
-    journey_id: &str,
+    journey_id: &JourneyId,
 ) -> Result<bool, DbErr> {
     let accepted = accepted_id_tokens::Entity::find_by_id(token_hash.to_owned())
         .one(db)
         .await?;
-    Ok(accepted.is_none_or(|row| row.journey_id == journey_id))
+    Ok(accepted.is_none_or(|row| row.journey_id == *journey_id))
 }
 
 fn referrer_of(binding: &bindings::Model) -> Referrer {
@@ -334,12 +337,12 @@ fn new_member(route: Route, now: DateTime<Utc>) -> members::ActiveModel {
 
 async fn member_by_line_user_id(
     txn: &DatabaseTransaction,
-    user_id: &str,
+    user_id: &LineUserId,
     display_name: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<members::Model, DbErr> {
     let mut member = new_member(Route::Liff, now);
-    member.line_user_id = Set(Some(user_id.to_owned()));
+    member.line_user_id = Set(Some(user_id.clone()));
     member.line_linked_at = Set(Some(now));
     member.display_name = Set(display_name.map(str::to_owned));
     members::Entity::insert(member)
@@ -347,7 +350,7 @@ async fn member_by_line_user_id(
         .exec_without_returning(txn)
         .await?;
     members::Entity::find()
-        .filter(members::Column::LineUserId.eq(user_id))
+        .filter(members::Column::LineUserId.eq(user_id.clone()))
         .one(txn)
         .await?
         .ok_or_else(|| DbErr::RecordNotFound("member by LINE user id".to_owned()))
@@ -355,11 +358,11 @@ async fn member_by_line_user_id(
 
 async fn member_by_phone(
     txn: &DatabaseTransaction,
-    phone_e164: &str,
+    phone: &TaiwanMobile,
     now: DateTime<Utc>,
 ) -> Result<members::Model, DbErr> {
     let mut member = new_member(Route::Phone, now);
-    member.phone_e164 = Set(Some(phone_e164.to_owned()));
+    member.phone_e164 = Set(Some(phone.clone()));
     member.phone_verified_at = Set(Some(now));
     members::Entity::insert(member)
         .on_conflict_do_nothing_on([members::Column::PhoneE164])
@@ -369,12 +372,12 @@ async fn member_by_phone(
     members::Entity::update_many()
         .col_expr(members::Column::PhoneVerifiedAt, Expr::value(now))
         .col_expr(members::Column::UpdatedAt, Expr::value(now))
-        .filter(members::Column::PhoneE164.eq(phone_e164))
+        .filter(members::Column::PhoneE164.eq(phone.clone()))
         .filter(members::Column::PhoneVerifiedAt.is_null())
         .exec(txn)
         .await?;
     members::Entity::find()
-        .filter(members::Column::PhoneE164.eq(phone_e164))
+        .filter(members::Column::PhoneE164.eq(phone.clone()))
         .one(txn)
         .await?
         .ok_or_else(|| DbErr::RecordNotFound("member by phone".to_owned()))
@@ -384,9 +387,9 @@ async fn member_by_phone(
 #[derive(Clone, Copy)]
 enum Proved<'a> {
     /// A LINE user id (route B: established through the OA chat).
-    Line(&'a str),
+    Line(&'a LineUserId),
     /// A phone verified by SMS code (route A when HQ requires a verified phone).
-    Phone(&'a str),
+    Phone(&'a TaiwanMobile),
 }
 
 impl Proved<'_> {
@@ -397,9 +400,10 @@ impl Proved<'_> {
         }
     }
 
-    fn value(self) -> String {
+    fn value(self) -> sea_orm::Value {
         match self {
-            Proved::Line(value) | Proved::Phone(value) => value.to_owned(),
+            Proved::Line(id) => id.clone().into(),
+            Proved::Phone(phone) => phone.clone().into(),
         }
     }
 
@@ -426,7 +430,7 @@ async fn attach(
     txn: &DatabaseTransaction,
     member: &members::Model,
     proved: Proved<'_>,
-    journey_id: &str,
+    journey_id: &JourneyId,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let owner = member_holding(txn, proved).await?;
@@ -499,20 +503,31 @@ async fn record_conflict(
     member: &members::Model,
     owner: &members::Model,
     proved: Proved<'_>,
-    journey_id: &str,
+    journey_id: &JourneyId,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let (line_member, phone_member) = match proved {
-        Proved::Line(_) => (owner, member),
-        Proved::Phone(_) => (member, owner),
+    // The member found by one identifier holds it; the other was proved on this journey.
+    let (line_member, phone_member, line_user_id, phone) = match proved {
+        Proved::Line(line_user_id) => (
+            owner,
+            member,
+            Some(line_user_id),
+            member.phone_e164.as_ref(),
+        ),
+        Proved::Phone(phone) => (member, owner, member.line_user_id.as_ref(), Some(phone)),
+    };
+    let (Some(line_user_id), Some(phone)) = (line_user_id, phone) else {
+        return Err(DbErr::Custom(
+            "a conflict needs the LINE user id and the phone".to_owned(),
+        ));
     };
     member_conflicts::Entity::insert(member_conflicts::ActiveModel {
         id: NotSet,
-        line_user_id: Set(line_member.line_user_id.clone().unwrap_or_default()),
-        phone_e164: Set(phone_member.phone_e164.clone().unwrap_or_default()),
+        line_user_id: Set(line_user_id.clone()),
+        phone_e164: Set(phone.clone()),
         line_member_id: Set(line_member.id),
         phone_member_id: Set(phone_member.id),
-        journey_id: Set(Some(journey_id.to_owned())),
+        journey_id: Set(Some(journey_id.clone())),
         status: Set(ConflictStatus::Open),
         created_at: Set(now),
         resolved_at: Set(None),
@@ -561,7 +576,7 @@ async fn record_binding_audit(
     member_id: i32,
     referrer: Referrer,
     route: Route,
-    journey_id: &str,
+    journey_id: &JourneyId,
 ) -> Result<(), DbErr> {
     audit::record(
         txn,

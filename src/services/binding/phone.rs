@@ -26,6 +26,8 @@ use sea_orm::{
 use crate::db::entities::enums::{FunnelStage, Route};
 use crate::db::entities::{bindings, journeys, members};
 use crate::domain::binding_code;
+use crate::domain::journey::JourneyId;
+use crate::domain::line_user::LineUserId;
 use crate::domain::phone::TaiwanMobile;
 use crate::domain::signed_link::{self, LinkError, PhoneLink};
 use crate::line::OutgoingMessage;
@@ -47,9 +49,9 @@ pub struct Landing {
     pub binding_code: Option<String>,
 }
 
-pub async fn landing(ctx: &Context, journey_id: &str) -> Result<Landing, JourneyLookupError> {
+pub async fn landing(ctx: &Context, journey_id: &JourneyId) -> Result<Landing, JourneyLookupError> {
     let summary = journey_steps::summary(&ctx.db, journey_id).await?;
-    let journey = journeys::Entity::find_by_id(journey_id.to_owned())
+    let journey = journeys::Entity::find_by_id(journey_id.clone())
         .one(&ctx.db)
         .await?
         .ok_or(JourneyLookupError::NotFound)?;
@@ -67,7 +69,7 @@ pub async fn landing(ctx: &Context, journey_id: &str) -> Result<Landing, Journey
 /// a binding code, `None` for ordinary chat.
 pub async fn handle_chat_message(
     ctx: &Context,
-    line_user_id: &str,
+    line_user_id: &LineUserId,
     text: &str,
 ) -> Result<Option<Vec<OutgoingMessage>>, DbErr> {
     let now = Utc::now();
@@ -112,7 +114,7 @@ pub async fn handle_chat_message(
         ctx.settings.secret_key.expose().as_bytes(),
         &PhoneLink {
             journey_id: journey.id,
-            line_user_id: line_user_id.to_owned(),
+            line_user_id: line_user_id.clone(),
             expires_at: (now + PHONE_LINK_VALIDITY).timestamp(),
         },
     );
@@ -139,9 +141,12 @@ pub fn open_phone_link(ctx: &Context, token: &str) -> Result<PhoneLink, LinkErro
     )
 }
 
-async fn existing_binding_name(ctx: &Context, line_user_id: &str) -> Result<Option<String>, DbErr> {
+async fn existing_binding_name(
+    ctx: &Context,
+    line_user_id: &LineUserId,
+) -> Result<Option<String>, DbErr> {
     let Some((_, Some(binding))) = members::Entity::find()
-        .filter(members::Column::LineUserId.eq(line_user_id))
+        .filter(members::Column::LineUserId.eq(line_user_id.clone()))
         .find_also_related(bindings::Entity)
         .one(&ctx.db)
         .await?
@@ -165,7 +170,7 @@ fn truncate_chars(text: &str, max: usize) -> String {
 
 /// The phone form of the landing or phone page, as submitted.
 pub struct PhoneStep<'a> {
-    pub journey_id: &'a str,
+    pub journey_id: &'a JourneyId,
     pub phone: &'a TaiwanMobile,
     /// The signed link from the OA chat, when the shopper came that way.
     pub link: Option<&'a str>,
@@ -174,14 +179,17 @@ pub struct PhoneStep<'a> {
 
 /// The LINE user id a signed chat link vouches for, if it is genuine, fresh and for this journey.
 /// A stale link does not stop the phone step: the LINE id is linked when it is established later.
-fn line_user_of(ctx: &Context, step: &PhoneStep<'_>) -> Option<String> {
+fn line_user_of(ctx: &Context, step: &PhoneStep<'_>) -> Option<LineUserId> {
     let link = open_phone_link(ctx, step.link?).ok()?;
-    (link.journey_id == step.journey_id).then_some(link.line_user_id)
+    (link.journey_id == *step.journey_id).then_some(link.line_user_id)
 }
 
 /// The journey of route B's phone step: live, and taking route B. A route-A journey binds through
 /// LINE; an SMS for it is one the shop did not ask for, and a member without LINE besides.
-async fn phone_journey(ctx: &Context, journey_id: &str) -> Result<journeys::Model, PhoneStepError> {
+async fn phone_journey(
+    ctx: &Context,
+    journey_id: &JourneyId,
+) -> Result<journeys::Model, PhoneStepError> {
     let journey = journey_steps::live(&ctx.db, journey_id).await?;
     if journey.route != Route::Phone {
         return Err(PhoneStepError::LineRoute);
@@ -197,7 +205,7 @@ pub async fn send_code(ctx: &Context, step: PhoneStep<'_>) -> Result<CodeSent, P
         ctx,
         &journey,
         step.phone,
-        line_user_id.as_deref(),
+        line_user_id.as_ref(),
         step.client_ip,
     )
     .await
@@ -242,7 +250,7 @@ async fn verify_and_bind_in(
         txn,
         &journey.id,
         Identity::Phone {
-            phone_e164: step.phone.e164().to_owned(),
+            phone: step.phone.clone(),
             line_user_id,
         },
     )
@@ -252,10 +260,10 @@ async fn verify_and_bind_in(
 /// Whether the journey bound the member holding `phone` (the code was used by that binding).
 async fn completed_by_phone(
     txn: &DatabaseTransaction,
-    journey_id: &str,
+    journey_id: &JourneyId,
     phone: &TaiwanMobile,
 ) -> Result<bool, DbErr> {
-    let Some(member_id) = journeys::Entity::find_by_id(journey_id.to_owned())
+    let Some(member_id) = journeys::Entity::find_by_id(journey_id.clone())
         .one(txn)
         .await?
         .and_then(|journey| journey.member_id)
@@ -263,7 +271,7 @@ async fn completed_by_phone(
         return Ok(false);
     };
     let member = members::Entity::find_by_id(member_id).one(txn).await?;
-    Ok(member.and_then(|m| m.phone_e164).as_deref() == Some(phone.e164()))
+    Ok(member.and_then(|m| m.phone_e164).as_ref() == Some(phone))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -318,7 +326,7 @@ pub async fn send_journey_code(
     ctx: &Context,
     journey: &journeys::Model,
     phone: &TaiwanMobile,
-    line_user_id: Option<&str>,
+    line_user_id: Option<&LineUserId>,
     client_ip: &str,
 ) -> Result<CodeSent, PhoneStepError> {
     // An SMS costs money; a journey that has bound its member binds no one else.

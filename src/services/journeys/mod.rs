@@ -24,6 +24,7 @@ use crate::db::entities::enums::{FunnelStage, Route};
 use crate::db::entities::{funnel_events, journeys, store_groups, stores};
 use crate::domain::binding_code;
 use crate::domain::journey::JourneyId;
+use crate::domain::line_user::LineUserId;
 use crate::domain::scan::JOURNEY_VALIDITY_HOURS;
 use crate::domain::stores::binding_label;
 use crate::domain::tokens::random_token;
@@ -54,7 +55,7 @@ pub async fn start(
     let journey = loop {
         draws += 1;
         let journey = journeys::Model {
-            id: JourneyId::generate().into_string(),
+            id: JourneyId::generate(),
             qr_token_id: new.qr_token_id,
             store_id: new.store_id,
             clerk_id: new.clerk_id,
@@ -102,7 +103,7 @@ pub async fn start(
 /// What a binding page shows before the shopper agrees: where they are about to bind.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct JourneySummary {
-    pub journey_id: String,
+    pub journey_id: JourneyId,
     pub store_name: String,
     pub group_name: Option<String>,
     /// "北區｜台北信義店"
@@ -124,9 +125,9 @@ pub enum JourneyLookupError {
 /// The journey, if it exists and has not expired.
 pub async fn live(
     db: &impl ConnectionTrait,
-    journey_id: &str,
+    journey_id: &JourneyId,
 ) -> Result<journeys::Model, JourneyLookupError> {
-    let journey = journeys::Entity::find_by_id(journey_id.to_owned())
+    let journey = journeys::Entity::find_by_id(journey_id.clone())
         .one(db)
         .await?
         .ok_or(JourneyLookupError::NotFound)?;
@@ -139,7 +140,7 @@ pub async fn live(
 /// The journey as a binding page shows it; unknown and expired journeys are errors.
 pub async fn summary(
     db: &impl ConnectionTrait,
-    journey_id: &str,
+    journey_id: &JourneyId,
 ) -> Result<JourneySummary, JourneyLookupError> {
     let journey = live(db, journey_id).await?;
     let (store, group) = stores::Entity::find_by_id(journey.store_id)
@@ -174,10 +175,13 @@ pub enum Claim {
 pub async fn claim_for_line_user(
     db: &impl ConnectionTrait,
     journey: &journeys::Model,
-    line_user_id: &str,
+    line_user_id: &LineUserId,
 ) -> Result<Claim, DbErr> {
     let claimed = journeys::Entity::update_many()
-        .col_expr(journeys::Column::LineUserId, Expr::value(line_user_id))
+        .col_expr(
+            journeys::Column::LineUserId,
+            Expr::value(line_user_id.clone()),
+        )
         .filter(journeys::Column::Id.eq(journey.id.clone()))
         .filter(journeys::Column::LineUserId.is_null())
         .exec(db)
@@ -190,7 +194,7 @@ pub async fn claim_for_line_user(
         .one(db)
         .await?
         .and_then(|journey| journey.line_user_id);
-    Ok(if holder.as_deref() == Some(line_user_id) {
+    Ok(if holder.as_ref() == Some(line_user_id) {
         Claim::AlreadyTheirs
     } else {
         Claim::TakenByOther
@@ -202,21 +206,21 @@ pub async fn claim_for_line_user(
 /// waits for the first transaction and then matches no row), never a look followed by a write.
 pub async fn complete(
     txn: &impl ConnectionTrait,
-    journey_id: &str,
+    journey_id: &JourneyId,
     member_id: i32,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let completed = journeys::Entity::update_many()
         .col_expr(journeys::Column::CompletedAt, Expr::value(now))
         .col_expr(journeys::Column::MemberId, Expr::value(member_id))
-        .filter(journeys::Column::Id.eq(journey_id))
+        .filter(journeys::Column::Id.eq(journey_id.clone()))
         .filter(journeys::Column::CompletedAt.is_null())
         .exec(txn)
         .await?;
     if completed.rows_affected == 1 {
         return Ok(true);
     }
-    let holder = journeys::Entity::find_by_id(journey_id.to_owned())
+    let holder = journeys::Entity::find_by_id(journey_id.clone())
         .one(txn)
         .await?
         .and_then(|journey| journey.member_id);

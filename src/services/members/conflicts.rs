@@ -134,16 +134,16 @@ fn merge_blocked(
     if line.0.erased_at.is_some() || phone.0.erased_at.is_some() {
         return Some(MergeBlocked::Erased);
     }
-    if line.0.line_user_id.as_deref() != Some(conflict.line_user_id.as_str())
-        || phone.0.phone_e164.as_deref() != Some(conflict.phone_e164.as_str())
+    if line.0.line_user_id.as_ref() != Some(&conflict.line_user_id)
+        || phone.0.phone_e164.as_ref() != Some(&conflict.phone_e164)
     {
         return Some(MergeBlocked::ChangedSince);
     }
     if phone
         .0
         .line_user_id
-        .as_deref()
-        .is_some_and(|id| id != conflict.line_user_id)
+        .as_ref()
+        .is_some_and(|id| *id != conflict.line_user_id)
     {
         return Some(MergeBlocked::PhoneLinkedElsewhere);
     }

@@ -1,6 +1,7 @@
 //! A member's page: who they are, their binding, attempts, conflicts and audit trail.
 
 use super::*;
+use crate::domain::journey::JourneyId;
 
 pub struct BindingView {
     pub store_id: i32,
@@ -10,7 +11,7 @@ pub struct BindingView {
     pub clerk: Option<String>,
     pub clerk_id: Option<i32>,
     pub route: Route,
-    pub journey_id: Option<String>,
+    pub journey_id: Option<JourneyId>,
     pub bound_at: String,
     pub updated_at: String,
     /// Changed by HQ since it was made.

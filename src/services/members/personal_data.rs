@@ -27,7 +27,7 @@ use crate::db::entities::{
     binding_attempts, binding_change_members, binding_changes, bindings, journeys, line_followers,
     member_conflicts, members, orders, otp_challenges, sms_messages, webhook_events,
 };
-use crate::domain::orders::parse_line_user_id;
+use crate::domain::line_user::LineUserId;
 use crate::domain::taipei_time;
 use crate::services::audit::{self, Actor, Change};
 use crate::services::error::{Error, Refusal};
@@ -246,10 +246,10 @@ pub async fn export(
 /// Webhook events about a LINE user: theirs (`source.userId`), or naming them elsewhere in the
 /// event (a group's `memberJoined`). The text match is used for a well-formed id only (`U` and 32
 /// hex digits): it then cannot catch another user, and holds no `LIKE` wildcard.
-fn about_line_user(user_id: &str) -> Condition {
-    let condition = Condition::any().add(webhook_events::Column::SourceUserId.eq(user_id));
-    match parse_line_user_id(user_id) {
-        Some(_) => condition.add(webhook_events::Column::Payload.contains(user_id)),
+fn about_line_user(user_id: &LineUserId) -> Condition {
+    let condition = Condition::any().add(webhook_events::Column::SourceUserId.eq(user_id.as_str()));
+    match LineUserId::parse(user_id) {
+        Some(_) => condition.add(webhook_events::Column::Payload.contains(user_id.as_str())),
         None => condition,
     }
 }

@@ -46,6 +46,8 @@ use sea_orm::{
 use crate::config::Secret;
 use crate::db::entities::enums::SmsStatus;
 use crate::db::entities::{otp_challenges, sms_budget_days, sms_messages};
+use crate::domain::journey::JourneyId;
+use crate::domain::line_user::LineUserId;
 use crate::domain::otp_code::OtpCode;
 use crate::domain::phone::TaiwanMobile;
 use crate::domain::sms_text::render_code_message;
@@ -77,9 +79,9 @@ const DAY: Duration = Duration::from_secs(24 * 3600);
 pub struct CodeRequest<'a> {
     pub phone: &'a TaiwanMobile,
     /// The route-B journey the phone step belongs to, if any.
-    pub journey_id: Option<&'a str>,
+    pub journey_id: Option<&'a JourneyId>,
     /// The LINE user id established for the journey (signed token from the chat), if any.
-    pub line_user_id: Option<&'a str>,
+    pub line_user_id: Option<&'a LineUserId>,
     pub client_ip: &'a str,
     /// The store the SMS is charged to in reports.
     pub store_id: Option<i32>,
@@ -101,8 +103,8 @@ pub struct CodeSent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedPhone {
     pub phone: TaiwanMobile,
-    pub journey_id: Option<String>,
-    pub line_user_id: Option<String>,
+    pub journey_id: Option<JourneyId>,
+    pub line_user_id: Option<LineUserId>,
 }
 
 /// Which sending limit was reached.
@@ -186,7 +188,7 @@ pub async fn verify_code(
     ctx: &Context,
     phone: &TaiwanMobile,
     code: &str,
-    for_journey: Option<&str>,
+    for_journey: Option<&JourneyId>,
     client_ip: &str,
 ) -> Result<VerifiedPhone, OtpError> {
     verify_code_at(
@@ -224,8 +226,8 @@ pub async fn send_code_at(
     let code = OtpCode::generate();
     let challenge = otp_challenges::ActiveModel {
         phone_e164: Set(phone.e164().to_owned()),
-        journey_id: Set(request.journey_id.map(str::to_owned)),
-        line_user_id: Set(request.line_user_id.map(str::to_owned)),
+        journey_id: Set(request.journey_id.cloned()),
+        line_user_id: Set(request.line_user_id.cloned()),
         code_hash: Set(code.hash(secret_key.expose().as_bytes(), phone)),
         client_ip: Set(request.client_ip.to_owned()),
         created_at: Set(now),
@@ -326,7 +328,7 @@ pub async fn verify_code_at<C: ConnectionTrait + TransactionTrait>(
     secret_key: &Secret,
     phone: &TaiwanMobile,
     code: &str,
-    for_journey: Option<&str>,
+    for_journey: Option<&JourneyId>,
     client_ip: &str,
     now: DateTime<Utc>,
 ) -> Result<VerifiedPhone, OtpError> {
@@ -342,7 +344,7 @@ async fn verify_in(
     secret_key: &Secret,
     phone: &TaiwanMobile,
     code: &str,
-    for_journey: Option<&str>,
+    for_journey: Option<&JourneyId>,
     client_ip: &str,
     now: DateTime<Utc>,
 ) -> Result<VerifiedPhone, OtpError> {
@@ -359,7 +361,7 @@ async fn verify_in(
     if let Some(refusal) = unusable(&challenge, now) {
         return Err(refusal);
     }
-    if for_journey.is_some_and(|journey| challenge.journey_id.as_deref() != Some(journey)) {
+    if for_journey.is_some_and(|journey| challenge.journey_id.as_ref() != Some(journey)) {
         // Typed on another tab's page: the code stays usable where it was asked for.
         return Err(OtpError::SentForAnotherJourney);
     }

@@ -7,6 +7,7 @@ use sea_orm::DbErr;
 use sha2::{Digest, Sha256};
 
 use crate::db::entities::webhook_events;
+use crate::domain::line_user::LineUserId;
 use crate::line::events::{EventKind, WebhookEvent};
 use crate::line::{LineApiError, OutgoingMessage};
 use crate::services::Context;
@@ -46,7 +47,7 @@ impl From<DbErr> for HandleError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IncomingText {
     /// The sender, as LINE identifies them to this channel's provider.
-    pub line_user_id: String,
+    pub line_user_id: LineUserId,
     /// The message text exactly as sent (not trimmed).
     pub text: String,
     /// The reply token, when this bot may reply (`None` in standby mode). The webhook sends the
@@ -94,7 +95,14 @@ pub async fn handle_event(
             let Some(user_id) = event.source_user_id() else {
                 return Ok("acknowledged");
             };
-            followers::record_follow(&ctx.db, user_id, at, follow.is_unblocked, Utc::now()).await?;
+            followers::record_follow(
+                &ctx.db,
+                &LineUserId::from_line(user_id),
+                at,
+                follow.is_unblocked,
+                Utc::now(),
+            )
+            .await?;
             let Some(reply_token) = event.reply_token() else {
                 return Ok("follower_recorded");
             };
@@ -117,7 +125,13 @@ pub async fn handle_event(
         }
         EventKind::Unfollow => {
             if let Some(user_id) = event.source_user_id() {
-                followers::record_unfollow(&ctx.db, user_id, at, Utc::now()).await?;
+                followers::record_unfollow(
+                    &ctx.db,
+                    &LineUserId::from_line(user_id),
+                    at,
+                    Utc::now(),
+                )
+                .await?;
             }
             Ok("unfollow_recorded")
         }
@@ -133,7 +147,7 @@ pub async fn handle_event(
                 return send_member_card(ctx, row, user_id, event.reply_token()).await;
             }
             let incoming = IncomingText {
-                line_user_id: user_id.to_owned(),
+                line_user_id: LineUserId::from_line(user_id),
                 text: text.to_owned(),
                 reply_token: event.reply_token().map(str::to_owned),
                 webhook_event_id: row.webhook_event_id.clone(),
