@@ -19,6 +19,7 @@ use sea_orm::{
 use crate::db::entities::enums::{OrderKind, OrderStatus, SalesChannel};
 use crate::db::entities::{bindings, members, orders};
 use crate::domain::amount::Ntd;
+use crate::domain::line_user::LineUserId;
 use crate::domain::member_card::{self, IssuedCode};
 use crate::domain::signed_link::{self, LinkError, MemberCardLink};
 use crate::domain::taipei_time;
@@ -257,7 +258,7 @@ pub async fn open_with_line(
             "the access token belongs to another user than the ID token".to_owned(),
         ));
     }
-    let member = member_of_line_user(&ctx.db, &claims.sub)
+    let member = member_of_line_user(&ctx.db, &LineUserId::from_line(claims.sub))
         .await?
         .ok_or(MemberCardError::NotAMember)?;
     Ok(link_for(ctx, member.id))
@@ -265,10 +266,10 @@ pub async fn open_with_line(
 
 async fn member_of_line_user(
     db: &DatabaseConnection,
-    line_user_id: &str,
+    line_user_id: &LineUserId,
 ) -> Result<Option<members::Model>, DbErr> {
     members::Entity::find()
-        .filter(members::Column::LineUserId.eq(line_user_id))
+        .filter(members::Column::LineUserId.eq(line_user_id.clone()))
         .filter(members::Column::ErasedAt.is_null())
         .one(db)
         .await
@@ -284,7 +285,10 @@ fn line_error(err: LineApiError) -> MemberCardError {
 
 /// The OA chat's answer when a LINE user asks for the card (會員卡, or the card postback): a
 /// button to the member's card, or how to join for someone who is not a member.
-pub async fn chat_answer(ctx: &Context, line_user_id: &str) -> Result<Vec<OutgoingMessage>, DbErr> {
+pub async fn chat_answer(
+    ctx: &Context,
+    line_user_id: &LineUserId,
+) -> Result<Vec<OutgoingMessage>, DbErr> {
     Ok(match member_of_line_user(&ctx.db, line_user_id).await? {
         Some(member) => vec![card_button(ctx, member.id)],
         None => vec![OutgoingMessage::text(

@@ -203,7 +203,7 @@ async fn send_member_card(
     let Some(reply_token) = reply_token else {
         return Ok("member_card_not_sent");
     };
-    let messages = member_card::chat_answer(ctx, user_id).await?;
+    let messages = member_card::chat_answer(ctx, &LineUserId::from_line(user_id)).await?;
     Ok(
         match answer(ctx, &row.webhook_event_id, user_id, reply_token, &messages).await? {
             Sent::Replied => "member_card_sent",
