@@ -1,11 +1,14 @@
 //! The sales report (業績報表) as staff ask for it and read it: the period (per Taiwan day or per
 //! month), the figures of one row (orders, sales, refunds and members who bought, online and in
-//! store), and the geometry of its bar chart (the template draws the SVG).
+//! store), the geometry of its bar chart (the template draws the SVG), and the lines of its
+//! orders export.
 
-use chrono::{Datelike, Duration, Months, NaiveDate};
+use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
 
 use super::amount::thousands;
-use super::taipei_time::{DayRange, parse_date};
+use super::attribution::UnattributedReason;
+use super::spreadsheet::safe_cell;
+use super::taipei_time::{self, DayRange, parse_date};
 use crate::domain::orders::SalesChannel;
 
 /// The longest range of a per-day report: a quarter. Longer ranges read better per month.
@@ -433,6 +436,130 @@ fn nice_ceiling(max: i64) -> i64 {
         .unwrap_or(i64::MAX)
 }
 
+/// What an order credited, as its snapshot says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credited {
+    /// The store only (store-level attribution, or the store's own QR at clerk level).
+    Store,
+    /// The store and the clerk whose card the shopper scanned.
+    Clerk,
+    /// Nobody, for this reason.
+    Nobody(Option<UnattributedReason>),
+}
+
+impl Credited {
+    /// 歸因層級 as the export writes it.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Credited::Store => "門市",
+            Credited::Clerk => "店員",
+            Credited::Nobody(_) => "未歸因",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Credited::Store => "store",
+            Credited::Clerk => "clerk",
+            Credited::Nobody(_) => "unattributed",
+        }
+    }
+
+    /// Why nobody was credited, in words HQ can act on.
+    pub fn reason_zh(self) -> &'static str {
+        match self {
+            Credited::Nobody(Some(reason)) => match reason {
+                UnattributedReason::NoCustomer => "訂單沒有會員資料",
+                UnattributedReason::UnknownMember => "找不到這位會員",
+                UnattributedReason::NotBound => "會員尚未綁定門市",
+                UnattributedReason::BeforeBinding => "綁定之前的訂單",
+                UnattributedReason::WindowExpired => "超過歸因有效期限",
+            },
+            _ => "",
+        }
+    }
+}
+
+/// One booking of the orders export (業績明細): a sale, or a refund of one (negative), with the
+/// names of what it credited (today's names of the snapshot's store, group and clerk).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderLine {
+    pub order_id: i64,
+    /// A refund (or cancellation) row: `amount` is negative.
+    pub refund: bool,
+    pub channel: SalesChannel,
+    pub source: String,
+    pub external_id: String,
+    /// NT$: positive for a sale, negative for a refund.
+    pub amount: i64,
+    pub ordered_at: DateTime<Utc>,
+    pub credited: Credited,
+    /// The credited store's group then (empty: none, or nobody credited).
+    pub group: String,
+    pub store_code: String,
+    pub store_name: String,
+    /// The credited clerk (操作人), empty at store level.
+    pub clerk: String,
+    pub member_id: Option<i32>,
+    /// The member's name as every page shows it; empty without a member.
+    pub member: String,
+    /// As the reader may see it: whole for HQ, masked for store staff.
+    pub phone: String,
+    /// Who recorded an in-store purchase (or whose token or import sent it).
+    pub entered_by: String,
+}
+
+/// The export's header: the seven columns first, in its order, then what HQ needs to
+/// match a line to its order.
+pub const ORDER_LINE_HEADER: [&str; 16] = [
+    "門市所屬群組",
+    "門市名稱",
+    "操作人",
+    "會員",
+    "輸入日期",
+    "訂單金額",
+    "歸因層級",
+    "門市代碼",
+    "會員電話",
+    "會員編號",
+    "通路",
+    "類型",
+    "來源",
+    "訂單編號",
+    "登錄人員",
+    "未歸因原因",
+];
+
+impl OrderLine {
+    /// The line's cells, in [`ORDER_LINE_HEADER`]'s order. Text that came from people or shops
+    /// is defused against spreadsheet formulas; amounts are plain integers (a negative number is
+    /// a number to a spreadsheet, not a formula).
+    pub fn cells(&self) -> [String; 16] {
+        [
+            safe_cell(&self.group),
+            safe_cell(&self.store_name),
+            safe_cell(&self.clerk),
+            safe_cell(&self.member),
+            taipei_time::format(self.ordered_at),
+            self.amount.to_string(),
+            self.credited.zh().to_owned(),
+            safe_cell(&self.store_code),
+            safe_cell(&self.phone),
+            self.member_id.map(|id| id.to_string()).unwrap_or_default(),
+            match self.channel {
+                SalesChannel::Online => "線上",
+                SalesChannel::InStore => "門市",
+            }
+            .to_owned(),
+            if self.refund { "退款" } else { "銷售" }.to_owned(),
+            safe_cell(&self.source),
+            safe_cell(&self.external_id),
+            safe_cell(&self.entered_by),
+            self.credited.reason_zh().to_owned(),
+        ]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -581,5 +708,49 @@ mod tests {
         assert_eq!(nice_ceiling(1_001), 2_000);
         assert_eq!(nice_ceiling(4_500_000), 5_000_000);
         assert_eq!(nice_ceiling(23_000), 40_000);
+    }
+
+    #[test]
+    fn an_order_line_reads_in_taipei_time_with_names_defused_and_refunds_negative() {
+        let line = OrderLine {
+            order_id: 7,
+            refund: true,
+            channel: SalesChannel::InStore,
+            source: "pos".to_owned(),
+            external_id: "=cmd|'/c calc'!A1".to_owned(),
+            amount: -300,
+            ordered_at: "2026-11-10T16:30:00Z".parse().unwrap(),
+            credited: Credited::Clerk,
+            group: "北區".to_owned(),
+            store_code: "A01".to_owned(),
+            store_name: "-折扣店".to_owned(),
+            clerk: "小美".to_owned(),
+            member_id: Some(3),
+            member: "王小明".to_owned(),
+            phone: "+886912345678".to_owned(),
+            entered_by: String::new(),
+        };
+        let cells = line.cells();
+        assert_eq!(cells.len(), ORDER_LINE_HEADER.len());
+        assert_eq!(
+            cells[..7],
+            [
+                "北區",
+                "'-折扣店",
+                "小美",
+                "王小明",
+                "2026-11-11 00:30:00",
+                "-300",
+                "店員"
+            ]
+        );
+        assert_eq!(cells[8], "'+886912345678");
+        assert_eq!(cells[11], "退款");
+        assert_eq!(cells[13], "'=cmd|'/c calc'!A1");
+        let nobody = Credited::Nobody(Some(UnattributedReason::NotBound));
+        assert_eq!(
+            (nobody.zh(), nobody.reason_zh()),
+            ("未歸因", "會員尚未綁定門市")
+        );
     }
 }

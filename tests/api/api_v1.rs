@@ -198,6 +198,13 @@ fn routes(w: &World) -> Vec<Route> {
         route("GET", "/accounts", None, HqOnly),
         route("GET", "/setup", None, HqOnly),
         route("GET", "/audit", None, HqOnly),
+        route("GET", "/reports/sales", None, Anyone),
+        route(
+            "GET",
+            "/reports/sales/orders.csv?per=month&by=group",
+            None,
+            Anyone,
+        ),
         route("GET", format!("/audit?store_id={b}&page=1"), None, HqOnly),
         route(
             "POST",

@@ -543,7 +543,8 @@ impl ApiCaller {
         self.send("GET", path, None).await
     }
 
-    /// Sends and returns the status and the JSON body (`null` when the body is empty).
+    /// Sends and returns the status and the JSON body (`null` when the body is empty, a string
+    /// for a CSV).
     pub async fn call(
         &self,
         method: &str,
@@ -552,8 +553,15 @@ impl ApiCaller {
     ) -> (u16, serde_json::Value) {
         let response = self.send(method, path, body.as_ref()).await;
         let status = response.status().as_u16();
+        let is_csv = response
+            .headers()
+            .get("content-type")
+            .is_some_and(|t| t.as_bytes().starts_with(b"text/csv"));
         let text = response.text().await.unwrap_or_default();
-        let json = if text.is_empty() {
+        let json = if is_csv {
+            // A CSV download: its text, so callers can still look into it.
+            serde_json::Value::String(text)
+        } else if text.is_empty() {
             serde_json::Value::Null
         } else {
             serde_json::from_str(&text)

@@ -1,7 +1,8 @@
 //! 業績報表: exact figures for a seeded month of orders (per day and per month, per store, group
 //! and clerk, online and in store, refunds, members who bought, Taipei-midnight edges), the
 //! attribution snapshot kept when a store changes group, the scope of store staff (their own
-//! store only; another store is refused), unattributed orders for HQ only, and the page.
+//! store only; another store is refused), unattributed orders for HQ only, and the page; the
+//! orders export (CSV) and `/api/v1/reports/sales`, which add up to the page's figures.
 
 use chrono::NaiveDate;
 use serde_json::json;
@@ -11,7 +12,7 @@ use store_assistant::domain::sales_report::{Amounts, SalesFigures, SalesPeriod};
 use store_assistant::services::audit::Actor;
 use store_assistant::services::reports::Dimension;
 use store_assistant::services::sales_report::{
-    self, ReportKey, SalesQuery, SalesReport, SalesReportError,
+    self, OrderLines, ReportKey, SalesQuery, SalesReport, SalesReportError,
 };
 
 use crate::helpers::{ApiCaller, TestApp, spawn_app};
@@ -540,5 +541,318 @@ async fn bad_report_parameters_are_refused_with_a_reason() {
         assert_eq!(page.status(), 400, "{query}");
         let text = page.text().await.unwrap();
         assert!(text.contains(says), "{query}: {text}");
+    }
+}
+
+// ---- The orders export (業績明細 CSV) and the API ----
+
+/// The CSV's lines as cells, without the BOM and the header (which is checked).
+fn csv_lines(body: &str) -> Vec<Vec<String>> {
+    let body = body.strip_prefix('\u{FEFF}').expect("a BOM for Excel");
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        header[..7],
+        [
+            "門市所屬群組",
+            "門市名稱",
+            "操作人",
+            "會員",
+            "輸入日期",
+            "訂單金額",
+            "歸因層級"
+        ]
+    );
+    reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+fn amounts_sum(lines: &[Vec<String>]) -> i64 {
+    lines.iter().map(|l| l[5].parse::<i64>().unwrap()).sum()
+}
+
+#[tokio::test]
+async fn the_csv_export_has_every_order_and_refund_as_credited_and_adds_up_to_the_page() {
+    let s = shop().await;
+    let hq = s.app.hq().await;
+    let response = hq
+        .get("/admin/sales/export.csv?per=day&from=2026-11-09&to=2026-11-11&by=store")
+        .await;
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("sales-20261109-20261111.csv")
+    );
+    let lines = csv_lines(&response.text().await.unwrap());
+    // S-1 … S-6 and S-5's refund; S-0 and S-7 are outside the days.
+    assert_eq!(lines.len(), 7, "{lines:?}");
+    let page = report(&s.app, Scope::Hq, query(days(), Dimension::Store)).await;
+    assert_eq!(amounts_sum(&lines), page.totals.total().net());
+    assert_eq!(amounts_sum(&lines), 4_600);
+    let line = |external_id: &str, amount: &str| {
+        lines
+            .iter()
+            // A refund's id is its sale's with what it refunded: `S-5#refunded-100`.
+            .find(|l| l[13].starts_with(external_id) && l[5] == amount)
+            .unwrap_or_else(|| panic!("no line {external_id} {amount}: {lines:?}"))
+            .clone()
+    };
+    let wang = line("S-1", "1000");
+    assert_eq!(wang[..2], ["北區", "台北信義店"], "{wang:?}");
+    // 操作人: the clerk credited, named as the report names Amy.
+    let by_clerk = report(&s.app, Scope::Hq, query(days(), Dimension::Clerk)).await;
+    let amy = by_clerk
+        .by_key
+        .iter()
+        .find(|k| {
+            k.key
+                == ReportKey::Clerk {
+                    store_id: s.a1,
+                    clerk_id: Some(s.amy),
+                }
+        })
+        .unwrap();
+    assert_eq!(amy.label, format!("A01 · {}", wang[2]));
+    assert_eq!(wang[4], "2026-11-10 09:00:00");
+    assert_eq!(wang[6], "店員");
+    assert_eq!(wang[7], "A01");
+    assert_eq!(wang[8], "0912345601", "HQ reads the whole phone");
+    assert_eq!(wang[10], "線上");
+    assert_eq!(line("S-2", "500")[10], "門市");
+    let lin = line("S-3", "200");
+    assert_eq!((lin[2].as_str(), lin[6].as_str()), ("", "門市"));
+    let refund = line("S-5", "-100");
+    assert_eq!(
+        (refund[1].as_str(), refund[11].as_str()),
+        ("高雄巨蛋店", "退款")
+    );
+    assert_eq!(line("S-5", "300")[11], "銷售");
+    let unknown = line("S-6", "700");
+    assert_eq!(unknown[..2], ["", ""]);
+    assert_eq!(unknown[6], "未歸因");
+    assert_eq!(unknown[15], "找不到這位會員");
+
+    // The channel and group filters narrow it exactly as they narrow the page.
+    let text = hq
+        .get(&format!(
+            "/admin/sales/export.csv?per=month&from=2026-11&to=2026-11&group_id={}&channel=in_store",
+            s.north
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let lines = csv_lines(&text);
+    let ids: Vec<&str> = lines.iter().map(|l| l[13].as_str()).collect();
+    assert_eq!(ids, ["S-2", "S-7"]);
+
+    // The page links to it with its filters.
+    let page = hq
+        .get(&format!(
+            "/admin/sales?per=day&from=2026-11-09&to=2026-11-11&by=clerk&group_id={}",
+            s.north
+        ))
+        .await
+        .text()
+        .await
+        .unwrap()
+        .replace("&#38;", "&");
+    let link = format!(
+        "/admin/sales/export.csv?per=day&from=2026-11-09&to=2026-11-11&by=clerk&group_id={}",
+        s.north
+    );
+    assert!(page.contains(&link), "{page}");
+}
+
+#[tokio::test]
+async fn store_staff_export_their_own_store_with_phones_masked_and_are_refused_another() {
+    let s = shop().await;
+    let staff = s.app.store_staff(s.a1).await;
+    let text = staff
+        .get("/admin/sales/export.csv?per=month&from=2026-11&to=2026-11")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let lines = csv_lines(&text);
+    assert_eq!(lines.len(), 4, "S-0 … S-3: {lines:?}");
+    assert!(lines.iter().all(|l| l[1] == "台北信義店"));
+    assert_eq!(amounts_sum(&lines), 6_700);
+    assert!(lines.iter().all(|l| l[8].contains("***")), "{lines:?}");
+    let refused = staff
+        .get(&format!("/admin/sales/export.csv?store_id={}", s.b1))
+        .await;
+    assert_eq!(refused.status(), 403);
+    let text = refused.text().await.unwrap();
+    assert!(text.contains("只能查看自己門市的業績"), "{text}");
+    assert!(!text.contains("高雄巨蛋店"));
+    let bad = staff.get("/admin/sales/export.csv?per=week").await;
+    assert_eq!(bad.status(), 400);
+}
+
+#[tokio::test]
+async fn the_export_pages_through_the_orders_day_by_day_and_loses_none() {
+    let s = shop().await;
+    let actor = Actor {
+        staff_id: None,
+        label: "test".to_owned(),
+        scope: Scope::Hq,
+    };
+    let everything = query(november(), Dimension::Store);
+    let mut one_page = OrderLines::start(&s.app.db, &actor, &everything)
+        .await
+        .unwrap();
+    let mut pages_of_two = OrderLines::start(&s.app.db, &actor, &everything)
+        .await
+        .unwrap()
+        .with_page_size(2);
+    let mut all = Vec::new();
+    while let Some(page) = one_page.next_page(&s.app.db).await.unwrap() {
+        all.extend(page);
+    }
+    let mut paged = Vec::new();
+    let mut pages = 0;
+    while let Some(page) = pages_of_two.next_page(&s.app.db).await.unwrap() {
+        assert!(!page.is_empty() && page.len() <= 2);
+        pages += 1;
+        paged.extend(page);
+    }
+    assert_eq!(all.len(), 9);
+    assert_eq!(paged, all);
+    assert!(pages >= 5, "{pages} pages");
+    // By Taiwan day, then as recorded.
+    let days: Vec<String> = all
+        .iter()
+        .map(|l| store_assistant::domain::taipei_time::format(l.ordered_at)[..10].to_owned())
+        .collect();
+    let mut sorted = days.clone();
+    sorted.sort();
+    assert_eq!(days, sorted);
+}
+
+#[tokio::test]
+async fn the_api_report_has_the_page_figures_for_the_same_filters() {
+    let s = shop().await;
+    let (status, body) =
+        s.hq.call(
+            "GET",
+            "/reports/sales?per=day&from=2026-11-09&to=2026-11-11&by=store",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let page = report(&s.app, Scope::Hq, query(days(), Dimension::Store)).await;
+    assert_eq!(body["per"], "day");
+    assert_eq!(body["from"], "2026-11-09");
+    assert_eq!(body["to"], "2026-11-11");
+    assert_eq!(body["totals"]["net"], 4_600);
+    assert_eq!(body["totals"]["net"], page.totals.total().net());
+    assert_eq!(body["totals"]["refunded"], -100);
+    assert_eq!(body["totals"]["buyers"], page.totals.buyers);
+    assert_eq!(body["by_period"].as_array().unwrap().len(), 3);
+    let by_key = body["by_key"].as_array().unwrap();
+    assert_eq!(by_key.len(), page.by_key.len());
+    for (json, row) in by_key.iter().zip(&page.by_key) {
+        assert_eq!(json["label"], row.label.as_str());
+        assert_eq!(json["figures"]["net"], row.figures.total().net());
+        assert_eq!(json["figures"]["online"]["net"], row.figures.online.net());
+        assert_eq!(
+            json["figures"]["in_store"]["sales"],
+            row.figures.in_store.gross
+        );
+        assert_eq!(json["figures"]["buyers"], row.figures.buyers);
+    }
+    assert_eq!(by_key[0]["key"]["kind"], "store");
+    assert_eq!(by_key[0]["key"]["store_id"], s.a2, "A02 sold most");
+    assert_eq!(by_key.last().unwrap()["key"]["kind"], "unattributed");
+    assert_eq!(body["rows"].as_array().unwrap().len(), page.rows.len());
+
+    let (_, by_clerk) =
+        s.hq.call(
+            "GET",
+            "/reports/sales?per=month&from=2026-11&to=2026-11&by=clerk",
+            None,
+        )
+        .await;
+    let amy = by_clerk["by_key"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["key"]["clerk_id"] == s.amy)
+        .expect("Amy's row");
+    assert_eq!(amy["figures"]["net"], 6_500);
+}
+
+#[tokio::test]
+async fn a_store_token_gets_its_own_store_and_bad_parameters_get_400_with_a_reason() {
+    let s = shop().await;
+    let (clerk_id, _) = s.app.create_account(StaffRole::Store, Some(s.a1)).await;
+    let store = s.app.api_token(clerk_id, "門市報表").await;
+    let (status, body) = store
+        .call(
+            "GET",
+            "/reports/sales?per=month&from=2026-11&to=2026-11",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["store_id"], s.a1);
+    assert_eq!(body["totals"]["net"], 6_700);
+    assert_eq!(body["by_key"].as_array().unwrap().len(), 1);
+    assert!(!body.to_string().contains("高雄巨蛋店"));
+    let (status, body) = store
+        .call("GET", &format!("/reports/sales?store_id={}", s.b1), None)
+        .await;
+    assert_eq!(status, 403);
+    assert_eq!(body["error"], "other_store");
+    let response = store
+        .get("/reports/sales/orders.csv?per=month&from=2026-11&to=2026-11")
+        .await;
+    assert_eq!(response.status(), 200);
+    let lines = csv_lines(&response.text().await.unwrap());
+    assert_eq!(amounts_sum(&lines), 6_700);
+    let (status, _) = store
+        .call(
+            "GET",
+            &format!("/reports/sales/orders.csv?store_id={}", s.b1),
+            None,
+        )
+        .await;
+    assert_eq!(status, 403);
+
+    for (query, says) in [
+        ("per=week", "per must be day or month"),
+        ("by=shelf", ""),
+        (
+            "from=2026-11-30&to=2026-11-01",
+            "the start is after the end",
+        ),
+        ("from=2026-01-01&to=2026-12-01", "at most 92 days"),
+        ("channel=phone", "online or in_store"),
+    ] {
+        let (status, body) =
+            s.hq.call("GET", &format!("/reports/sales?{query}"), None)
+                .await;
+        assert_eq!(status, 400, "{query}: {body}");
+        assert!(body["message"].is_string(), "{query}: {body}");
+        assert!(
+            body["message_en"].as_str().unwrap().contains(says),
+            "{query}: {body}"
+        );
     }
 }

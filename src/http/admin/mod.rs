@@ -164,7 +164,8 @@ fn member_routes(cfg: &mut web::ServiceConfig) {
             web::post().to(conflicts::keep_apart),
         )
         .route("/reports", web::get().to(reports::show))
-        .route("/sales", web::get().to(sales::show));
+        .route("/sales", web::get().to(sales::show))
+        .route("/sales/export.csv", web::get().to(sales::export));
 }
 
 /// A rendered page; admin pages are personal, so never cached.

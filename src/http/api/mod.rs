@@ -8,6 +8,7 @@
 mod accounts;
 mod audit;
 pub mod orders;
+mod reports;
 mod setup;
 mod stores;
 
@@ -70,6 +71,8 @@ api_routes! {
     delete "/setup/activation" => setup::deactivate;
     get "/audit" => audit::list;
     post "/orders" => orders::create;
+    get "/reports/sales" => reports::sales;
+    get "/reports/sales/orders.csv" => reports::sales_orders_csv;
 }
 
 /// A JSON answer; API answers are personal, so never cached.
