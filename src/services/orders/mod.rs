@@ -352,7 +352,7 @@ async fn insert_sale(
         booked_month: Set(booked_month),
         received_at: Set(booking.now),
         member_id: Set(customer.member_id),
-        customer_phone: Set(input.customer.phone.as_ref().map(|p| p.e164().to_owned())),
+        customer_phone: Set(input.customer.phone.clone()),
         customer_line_user_id: Set(input.customer.line_user_id.clone()),
         attribution_level: Set(booking.rules.level),
         credited_store_id: Set(credited_store_id),
