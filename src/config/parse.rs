@@ -1,7 +1,11 @@
 //! How each setting's text becomes a value, with the error a person reads when it cannot.
 
-use super::*;
+use url::Url;
+
 use crate::domain::retention::Days;
+use crate::domain::retention::Retention;
+
+use super::{DatabaseKind, LineSettings, Secret, SettingsError, SmsPrice, SmsSettings};
 
 pub(super) fn database_kind(url: &str) -> Result<DatabaseKind, SettingsError> {
     let scheme = url.split(':').next().unwrap_or_default();

@@ -3,10 +3,10 @@
 //! client sends back is checked for shape before the database is asked.
 
 use std::fmt;
-use std::ops::Deref;
 
 use sea_orm::DeriveValueType;
 
+use crate::domain::text::reads_as_str;
 use crate::domain::tokens::random_token;
 
 /// 16 random bytes, base64url without padding (22 characters).
@@ -28,6 +28,8 @@ const MAX_CHARS: usize = 64;
 )]
 #[serde(transparent)]
 pub struct JourneyId(String);
+
+reads_as_str!(JourneyId);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("not a journey id")]
@@ -53,31 +55,8 @@ impl JourneyId {
         }
     }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
     pub fn into_string(self) -> String {
         self.0
-    }
-}
-
-impl Deref for JourneyId {
-    type Target = str;
-    fn deref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl PartialEq<str> for JourneyId {
-    fn eq(&self, other: &str) -> bool {
-        self.0 == other
-    }
-}
-
-impl PartialEq<&str> for JourneyId {
-    fn eq(&self, other: &&str) -> bool {
-        self.0 == *other
     }
 }
 

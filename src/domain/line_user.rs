@@ -4,9 +4,10 @@
 //! the tables that store them.
 
 use std::fmt;
-use std::ops::Deref;
 
 use sea_orm::DeriveValueType;
+
+use crate::domain::text::reads_as_str;
 
 #[derive(
     Clone,
@@ -22,14 +23,12 @@ use sea_orm::DeriveValueType;
 #[serde(transparent)]
 pub struct LineUserId(String);
 
+reads_as_str!(LineUserId);
+
 impl LineUserId {
     /// An id as LINE sent it (webhook `source.userId`, ID token `sub`).
     pub fn from_line(id: impl Into<String>) -> Self {
         Self(id.into())
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
     }
 
     /// An id in the shape LINE gives them (`U` and 32 hex digits), from text others send: a web
@@ -44,13 +43,6 @@ impl LineUserId {
     }
 }
 
-impl Deref for LineUserId {
-    type Target = str;
-    fn deref(&self) -> &str {
-        &self.0
-    }
-}
-
 impl fmt::Display for LineUserId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -62,18 +54,6 @@ impl fmt::Display for LineUserId {
 impl fmt::Debug for LineUserId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "LineUserId({})", self.0)
-    }
-}
-
-impl PartialEq<str> for LineUserId {
-    fn eq(&self, other: &str) -> bool {
-        self.0 == other
-    }
-}
-
-impl PartialEq<&str> for LineUserId {
-    fn eq(&self, other: &&str) -> bool {
-        self.0 == *other
     }
 }
 

@@ -32,5 +32,6 @@ pub mod spreadsheet;
 pub mod store_csv;
 pub mod stores;
 pub mod taipei_time;
+pub mod text;
 pub mod tokens;
 pub mod username;

@@ -17,11 +17,12 @@
 //! then checked structurally: Taiwan mobiles are exactly `+886 9` followed by 8 digits.
 
 use std::fmt;
-use std::ops::Deref;
 
 use phonenumber::country::Id as Region;
 use phonenumber::{Mode, PhoneNumber, Type};
 use sea_orm::DeriveValueType;
+
+use crate::domain::text::reads_as_str;
 
 /// Longest input looked at; real numbers with separators fit in well under this.
 const MAX_INPUT_CHARS: usize = 40;
@@ -34,6 +35,9 @@ pub const EXAMPLE_EN: &str = "Enter a Taiwan mobile number, for example 0912-345
 #[derive(Clone, PartialEq, Eq, Hash, DeriveValueType, serde::Serialize)]
 #[serde(transparent)]
 pub struct TaiwanMobile(String);
+
+// Reads as its E.164 text, as stored.
+reads_as_str!(TaiwanMobile);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum PhoneError {
@@ -135,11 +139,6 @@ impl TaiwanMobile {
         &self.0
     }
 
-    /// The E.164 text, as [`Self::e164`].
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
     /// `0912345678`: the national form Taiwanese gateways take and people read.
     pub fn national(&self) -> String {
         // Read back from a table, the text is not re-parsed: stay total on anything odd there.
@@ -156,26 +155,6 @@ impl TaiwanMobile {
             (Some(head), Some(tail)) => format!("{head}***{tail}"),
             _ => "***".to_owned(),
         }
-    }
-}
-
-/// Reads as its E.164 text, as stored.
-impl Deref for TaiwanMobile {
-    type Target = str;
-    fn deref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl PartialEq<str> for TaiwanMobile {
-    fn eq(&self, other: &str) -> bool {
-        self.0 == other
-    }
-}
-
-impl PartialEq<&str> for TaiwanMobile {
-    fn eq(&self, other: &&str) -> bool {
-        self.0 == *other
     }
 }
 

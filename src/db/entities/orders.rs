@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 use crate::domain::line_user::LineUserId;
+use crate::domain::phone::TaiwanMobile;
 
 use super::enums::{AttributionLevel, OrderKind, OrderStatus, SalesChannel, UnattributedReason};
 
@@ -31,7 +32,7 @@ pub struct Model {
     pub received_at: DateTimeUtc,
     pub member_id: Option<i32>,
     #[sea_orm(column_type = "Text")]
-    pub customer_phone: Option<String>,
+    pub customer_phone: Option<TaiwanMobile>,
     #[sea_orm(column_type = "Text")]
     pub customer_line_user_id: Option<LineUserId>,
     pub attribution_level: AttributionLevel,

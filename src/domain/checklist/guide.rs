@@ -1,6 +1,6 @@
 //! The install guide's words for each item: where the merchant does it and what to do there.
 
-use super::*;
+use super::{Answer, AnswerKind, ChecklistItem, InvalidAnswer};
 
 /// Where the merchant does an item and what to do there (the install guide, in the admin).
 pub struct Guide {

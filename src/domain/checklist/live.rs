@@ -1,6 +1,9 @@
 //! What the server checks by itself with the LINE API, and how a check came out.
 
-use super::*;
+use sea_orm::{DeriveActiveEnum, EnumIter};
+use serde::{Deserialize, Serialize};
+
+use super::guide::Guide;
 
 /// What the server checks by itself with the LINE API, stored beside the checklist items.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

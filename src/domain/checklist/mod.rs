@@ -10,9 +10,6 @@ pub use live::{CheckOutcome, LiveCheck, same_basic_id};
 
 use std::collections::HashMap;
 
-use sea_orm::{DeriveActiveEnum, EnumIter};
-use serde::{Deserialize, Serialize};
-
 use super::route::Route;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

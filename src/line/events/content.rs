@@ -1,6 +1,10 @@
 //! What a message event carries, and the details of the other kinds of event.
 
-use super::*;
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::Source;
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase")]

@@ -1,7 +1,18 @@
 //! A member's page: who they are, their binding, attempts, conflicts and audit trail.
 
-use super::*;
+use sea_orm::sea_query::ExprTrait;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::db::entities::enums::{AttemptOutcome, ConflictStatus, Route};
+use crate::db::entities::{binding_attempts, bindings, member_conflicts, members};
+use crate::domain::access::Scope;
 use crate::domain::journey::JourneyId;
+use crate::domain::taipei_time::{self};
+use crate::services::audit::Actor;
+use crate::services::error::Error;
+
+use super::directory::Directory;
+use super::{PhoneView, audit_trail, member_label, member_not_found};
 
 pub struct BindingView {
     pub store_id: i32,

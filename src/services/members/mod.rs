@@ -20,10 +20,8 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
 };
 
-use crate::db::entities::enums::{AttemptOutcome, ConflictStatus, Route, StaffRole};
-use crate::db::entities::{
-    audit_log, binding_attempts, bindings, member_conflicts, members, staff_accounts, stores,
-};
+use crate::db::entities::enums::{Route, StaffRole};
+use crate::db::entities::{audit_log, bindings, members, staff_accounts, stores};
 use crate::domain::access::Scope;
 use crate::domain::members::{ERASED_LABEL, PhoneFragment, SearchTerm, local_phone, mask_phone};
 use crate::domain::spreadsheet::safe_cell;

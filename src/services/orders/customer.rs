@@ -1,6 +1,14 @@
 //! Which member an order is for, and the binding that credits it as it stood at the order's time.
 
-use super::*;
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, RelationTrait,
+};
+
+use crate::db::entities::enums::UnattributedReason;
+use crate::db::entities::{binding_change_members, binding_changes, bindings, members};
+use crate::domain::attribution::{BindingHistory, Referrer, ReferrerChange};
+use crate::domain::orders::CustomerRef;
 
 /// The member an order names, or why there is none.
 pub(super) struct CustomerMatch {

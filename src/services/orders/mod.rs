@@ -24,26 +24,17 @@ use refunds::{adjust, insert_row};
 pub use refunds::{cancel_in, refund_in};
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set, TransactionTrait,
-    TryInsertResult,
+    DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
-use crate::db::entities::enums::{
-    AttributionLevel, OrderKind, OrderStatus, SalesChannel, UnattributedReason,
-};
-use crate::db::entities::{
-    binding_change_members, binding_changes, bindings, members, orders, shop_settings, stores,
-};
+use crate::db::entities::enums::{AttributionLevel, OrderKind, OrderStatus, SalesChannel};
+use crate::db::entities::{orders, shop_settings, stores};
 use crate::domain::access::AccessDenied;
-use crate::domain::attribution::{
-    AttributionRules, BindingHistory, Referrer, ReferrerChange, SalesCredit, credit_order,
-};
+use crate::domain::attribution::{AttributionRules, SalesCredit, credit_order};
 use crate::domain::orders::{
-    Adjustment, CustomerRef, EntryStore, OrderFieldError, OrderInput, RefundInput, RefundKey,
-    SaleState, booked_day_and_month, refund_external_id,
+    Adjustment, EntryStore, OrderFieldError, OrderInput, RefundKey, booked_day_and_month,
 };
 
 /// A transaction that lost a race is tried again this many times in all.
@@ -361,7 +352,7 @@ async fn insert_sale(
         booked_month: Set(booked_month),
         received_at: Set(booking.now),
         member_id: Set(customer.member_id),
-        customer_phone: Set(input.customer.phone.as_ref().map(|p| p.e164().to_owned())),
+        customer_phone: Set(input.customer.phone.clone()),
         customer_line_user_id: Set(input.customer.line_user_id.clone()),
         attribution_level: Set(booking.rules.level),
         credited_store_id: Set(credited_store_id),

@@ -1,7 +1,20 @@
 //! Refunds and cancellations of a recorded sale: one negative row per refund (once per key), the
 //! sale's refunded total and status moved with a compare-and-set under a row lock.
 
-use super::*;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveValue::NotSet, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set,
+    TryInsertResult,
+};
+
+use crate::db::entities::enums::{OrderKind, OrderStatus};
+use crate::db::entities::orders;
+use crate::domain::orders::{
+    Adjustment, RefundInput, RefundKey, SaleState, booked_day_and_month, refund_external_id,
+};
+
+use super::{Booking, OrderError, Recorded, books, find_row, lock, with_refunds};
 
 /// Applies one adjustment to a sale: books the refund row (once per `key`) and moves the sale's
 /// refunded total and status with a compare-and-set. Returns the sale after it and whether a

@@ -1,7 +1,14 @@
 //! The daily SMS budget (a Taiwan calendar day): reserved per code by a conditional update, given
 //! back when the SMS provider refuses, so parallel sends cannot overshoot it.
 
-use super::*;
+use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, Set};
+
+use crate::db::entities::enums::SmsStatus;
+use crate::db::entities::{sms_budget_days, sms_messages};
+
+use super::{OtpError, until};
 
 /// Takes one SMS from today's budget (a Taiwan calendar day), or refuses until tomorrow.
 pub(super) async fn take_from_budget(

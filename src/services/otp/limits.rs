@@ -1,7 +1,20 @@
 //! The caps on codes: the resend cooldown, and how many codes a phone, a client network and a
 //! journey may ask for per hour and per day.
 
-use super::*;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+
+use crate::db::entities::otp_challenges;
+
+use super::{
+    CodeLimit, DAY, HOUR, IP_CODES_PER_DAY, IP_CODES_PER_HOUR, JOURNEY_CODES, OtpError,
+    PHONE_CODES_PER_DAY, PHONE_CODES_PER_HOUR, RESEND_AFTER, delta, until,
+};
 
 /// The resend cooldown and the per-phone, per-client and per-journey caps, counting the
 /// just-inserted challenge.

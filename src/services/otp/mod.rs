@@ -36,16 +36,16 @@ use limits::check_limits;
 
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset, SubsecRound, TimeDelta, Utc};
+use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set, TransactionSession, TransactionTrait,
 };
 
 use crate::config::Secret;
 use crate::db::entities::enums::SmsStatus;
-use crate::db::entities::{otp_challenges, sms_budget_days, sms_messages};
+use crate::db::entities::{otp_challenges, sms_messages};
 use crate::domain::journey::JourneyId;
 use crate::domain::line_user::LineUserId;
 use crate::domain::otp_code::OtpCode;

@@ -1,6 +1,22 @@
 //! The stores CSV: export in the import format, and the all-or-nothing import.
 
-use super::*;
+use std::collections::{HashMap, HashSet};
+
+use chrono::Utc;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    IntoActiveModel, QueryFilter, Set, TransactionTrait,
+};
+
+use crate::db::entities::{store_groups, stores};
+use crate::domain::store_csv::{self, CsvProblem, CsvStore, ExportRow, ProblemKind};
+use crate::domain::stores::Name;
+use crate::services::audit::{self, Actor, Change};
+use crate::services::error::Error;
+
+use super::groups::insert_group;
+use super::{is_store_name_taken, list_stores, store_json};
 
 /// Every store in the import format, by code.
 pub async fn export_csv(db: &impl ConnectionTrait, actor: &Actor) -> Result<String, Error> {

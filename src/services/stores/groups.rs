@@ -1,6 +1,18 @@
 //! Store groups (門市群組): list, create, rename, delete (only when empty).
 
-use super::*;
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+use serde_json::json;
+
+use crate::db::entities::{store_groups, stores};
+use crate::domain::stores::Name;
+use crate::services::audit::{self, Actor, Change};
+use crate::services::error::{Error, NameField, Refusal};
+
+use super::{GroupDetail, GroupView, group_not_found, list_stores, parse_name};
 
 pub async fn list_groups(
     db: &impl ConnectionTrait,

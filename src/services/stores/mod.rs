@@ -4,13 +4,11 @@
 mod csv;
 mod groups;
 pub use csv::{ImportError, ImportSummary, export_csv, import_csv};
-use groups::insert_group;
 pub use groups::{create_group, delete_group, get_group, list_groups, rename_group};
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::Utc;
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set, SqlErr, TransactionTrait,
@@ -18,7 +16,6 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use crate::db::entities::{staff_accounts, store_groups, stores};
-use crate::domain::store_csv::{self, CsvProblem, CsvStore, ExportRow, ProblemKind};
 use crate::domain::stores::{Name, NameError, StoreCode, binding_label};
 use crate::services::audit::{self, Actor, Change};
 use crate::services::error::{Error, Invalid, NameField, NotFound, Refusal};

@@ -20,16 +20,15 @@ use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Select, Set, TransactionTrait,
+    EntityTrait, QueryFilter, Set, TransactionTrait,
 };
 use serde_json::json;
 
 use crate::db::entities::enums::BindingChangeKind;
 use crate::db::entities::{binding_change_members, binding_changes, bindings, members};
 use crate::domain::members::Reason;
-use crate::domain::taipei_time;
 use crate::services::audit::{self, Actor, Change};
-use crate::services::error::{Error, Invalid, NotFound, RebindProblem, Refusal};
+use crate::services::error::{Error, Invalid, RebindProblem, Refusal};
 
 use super::{Directory, is_clerk, member_not_found};
 

@@ -1,7 +1,23 @@
 //! Bulk reassignment: every member of a clerk, or of a store, moved in one batch that HQ previews
 //! first and confirms with the count it saw.
 
-use super::*;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Select, TransactionTrait,
+};
+
+use crate::db::entities::bindings;
+use crate::db::entities::enums::BindingChangeKind;
+use crate::domain::members::Reason;
+use crate::services::audit::{self, Actor};
+use crate::services::error::{Error, RebindProblem, Refusal};
+
+use super::super::{Directory, is_clerk};
+use super::{
+    NewChange, Target, audit_moves, check_target, insert_change, insert_members, now, parse_reason,
+    rebind_problem,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReassignKind {

@@ -1,6 +1,20 @@
 //! Undoing a change on the day it was made, and the list of changes HQ reads.
 
-use super::*;
+use chrono::Utc;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, TransactionTrait,
+};
+
+use crate::db::entities::enums::BindingChangeKind;
+use crate::db::entities::{binding_change_members, binding_changes, bindings};
+use crate::domain::taipei_time;
+use crate::services::audit::{self, Actor};
+use crate::services::error::{Error, NotFound, RebindProblem, Refusal};
+
+use super::super::Directory;
+use super::{NewChange, Target, audit_moves, insert_change, insert_members, now, rebind_problem};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UndoDone {
