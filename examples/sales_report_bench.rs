@@ -41,6 +41,7 @@ use store_assistant::db::entities::{orders, sales_buyers, sales_daily};
 use store_assistant::domain::access::Scope;
 use store_assistant::domain::line_user::LineUserId;
 use store_assistant::domain::orders::booked_day_and_month;
+use store_assistant::domain::phone::TaiwanMobile;
 use store_assistant::domain::sales_report::SalesPeriod;
 use store_assistant::services::audit::Actor;
 use store_assistant::services::orders::{ChangedAmount, ingest};
@@ -447,13 +448,13 @@ impl Bulk<'_> {
         let credit = match pick_customer(mix, self.shop.members.len()) {
             Customer::Nobody => Err(UnattributedReason::NoCustomer),
             Customer::Unknown => {
-                phone = Some(format!("+88698{:07}", n % 10_000_000));
+                phone = TaiwanMobile::parse(&format!("+88698{:07}", n % 10_000_000)).ok();
                 Err(UnattributedReason::UnknownMember)
             }
             Customer::Member(m) => {
                 member_id = Some(m as i32 + 1);
                 if in_store {
-                    phone = Some(seed::member_phone_e164(m));
+                    phone = TaiwanMobile::parse(&seed::member_phone_e164(m)).ok();
                 } else {
                     line_user_id = LineUserId::parse(&seed::member_line_user_id(m));
                 }
