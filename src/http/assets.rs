@@ -1,6 +1,6 @@
-//! The stylesheets and the staff pages' script, compiled into the binary and served under
-//! `/assets/`. They are files rather than inline `<style>`/`<script>` so the staff pages'
-//! Content-Security-Policy ([`super::security_headers`]) can refuse inline code.
+//! The stylesheets and the pages' scripts (the staff pages, the member card), compiled into the
+//! binary and served under `/assets/`. They are files rather than inline `<style>`/`<script>` so
+//! the staff pages' Content-Security-Policy ([`super::security_headers`]) can refuse inline code.
 //!
 //! Pages link them through [`url`], which adds the file's content hash (`/assets/admin.css?v=…`):
 //! a browser may then keep a file for a year and still fetches the new one after an upgrade.
@@ -40,6 +40,9 @@ const ASSETS: &[Asset] = &[
     asset!("admin.js", JS),
     asset!("clerk.css", CSS),
     asset!("clerk.js", JS),
+    asset!("me.css", CSS),
+    asset!("me.js", JS),
+    asset!("me-liff.js", JS),
     asset!("posters.css", CSS),
     asset!("print-a4.css", CSS),
     asset!("print-a6.css", CSS),

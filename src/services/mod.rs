@@ -11,6 +11,7 @@ pub mod error;
 pub mod followers;
 pub mod housekeeping;
 pub mod journeys;
+pub mod member_card;
 pub mod members;
 pub mod order_webhooks;
 pub mod orders;

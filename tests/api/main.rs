@@ -23,6 +23,7 @@ mod health;
 mod in_store_orders;
 mod liff;
 mod line_client;
+mod member_card;
 mod member_fixtures;
 mod order_webhooks;
 mod orders;

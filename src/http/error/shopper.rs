@@ -1,4 +1,5 @@
-//! Shopper-facing refusals: the scan's journey, LIFF binding, the phone step and its SMS codes.
+//! Shopper-facing refusals: the scan's journey, LIFF binding, the phone step and its SMS codes,
+//! the member card.
 
 use super::{AppError, Message, wait_en, wait_zh};
 
@@ -246,6 +247,65 @@ impl From<crate::services::binding::phone::PhoneBindError> for AppError {
         match err {
             PhoneBindError::Phone(err) => err.into(),
             PhoneBindError::Bind(err) => err.into(),
+        }
+    }
+}
+
+/// The member card (`/me`): its link, and the LIFF page's LINE login.
+impl From<crate::services::member_card::MemberCardError> for AppError {
+    fn from(err: crate::services::member_card::MemberCardError) -> Self {
+        use crate::services::member_card::MemberCardError;
+        match err {
+            MemberCardError::LinkExpired => AppError::Gone(Message::new(
+                "這個會員卡連結已過期：請在 LINE 官方帳號聊天室輸入「會員卡」，開啟新的連結。",
+                "This member card link has expired: type 會員卡 in the LINE Official Account chat for a new one.",
+            ))
+            .with_code("link_expired"),
+            MemberCardError::LinkInvalid => AppError::bad_request(
+                "這個會員卡連結無效：請在 LINE 官方帳號聊天室輸入「會員卡」，開啟新的連結。",
+                "This member card link is not valid: type 會員卡 in the LINE Official Account chat for a new one.",
+            )
+            .with_code("link_invalid"),
+            MemberCardError::MemberGone => AppError::Gone(Message::new(
+                "找不到這張會員卡的會員資料。如需協助，請洽門市人員。",
+                "The member of this card no longer exists. Please ask the store staff for help.",
+            ))
+            .with_code("member_gone"),
+            MemberCardError::NotAMember => AppError::not_found(
+                "您還不是會員：請在門市掃描店員出示的 QR Code，加入會員並綁定門市後，再開啟會員卡。",
+                "You are not a member yet: scan the QR code a clerk shows you in the store to join, then open the card again.",
+            )
+            .with_code("not_member"),
+            MemberCardError::AccessTokenMissing => AppError::bad_request(
+                "缺少 LINE 登入資訊，請關閉頁面後重新開啟會員卡。",
+                "The LINE login is missing; close this page and open the card again.",
+            )
+            .with_code("access_token_missing"),
+            MemberCardError::TooManyTries { retry_after } => AppError::TooManyRequests {
+                message: Message::new(
+                    format!("短時間內開啟太多次了，請於 {}後再試。", wait_zh(retry_after)),
+                    format!(
+                        "Opened too often in a short time; please try again in {}.",
+                        wait_en(retry_after)
+                    ),
+                ),
+                retry_after_secs: retry_after.as_secs().max(1),
+            },
+            MemberCardError::InvalidToken(reason) => {
+                tracing::info!(%reason, "LINE refused the member card's login");
+                AppError::Unauthorized(Message::new(
+                    "LINE 身分驗證失敗，請關閉頁面後重新開啟會員卡。",
+                    "LINE could not confirm who you are; close this page and open the card again.",
+                ))
+            }
+            MemberCardError::LineUnavailable(err) => {
+                tracing::warn!(error = %err, "LINE unavailable while opening a member card");
+                AppError::unavailable(
+                    "目前無法連線到 LINE，請稍後再試。",
+                    "LINE cannot be reached right now; please try again in a moment.",
+                )
+            }
+            MemberCardError::Database(err) => err.into(),
         }
     }
 }

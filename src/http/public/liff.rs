@@ -14,6 +14,7 @@ use crate::http::{client_network, render};
 use crate::services::Context;
 use crate::services::binding::BindOutcome;
 use crate::services::binding::liff;
+use crate::services::member_card;
 use crate::services::setup;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -141,6 +142,8 @@ struct BindResponse {
     outcome: &'static str,
     binding_name: String,
     message: String,
+    /// `/me/{link}`: the member's card.
+    card_path: String,
 }
 
 /// Verifies the shopper with LINE and binds; the user id comes from LINE, never from the body.
@@ -184,5 +187,6 @@ async fn bind(
         outcome,
         binding_name,
         message,
+        card_path: format!("/me/{}", member_card::link_for(&ctx, result.member_id)),
     }))
 }

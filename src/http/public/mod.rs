@@ -1,8 +1,9 @@
 //! The shopper's pages: the scan of a poster (`/q`, `/qr`), route A's LIFF page (`/liff`,
-//! `/api/liff/...`) and route B's pages by phone (`/j/{journey}`, `/p/{link}`), named after
-//! `domain::route::Route`.
+//! `/api/liff/...`), route B's pages by phone (`/j/{journey}`, `/p/{link}`), named after
+//! `domain::route::Route`, and the member card (`/me`, `/me/{link}`).
 
 mod liff;
+mod me;
 mod phone;
 mod scan;
 
@@ -17,7 +18,8 @@ use crate::http::error::{AppError, journey_not_found};
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(scan::routes)
         .configure(liff::routes)
-        .configure(phone::routes);
+        .configure(phone::routes)
+        .configure(me::routes);
 }
 
 /// The `{journey}` of a shopper page's path. A malformed id is answered like an unknown one

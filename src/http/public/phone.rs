@@ -16,6 +16,7 @@ use crate::services::Context;
 use crate::services::binding::BindOutcome;
 use crate::services::binding::phone::{self, PhoneBindError, PhoneStep, PhoneStepError};
 use crate::services::journeys;
+use crate::services::member_card;
 use crate::services::otp::OtpError;
 use crate::services::setup;
 
@@ -72,6 +73,8 @@ struct BoundPage {
     shop_name: String,
     outcome: &'static str,
     binding_name: String,
+    /// Opens the member's card (`/me/{card_link}`).
+    card_link: String,
 }
 
 async fn shop_name(ctx: &Context) -> Result<String, AppError> {
@@ -243,5 +246,6 @@ async fn verify(
         shop_name: shop_name(&ctx).await?,
         outcome,
         binding_name: result.bound_to.display_name(),
+        card_link: member_card::link_for(&ctx, result.member_id),
     })
 }

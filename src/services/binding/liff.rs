@@ -139,6 +139,12 @@ impl LiffBindLimiter {
             by_journey: SharedRateLimiter::new(limits.per_journey),
         }
     }
+
+    /// Counts one LINE Login round for the address (the member card's LIFF page spends the
+    /// same calls as a bind); the wait when the address is over its budget.
+    pub fn check_address(&self, address: IpAddr, now: Instant) -> Result<(), Duration> {
+        self.by_address.check(address, now)
+    }
 }
 
 impl From<DbErr> for LiffBindError {

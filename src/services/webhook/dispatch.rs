@@ -1,6 +1,6 @@
 //! What one stored event means for the product: a follow records the friend (and welcomes them),
 //! an unfollow ends the friendship, a text in a one-to-one chat is offered to the binding-code
-//! handler (route B) and its answer sent back.
+//! handler (route B) and its answer sent back; 會員卡 (or the card postback) gets the member card.
 
 use chrono::{DateTime, Utc};
 use sea_orm::DbErr;
@@ -11,7 +11,7 @@ use crate::domain::line_user::LineUserId;
 use crate::line::events::{EventKind, WebhookEvent};
 use crate::line::{LineApiError, OutgoingMessage};
 use crate::services::Context;
-use crate::services::{followers, setup};
+use crate::services::{followers, member_card, setup};
 
 /// Why handling an event failed, and whether trying again later can help.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -143,6 +143,9 @@ pub async fn handle_event(
             ) else {
                 return Ok("acknowledged");
             };
+            if crate::domain::member_card::is_card_request(text) {
+                return send_member_card(ctx, row, user_id, event.reply_token()).await;
+            }
             let incoming = IncomingText {
                 line_user_id: LineUserId::from_line(user_id),
                 text: text.to_owned(),
@@ -168,6 +171,15 @@ pub async fn handle_event(
                 (Some(_), _) => Ok("binding_code_handled"),
             }
         }
+        EventKind::Postback(postback) if postback.data.trim() == member_card::CARD_POSTBACK => {
+            let (Some(user_id), true) = (
+                event.source_user_id(),
+                event.common.source.as_ref().is_some_and(|s| s.is_user()),
+            ) else {
+                return Ok("acknowledged");
+            };
+            send_member_card(ctx, row, user_id, event.reply_token()).await
+        }
         EventKind::Unknown => {
             tracing::info!(id = row.id, event_type = %event.common.event_type, "webhook event of a type this version does not know: stored");
             Ok("unknown_type")
@@ -178,6 +190,26 @@ pub async fn handle_event(
         }
         _ => Ok("acknowledged"),
     }
+}
+
+/// Answers a member's request for the card (會員卡, or the card postback of a rich menu) with a
+/// button to it; someone who is not a member hears how to join.
+async fn send_member_card(
+    ctx: &Context,
+    row: &webhook_events::Model,
+    user_id: &str,
+    reply_token: Option<&str>,
+) -> Result<&'static str, HandleError> {
+    let Some(reply_token) = reply_token else {
+        return Ok("member_card_not_sent");
+    };
+    let messages = member_card::chat_answer(ctx, &LineUserId::from_line(user_id)).await?;
+    Ok(
+        match answer(ctx, &row.webhook_event_id, user_id, reply_token, &messages).await? {
+            Sent::Replied => "member_card_sent",
+            Sent::Pushed => "member_card_sent_by_push",
+        },
+    )
 }
 
 enum Sent {
