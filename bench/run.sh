@@ -17,6 +17,8 @@
 # 2. Binding campaign (examples/binding_campaign.rs): shoppers through route A and route B, on
 #    SQLite and on PostgreSQL (a fresh database on $PG_URL, dropped afterwards).
 # 3. Memory: store-assistant's VmRSS idle and its peak under the webhook load.
+# 4. Orders (bench/orders.sh): signed order webhooks stored per second on SQLite, and the monthly
+#    sales report over 1,000,000 orders and 1,000 stores on SQLite and PostgreSQL.
 #
 # Installs what it needs from registries only: wrk (Debian), line-bot-sdk and gunicorn (PyPI, into
 # bench/out/venv), @line/bot-sdk, express and better-sqlite3 (npm, bench/node/package-lock.json).
@@ -41,7 +43,8 @@ say() { echo "== $*" >&2; }
 # ---- what the run needs ----
 if [ -z "${SKIP_BUILD:-}" ]; then
   cargo build --release --locked --bin store-assistant \
-    --example webhook_load --example webhook_bare --example binding_campaign
+    --example webhook_load --example webhook_bare --example binding_campaign \
+    --example order_webhook_load --example sales_report_bench
 fi
 if ! command -v wrk >/dev/null; then
   say "installing wrk (Debian)"
@@ -276,3 +279,6 @@ OURS_RPS=$(field store-assistant rps)
   grep '^RESULT\|^database\|skipped' "$OUT/campaign.txt" | sed 's/^RESULT //'
   echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee -a "$SUMMARY"
+
+# ---- orders: webhooks stored per second, the monthly report ----
+SKIP_BUILD=1 bench/orders.sh "$SECONDS_PER_RUN" "$CONNECTIONS"

@@ -14,12 +14,15 @@
 //!   message POST **signed** webhooks to `/line/webhook`, as LINE does.
 //! - `/emulator/phone`: a phone-sized frame playing the shopper's phone; `/emulator/sms`: the SMS
 //!   the `log` provider "sent", so the shopper can read the code.
+//! - `/emulator/shop` ([`shop`]): the brand's web shop, which sends orders to `/webhooks/orders/generic`
+//!   signed as a real shop does, and their refunds and cancellations.
 //!
 //! The routes exist only in demo mode (see `startup`); nothing outside this module depends on it.
 
 mod api;
 pub mod id_token;
 mod phone;
+pub mod shop;
 mod world;
 
 use std::sync::Arc;
@@ -75,6 +78,8 @@ struct Inner {
     world: world::Worlds,
     outbox: Option<Outbox>,
     http: reqwest::Client,
+    /// The orders the emulated web shop sent.
+    shop: shop::ShopLog,
 }
 
 impl Emulator {
@@ -97,6 +102,7 @@ impl Emulator {
                     _ => None,
                 },
                 http,
+                shop: shop::ShopLog::default(),
             }),
         }
     }
@@ -194,6 +200,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, emulator: Emulator) {
         web::scope(PREFIX)
             .app_data(web::Data::new(emulator))
             .configure(api::routes)
-            .configure(phone::routes),
+            .configure(phone::routes)
+            .configure(shop::routes),
     );
 }

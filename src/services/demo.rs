@@ -8,12 +8,14 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
 use crate::config::Secret;
-use crate::db::entities::enums::StaffRole;
-use crate::db::entities::{demo_settings, shop_settings, staff_accounts, store_groups, stores};
+use crate::db::entities::enums::{StaffRole, WebShop};
+use crate::db::entities::{
+    demo_settings, order_webhook_secrets, shop_settings, staff_accounts, store_groups, stores,
+};
 use crate::domain::password::generate_password;
 use crate::domain::tokens::random_token;
 use crate::services::accounts::{self, CreateStaffError, NewStaff};
-use crate::services::audit::Actor;
+use crate::services::audit::{self, Actor, Change};
 use crate::services::error::Error;
 use crate::services::passwords::Passwords;
 
@@ -122,6 +124,43 @@ pub async fn channel(db: &impl ConnectionTrait) -> Result<DemoChannel, sea_orm::
         hq_password: Secret::new(row.hq_password),
         clerk_password: Secret::new(row.clerk_password),
     })
+}
+
+/// The secret the demo web shop (`emulator::shop`) signs its generic order webhooks with: the one
+/// set at Sales settings, as a merchant pastes the same secret into both; in a demo without one,
+/// a new one, set there as if HQ had generated it. Insert-or-keep, so two first orders at once
+/// sign with the same secret.
+pub async fn web_shop_secret(db: &impl ConnectionTrait) -> Result<Secret, sea_orm::DbErr> {
+    let inserted = order_webhook_secrets::Entity::insert(order_webhook_secrets::ActiveModel {
+        source: Set(WebShop::Generic),
+        secret: Set(random_hex(24)),
+        updated_at: Set(Utc::now()),
+        updated_by_staff_id: Set(None),
+    })
+    .on_conflict(
+        OnConflict::column(order_webhook_secrets::Column::Source)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    if inserted > 0 {
+        let actor = Actor {
+            label: "demo web shop".to_owned(),
+            ..Actor::cli()
+        };
+        audit::record(
+            db,
+            &actor,
+            Change::new("order_webhook.secret_set", "order_webhook", "generic"),
+        )
+        .await?;
+    }
+    let row = order_webhook_secrets::Entity::find_by_id(WebShop::Generic)
+        .one(db)
+        .await?
+        .ok_or_else(|| sea_orm::DbErr::RecordNotFound("the generic webhook secret".to_owned()))?;
+    Ok(Secret::new(row.secret))
 }
 
 /// A channel secret looks like LINE's: 32 hex digits.

@@ -1,14 +1,16 @@
 //! Demo mode and the built-in LINE emulator: the product's real LINE code paths (ID token verify,
-//! friendship, reply, bot info, webhook test, signed webhooks) run against the emulator unchanged.
+//! friendship, reply, bot info, webhook test, signed webhooks) run against the emulator unchanged;
+//! the emulated web shop's orders take the real signed order webhook.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use store_assistant::config::Settings;
-use store_assistant::db::entities::enums::{CheckOutcome, Route};
+use store_assistant::db::entities::enums::{CheckOutcome, Route, WebShop};
 use store_assistant::db::entities::{
-    bindings, checklist_items, journeys, members, staff_accounts, store_groups, stores,
+    bindings, checklist_items, journeys, members, order_webhook_deliveries, orders, staff_accounts,
+    store_groups, stores,
 };
 use store_assistant::services::audit::Actor;
 use store_assistant::services::demo::{self, DemoRoute};
@@ -17,6 +19,7 @@ use store_assistant::services::setup;
 use crate::helpers::{
     SeededJourney, TestApp, set_cookie, spawn_app, spawn_demo_app, spawn_demo_app_on,
 };
+use crate::member_fixtures::phone_member;
 
 /// A shopper's phone talking to the emulator: its `emu_line_user` cookie.
 pub struct Phone<'a> {
@@ -163,6 +166,7 @@ async fn the_emulator_routes_do_not_exist_outside_demo_mode() {
         "/emulator/sms",
         "/emulator/api/v2/bot/info",
         "/emulator/liff/1234567890-AbCdEfGh",
+        "/emulator/shop",
     ] {
         assert_eq!(app.get(path).await.status().as_u16(), 404, "GET {path}");
     }
@@ -170,6 +174,7 @@ async fn the_emulator_routes_do_not_exist_outside_demo_mode() {
         "/emulator/api/oauth2/v2.1/verify",
         "/emulator/line/friend",
         "/emulator/chat/send",
+        "/emulator/shop/orders",
     ] {
         let response = app.client.post(app.url(path)).send().await.unwrap();
         assert_eq!(response.status().as_u16(), 404, "POST {path}");
@@ -599,4 +604,137 @@ async fn the_emulator_login_redirects_only_to_this_server() {
         assert_eq!(response.status().as_u16(), 400, "{target:?}");
         assert!(response.headers().get("location").is_none(), "{target:?}");
     }
+}
+
+// ---- The emulated web shop ----
+
+/// The order number the shop's form carries.
+fn shop_order_no(page: &str) -> String {
+    let at = page
+        .find("name=\"order_no\" value=\"")
+        .expect("the order form")
+        + 23;
+    page[at..].split('"').next().unwrap().to_owned()
+}
+
+async fn shop_post(app: &TestApp, path: &str, form: &[(&str, &str)]) -> u16 {
+    let response = app
+        .client
+        .post(app.url(path))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    response.status().as_u16()
+}
+
+async fn demo_shop_orders(app: &TestApp) -> Vec<orders::Model> {
+    orders::Entity::find()
+        .filter(orders::Column::Source.eq("demo-shop"))
+        .all(&app.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_demo_web_shop_sends_signed_orders_that_the_sales_report_credits() {
+    let app = spawn_demo_app().await;
+    let xinyi = stores::Entity::find()
+        .filter(stores::Column::Code.eq("D001"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let member = phone_member(&app, xinyi.id, None, "+886912340001", None).await;
+    let page = app.get("/emulator/shop").await;
+    assert_eq!(page.status().as_u16(), 200);
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains("0912***001"),
+        "the member to pick, masked: {page}"
+    );
+    assert!(page.contains("北區｜台北信義店"));
+    assert!(
+        !page.contains("0912340001"),
+        "no whole phone on an open page"
+    );
+    let order_no = shop_order_no(&page);
+
+    let member_id = member.to_string();
+    let form = [
+        ("order_no", order_no.as_str()),
+        ("member_id", member_id.as_str()),
+        ("amount", "1,200"),
+    ];
+    assert_eq!(shop_post(&app, "/emulator/shop/orders", &form).await, 303);
+    // A double submit sends the same order again: still one order.
+    assert_eq!(shop_post(&app, "/emulator/shop/orders", &form).await, 303);
+    let sent = demo_shop_orders(&app).await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    let order = &sent[0];
+    assert_eq!(order.external_id, order_no);
+    assert_eq!(order.amount, 1_200);
+    assert_eq!(order.member_id, Some(member));
+    assert_eq!(order.credited_store_id, Some(xinyi.id));
+    // It came in through the signed webhook, over HTTP, as a real shop's would.
+    let deliveries = order_webhook_deliveries::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert!(!deliveries.is_empty());
+    assert!(deliveries.iter().all(|d| d.source == WebShop::Generic));
+    assert!(
+        store_assistant::services::order_webhooks::secret(&app.db, WebShop::Generic)
+            .await
+            .unwrap()
+            .is_some(),
+        "the shop set the generic secret it signs with"
+    );
+    let page = app.get("/emulator/shop").await.text().await.unwrap();
+    assert!(page.contains("已記錄訂單"), "{page}");
+
+    let hq = app.hq().await;
+    let sales = hq.get("/admin/sales").await.text().await.unwrap();
+    assert!(sales.contains("NT$1,200"), "{sales}");
+    assert!(sales.contains("台北信義店"));
+
+    // Refunded at the shop: booked as a refund, the net back to 0.
+    let refund = format!("/emulator/shop/orders/{order_no}/refund");
+    assert_eq!(shop_post(&app, &refund, &[]).await, 303);
+    let sent = demo_shop_orders(&app).await;
+    assert_eq!(sent.len(), 2, "the sale and its refund: {sent:?}");
+    assert_eq!(sent.iter().map(|o| o.amount).sum::<i64>(), 0);
+    let sales = hq.get("/admin/sales").await.text().await.unwrap();
+    assert!(sales.contains("-NT$1,200"), "{sales}");
+
+    // An order for a typed phone, cancelled.
+    let order_no = shop_order_no(&app.get("/emulator/shop").await.text().await.unwrap());
+    let form = [
+        ("order_no", order_no.as_str()),
+        ("phone", "0912-340-001"),
+        ("amount", "500"),
+    ];
+    assert_eq!(shop_post(&app, "/emulator/shop/orders", &form).await, 303);
+    let cancel = format!("/emulator/shop/orders/{order_no}/cancel");
+    assert_eq!(shop_post(&app, &cancel, &[]).await, 303);
+    let cancelled: Vec<_> = demo_shop_orders(&app)
+        .await
+        .into_iter()
+        .filter(|o| o.external_id.starts_with(&order_no))
+        .collect();
+    assert_eq!(cancelled.len(), 2, "{cancelled:?}");
+    assert_eq!(cancelled.iter().map(|o| o.amount).sum::<i64>(), 0);
+    assert!(cancelled.iter().all(|o| o.member_id == Some(member)));
+
+    // What the webhook refuses, the shop shows with the server's reason; nothing is recorded.
+    let order_no = shop_order_no(&app.get("/emulator/shop").await.text().await.unwrap());
+    let form = [("order_no", order_no.as_str()), ("amount", "免費")];
+    assert_eq!(shop_post(&app, "/emulator/shop/orders", &form).await, 303);
+    let page = app.get("/emulator/shop").await.text().await.unwrap();
+    assert!(page.contains("400"), "{page}");
+    assert!(page.contains("金額"), "{page}");
+    assert_eq!(demo_shop_orders(&app).await.len(), 4);
+    // A made-up order number is refused before anything is sent.
+    let form = [("order_no", "../x"), ("amount", "100")];
+    assert_eq!(shop_post(&app, "/emulator/shop/orders", &form).await, 400);
 }
