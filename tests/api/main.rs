@@ -30,6 +30,7 @@ mod orders;
 mod otp;
 mod personal_data;
 mod posters;
+mod purchase_browser;
 mod request_log;
 mod route_b;
 mod sales_report;
