@@ -3,9 +3,9 @@
 //! the clean-up of expired journeys, and one active code per store or clerk.
 
 use chrono::{Duration, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use store_assistant::db::entities::enums::{FunnelStage, Route, StaffRole};
 use store_assistant::db::entities::{audit_log, funnel_events, journeys, qr_tokens};
@@ -380,15 +380,17 @@ async fn aged_journey(
     completed: bool,
 ) -> JourneyId {
     let journey = app.seed_journey(store, -expired_for).await;
-    let row = journeys::Entity::find_by_id(journey.id.clone())
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    // No read back: a housekeeping round may already have deleted an expired, unfinished one.
     if completed {
-        let mut row = row.into_active_model();
-        row.completed_at = Set(Some(Utc::now() - Duration::days(4)));
-        row.update(&app.db).await.unwrap();
+        journeys::Entity::update_many()
+            .col_expr(
+                journeys::Column::CompletedAt,
+                Expr::value(Utc::now() - Duration::days(4)),
+            )
+            .filter(journeys::Column::Id.eq(journey.id.clone()))
+            .exec(&app.db)
+            .await
+            .unwrap();
     }
     journey.id
 }

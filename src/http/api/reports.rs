@@ -9,11 +9,14 @@ use serde::Serialize;
 use super::ok;
 use crate::db::entities::enums::SalesChannel;
 use crate::domain::sales_report::{Amounts, SalesFigures};
-use crate::http::admin::sales::{SalesParams, orders_csv};
+use crate::http::admin::sales::SalesParams;
 use crate::http::error::AppError;
 use crate::http::staff::Staff;
 use crate::services::Context;
-use crate::services::sales_report::{self, OrderLines, ReportKey, SalesReport};
+use crate::services::sales_report::{self, ReportKey, SalesReport};
+
+/// The report's orders as CSV: the page's own export (same filters, scope and streaming).
+pub use crate::http::admin::sales::export as sales_orders_csv;
 
 #[derive(Serialize)]
 struct ReportOut {
@@ -172,14 +175,4 @@ pub async fn sales(
 ) -> Result<HttpResponse, AppError> {
     let report = sales_report::sales(&ctx.db, &staff.actor(), &params.query()?).await?;
     ok(&ReportOut::from(report))
-}
-
-pub async fn sales_orders_csv(
-    ctx: Data<Context>,
-    staff: Staff,
-    params: Query<SalesParams>,
-) -> Result<HttpResponse, AppError> {
-    let query = params.query()?;
-    let lines = OrderLines::start(&ctx.db, &staff.actor(), &query).await?;
-    Ok(orders_csv(ctx, lines, &query.period))
 }
