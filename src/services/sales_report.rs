@@ -4,8 +4,8 @@
 //! store was credited for are one row of HQ's unfiltered report.
 //!
 //! Everything is read from the report totals kept with every booking (`services::orders::books`):
-//! amounts from `sales_daily` (days × cells, a few thousand rows a month for 1,000 stores however
-//! many orders there are), members who bought per month from `sales_buyers`. Members who bought
+//! amounts from `sales_daily` (days × cells: ~175,000 rows in the benchmark's month of 1,000,000
+//! orders over 1,000 stores, bench/RESULTS.md), members who bought per month from `sales_buyers`. Members who bought
 //! per day are counted over the month's orders themselves (a distinct count cannot be summed from
 //! days). Stores, groups and clerks are the attribution snapshot taken when each order was
 //! recorded: a store that changes group later keeps its past sales in the old group.
