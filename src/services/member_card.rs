@@ -25,6 +25,7 @@ use crate::domain::signed_link::{self, LinkError, MemberCardLink};
 use crate::domain::taipei_time;
 use crate::line::{LineApiError, OutgoingMessage};
 use crate::services::Context;
+use crate::services::binding::liff::{LineLoginError, verify_line_login};
 use crate::services::members::{Directory, member_label};
 
 /// How long a card link works. A link in the chat older than this asks for a new one (type
@@ -239,25 +240,7 @@ pub async fn open_with_line(
     ctx.liff_bind_limiter
         .check_address(address, Instant::now())
         .map_err(|retry_after| MemberCardError::TooManyTries { retry_after })?;
-    let claims = ctx
-        .line
-        .verify_id_token(&request.id_token, None)
-        .await
-        .map_err(line_error)?;
-    ctx.line
-        .verify_access_token(access_token)
-        .await
-        .map_err(line_error)?;
-    let profile = ctx
-        .line
-        .user_profile(access_token)
-        .await
-        .map_err(line_error)?;
-    if profile.user_id != claims.sub {
-        return Err(MemberCardError::InvalidToken(
-            "the access token belongs to another user than the ID token".to_owned(),
-        ));
-    }
+    let (claims, _) = verify_line_login(ctx, &request.id_token, None, access_token).await?;
     let member = member_of_line_user(&ctx.db, &LineUserId::from_line(claims.sub))
         .await?
         .ok_or(MemberCardError::NotAMember)?;
@@ -275,11 +258,12 @@ async fn member_of_line_user(
         .await
 }
 
-fn line_error(err: LineApiError) -> MemberCardError {
-    match err {
-        err if err.is_retryable() => MemberCardError::LineUnavailable(err),
-        LineApiError::Api { message, .. } => MemberCardError::InvalidToken(message),
-        other => MemberCardError::LineUnavailable(other),
+impl From<LineLoginError> for MemberCardError {
+    fn from(err: LineLoginError) -> Self {
+        match err {
+            LineLoginError::Unavailable(err) => MemberCardError::LineUnavailable(err),
+            LineLoginError::Invalid(message) => MemberCardError::InvalidToken(message),
+        }
     }
 }
 

@@ -24,6 +24,7 @@ use crate::domain::phone::TaiwanMobile;
 use crate::domain::rate_limit::{RateLimit, SharedRateLimiter};
 use crate::domain::tokens::token_hash;
 use crate::line::LineApiError;
+use crate::line::client::{IdTokenClaims, Profile};
 use crate::services::Context;
 use crate::services::binding::phone::{self, PhoneStepError};
 use crate::services::binding::{self, BindError, BindResult, IdTokenUse, Identity};
@@ -208,25 +209,8 @@ pub async fn bind(ctx: &Context, request: LiffBindRequest) -> Result<BindResult,
 
     // A token that carries a nonce must carry this journey's (see domain::id_token).
     let nonce = unverified_nonce(&request.id_token).map(|_| journey.nonce.clone());
-    let claims = ctx
-        .line
-        .verify_id_token(&request.id_token, nonce.as_deref())
-        .await
-        .map_err(line_error)?;
-    ctx.line
-        .verify_access_token(access_token)
-        .await
-        .map_err(line_error)?;
-    let profile = ctx
-        .line
-        .user_profile(access_token)
-        .await
-        .map_err(line_error)?;
-    if profile.user_id != claims.sub {
-        return Err(LiffBindError::InvalidToken(
-            "the access token belongs to another user than the ID token".to_owned(),
-        ));
-    }
+    let (claims, profile) =
+        verify_line_login(ctx, &request.id_token, nonce.as_deref(), access_token).await?;
     if !ctx
         .line
         .friendship_status(access_token)
@@ -309,9 +293,53 @@ pub fn add_friend_url(ctx: &Context) -> Option<String> {
 }
 
 fn line_error(err: LineApiError) -> LiffBindError {
-    match err {
-        err if err.is_retryable() => LiffBindError::LineUnavailable(err),
-        LineApiError::Api { message, .. } => LiffBindError::InvalidToken(message),
-        other => LiffBindError::LineUnavailable(other),
+    LineLoginError::from(err).into()
+}
+
+/// Why LINE did not vouch for a LIFF page's user.
+#[derive(Debug)]
+pub enum LineLoginError {
+    /// LINE could not be asked (down, slow, not configured): try again later.
+    Unavailable(LineApiError),
+    /// LINE refused a token, or the two tokens name different users.
+    Invalid(String),
+}
+
+impl From<LineApiError> for LineLoginError {
+    fn from(err: LineApiError) -> Self {
+        match err {
+            err if err.is_retryable() => LineLoginError::Unavailable(err),
+            LineApiError::Api { message, .. } => LineLoginError::Invalid(message),
+            other => LineLoginError::Unavailable(other),
+        }
     }
+}
+
+impl From<LineLoginError> for LiffBindError {
+    fn from(err: LineLoginError) -> Self {
+        match err {
+            LineLoginError::Unavailable(err) => LiffBindError::LineUnavailable(err),
+            LineLoginError::Invalid(message) => LiffBindError::InvalidToken(message),
+        }
+    }
+}
+
+/// Who a LIFF page's user is, as LINE vouches: the ID token (with the nonce, when one is
+/// expected) and the access token verified with LINE, and the access token's profile the same
+/// user as the ID token. Three LINE Login calls: callers rate-limit before.
+pub async fn verify_line_login(
+    ctx: &Context,
+    id_token: &str,
+    nonce: Option<&str>,
+    access_token: &str,
+) -> Result<(IdTokenClaims, Profile), LineLoginError> {
+    let claims = ctx.line.verify_id_token(id_token, nonce).await?;
+    ctx.line.verify_access_token(access_token).await?;
+    let profile = ctx.line.user_profile(access_token).await?;
+    if profile.user_id != claims.sub {
+        return Err(LineLoginError::Invalid(
+            "the access token belongs to another user than the ID token".to_owned(),
+        ));
+    }
+    Ok((claims, profile))
 }
