@@ -135,6 +135,25 @@ async fn group_names(db: &impl ConnectionTrait) -> Result<HashMap<i32, String>, 
         .collect())
 }
 
+/// Audits a change of one store: the store (with its group's name) before and after.
+async fn record_store_change(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    action: &'static str,
+    (before, group_before): (&stores::Model, Option<&str>),
+    (after, group_after): (&stores::Model, Option<&str>),
+) -> Result<(), DbErr> {
+    audit::record(
+        txn,
+        actor,
+        Change::new(action, "store", before.id)
+            .store(Some(before.id))
+            .before(store_json(before, group_before))
+            .after(store_json(after, group_after)),
+    )
+    .await
+}
+
 fn store_json(store: &stores::Model, group_name: Option<&str>) -> Value {
     json!({
         "code": store.code,
@@ -284,13 +303,13 @@ pub async fn rename_store(
         .update(&txn)
         .await
         .map_err(|err| name_taken_or(err, name.as_str()))?;
-    audit::record(
+    let group = group_name.as_deref();
+    record_store_change(
         &txn,
         actor,
-        Change::new("store.rename", "store", store_id)
-            .store(Some(store_id))
-            .before(store_json(&before, group_name.as_deref()))
-            .after(store_json(&after, group_name.as_deref())),
+        "store.rename",
+        (&before, group),
+        (&after, group),
     )
     .await?;
     txn.commit().await?;
@@ -317,15 +336,8 @@ pub async fn set_store_active(
     } else {
         "store.deactivate"
     };
-    audit::record(
-        &txn,
-        actor,
-        Change::new(action, "store", store_id)
-            .store(Some(store_id))
-            .before(store_json(&before, group_name.as_deref()))
-            .after(store_json(&after, group_name.as_deref())),
-    )
-    .await?;
+    let group = group_name.as_deref();
+    record_store_change(&txn, actor, action, (&before, group), (&after, group)).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -363,13 +375,12 @@ pub async fn set_store_group(
     active.group_id = Set(group_id);
     active.updated_at = Set(Utc::now());
     let after = active.update(&txn).await?;
-    audit::record(
+    record_store_change(
         &txn,
         actor,
-        Change::new("store.set_group", "store", store_id)
-            .store(Some(store_id))
-            .before(store_json(&before, from.as_deref()))
-            .after(store_json(&after, to.as_deref())),
+        "store.set_group",
+        (&before, from.as_deref()),
+        (&after, to.as_deref()),
     )
     .await?;
     txn.commit().await?;
