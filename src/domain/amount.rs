@@ -106,7 +106,16 @@ impl Ntd {
 /// `NT$1,200`: how staff pages show an amount.
 impl fmt::Display for Ntd {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "NT${}", thousands(self.0))
+        f.write_str(&ntd(self.0))
+    }
+}
+
+/// `NT$1,200`, `-NT$300`: any sum of dollars (totals and refunds too) as pages show it.
+pub fn ntd(amount: i64) -> String {
+    if amount < 0 {
+        format!("-NT${}", thousands(-amount))
+    } else {
+        format!("NT${}", thousands(amount))
     }
 }
 

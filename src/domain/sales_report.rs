@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
 
-use super::amount::thousands;
+use super::amount::ntd;
 use super::attribution::UnattributedReason;
 use super::spreadsheet::safe_cell;
 use super::taipei_time::{self, DayRange, parse_date};
@@ -293,15 +293,6 @@ impl SalesFigures {
 
     pub fn in_store_net_text(&self) -> String {
         ntd(self.in_store.net())
-    }
-}
-
-/// `NT$1,200`, `-NT$300`.
-pub fn ntd(amount: i64) -> String {
-    if amount < 0 {
-        format!("-NT${}", thousands(-amount))
-    } else {
-        format!("NT${}", thousands(amount))
     }
 }
 

@@ -12,7 +12,6 @@ use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::domain::signed_link::LinkError;
 use crate::http::error::{AppError, Message};
 use crate::http::layout::Layout;
 use crate::http::staff::{CsrfForm, Staff};
@@ -21,7 +20,6 @@ use crate::services::clerk::{
     self, ClerkError, Desk, DeskStore, FoundMember, Lookup, PurchaseForm, PurchaseView, QrOwner,
     StoreChoice,
 };
-use crate::services::orders::OrderError;
 use crate::services::orders::in_store::new_purchase_key;
 
 pub fn routes(cfg: &mut actix_web::web::ServiceConfig) {
@@ -32,63 +30,6 @@ pub fn routes(cfg: &mut actix_web::web::ServiceConfig) {
         .route("/clerk/purchases", post().to(record))
         .route("/clerk/purchases/{id}", get().to(purchase))
         .route("/clerk/purchases/{id}/void", post().to(void));
-}
-
-impl From<ClerkError> for AppError {
-    fn from(err: ClerkError) -> Self {
-        use crate::domain::member_card::CardCodeError;
-        match err {
-            ClerkError::NoStore => AppError::bad_request(
-                "請先選擇您所在的門市。",
-                "Pick the store you are working in first.",
-            ),
-            ClerkError::UnknownStore => {
-                AppError::not_found("找不到這間門市。", "This store does not exist.")
-            }
-            ClerkError::Access(denied) => denied.into(),
-            ClerkError::NotWholePhone => AppError::bad_request(
-                "請輸入完整的手機號碼，例如 0912345678。為保護會員隱私，不提供部分號碼查詢。",
-                "Enter the whole mobile number, like 0912345678. Partial numbers are not searched, to protect members' privacy.",
-            ),
-            ClerkError::NoMemberWithPhone => AppError::not_found(
-                "查無此手機號碼的會員。請確認號碼，或請顧客掃描門市 QR Code 加入會員。",
-                "No member has this mobile number. Check the number, or ask the shopper to scan the store's QR code to join.",
-            ),
-            ClerkError::MemberGone => AppError::not_found(
-                "找不到這張會員卡的會員（可能已刪除），請改用手機號碼查詢。",
-                "The card's member no longer exists; look the member up by mobile number instead.",
-            ),
-            ClerkError::Card(err @ CardCodeError::Expired) => {
-                AppError::Gone(Message::new(err.message_zh(), err.message_en()))
-            }
-            ClerkError::Card(err) => AppError::bad_request(err.message_zh(), err.message_en()),
-            ClerkError::Pick(LinkError::Expired) => AppError::bad_request(
-                "會員查詢已逾時，請重新查詢會員後再登錄。",
-                "The member lookup has expired; look the member up again, then record.",
-            ),
-            ClerkError::Pick(LinkError::Invalid) => AppError::bad_request(
-                "表單中的會員資料無效，請重新查詢會員後再登錄。",
-                "The form's member is not valid; look the member up again, then record.",
-            ),
-            ClerkError::Amount(err) => AppError::bad_request(err.message_zh(), err.message_en()),
-            ClerkError::Order(OrderError::DifferentOrder { existing }) => AppError::conflict(
-                format!(
-                    "這張表單已登錄過一筆 {} 的消費，不會重複登錄。若金額有誤，請作廢那一筆後重新查詢會員再登錄。",
-                    ntd(existing.sale.amount)
-                ),
-                format!(
-                    "This form already recorded a purchase of {}; it is not recorded twice. If the amount is wrong, void that one and record again.",
-                    ntd(existing.sale.amount)
-                ),
-            ),
-            ClerkError::Order(err) => err.into(),
-            ClerkError::Database(err) => err.into(),
-        }
-    }
-}
-
-fn ntd(amount: i64) -> String {
-    format!("NT${}", crate::domain::amount::thousands(amount))
 }
 
 /// A refusal shown on the page; unexpected errors are not pages of ours.

@@ -18,7 +18,7 @@ use sea_orm::{
 
 use crate::db::entities::enums::{OrderKind, OrderStatus, SalesChannel};
 use crate::db::entities::{bindings, members, orders};
-use crate::domain::amount::Ntd;
+use crate::domain::amount::ntd;
 use crate::domain::line_user::LineUserId;
 use crate::domain::member_card::{self, IssuedCode};
 use crate::domain::signed_link::{self, LinkError, MemberCardLink};
@@ -200,9 +200,7 @@ async fn purchases(
     Ok(rows
         .into_iter()
         .map(|order| CardPurchase {
-            amount: Ntd::new(order.amount)
-                .map(|a| a.to_string())
-                .unwrap_or_else(|_| format!("NT${}", order.amount)),
+            amount: ntd(order.amount),
             channel: match order.channel {
                 SalesChannel::Online => "網路商店",
                 SalesChannel::InStore => "門市消費",

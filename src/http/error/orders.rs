@@ -1,6 +1,11 @@
-//! Refusals of orders in: the orders API, web-shop webhooks and their secrets.
+//! Refusals of orders in: the orders API, web-shop webhooks and their secrets, and the clerk's
+//! desk (in-store purchases).
 
 use super::{AppError, Message};
+use crate::domain::amount::ntd;
+use crate::domain::signed_link::LinkError;
+use crate::services::clerk::ClerkError;
+use crate::services::orders::OrderError;
 
 impl From<crate::services::orders::OrderError> for AppError {
     fn from(err: crate::services::orders::OrderError) -> Self {
@@ -144,6 +149,60 @@ impl From<crate::services::order_webhooks::SecretError> for AppError {
                 "A secret has at least 16 characters and no spaces or control characters.",
             ),
             SecretError::Order(err) => err.into(),
+        }
+    }
+}
+
+/// Refusals at the clerk's desk (`/clerk`): looking a member up, recording and voiding a purchase.
+impl From<ClerkError> for AppError {
+    fn from(err: ClerkError) -> Self {
+        use crate::domain::member_card::CardCodeError;
+        match err {
+            ClerkError::NoStore => AppError::bad_request(
+                "請先選擇您所在的門市。",
+                "Pick the store you are working in first.",
+            ),
+            ClerkError::UnknownStore => {
+                AppError::not_found("找不到這間門市。", "This store does not exist.")
+            }
+            ClerkError::Access(denied) => denied.into(),
+            ClerkError::NotWholePhone => AppError::bad_request(
+                "請輸入完整的手機號碼，例如 0912345678。為保護會員隱私，不提供部分號碼查詢。",
+                "Enter the whole mobile number, like 0912345678. Partial numbers are not searched, to protect members' privacy.",
+            ),
+            ClerkError::NoMemberWithPhone => AppError::not_found(
+                "查無此手機號碼的會員。請確認號碼，或請顧客掃描門市 QR Code 加入會員。",
+                "No member has this mobile number. Check the number, or ask the shopper to scan the store's QR code to join.",
+            ),
+            ClerkError::MemberGone => AppError::not_found(
+                "找不到這張會員卡的會員（可能已刪除），請改用手機號碼查詢。",
+                "The card's member no longer exists; look the member up by mobile number instead.",
+            ),
+            ClerkError::Card(err @ CardCodeError::Expired) => {
+                AppError::Gone(Message::new(err.message_zh(), err.message_en()))
+            }
+            ClerkError::Card(err) => AppError::bad_request(err.message_zh(), err.message_en()),
+            ClerkError::Pick(LinkError::Expired) => AppError::bad_request(
+                "會員查詢已逾時，請重新查詢會員後再登錄。",
+                "The member lookup has expired; look the member up again, then record.",
+            ),
+            ClerkError::Pick(LinkError::Invalid) => AppError::bad_request(
+                "表單中的會員資料無效，請重新查詢會員後再登錄。",
+                "The form's member is not valid; look the member up again, then record.",
+            ),
+            ClerkError::Amount(err) => AppError::bad_request(err.message_zh(), err.message_en()),
+            ClerkError::Order(OrderError::DifferentOrder { existing }) => AppError::conflict(
+                format!(
+                    "這張表單已登錄過一筆 {} 的消費，不會重複登錄。若金額有誤，請作廢那一筆後重新查詢會員再登錄。",
+                    ntd(existing.sale.amount)
+                ),
+                format!(
+                    "This form already recorded a purchase of {}; it is not recorded twice. If the amount is wrong, void that one and record again.",
+                    ntd(existing.sale.amount)
+                ),
+            ),
+            ClerkError::Order(err) => err.into(),
+            ClerkError::Database(err) => err.into(),
         }
     }
 }
