@@ -162,12 +162,23 @@ pub(crate) async fn retrying<T>(
                 txn.commit().await?;
                 return Ok(done);
             }
-            Err(OrderError::Retry) => txn.rollback().await?,
-            Err(OrderError::Database(err)) if lost_to_a_lock(&err) => txn.rollback().await?,
+            Err(err) if err.lost_a_race() => txn.rollback().await?,
             Err(err) => return Err(err),
         }
     }
     Err(OrderError::Busy)
+}
+
+impl OrderError {
+    /// The transaction lost a race ([`OrderError::Retry`], or a lock below): the same work tried
+    /// again from the start succeeds or gives the real answer.
+    pub(crate) fn lost_a_race(&self) -> bool {
+        match self {
+            OrderError::Retry => true,
+            OrderError::Database(err) => lost_to_a_lock(err),
+            _ => false,
+        }
+    }
 }
 
 /// PostgreSQL ended the transaction to break a deadlock (40P01) or a serialisation conflict
@@ -260,8 +271,17 @@ pub async fn ingest_in(
         refunds_booked += usize::from(next.1);
         sale = next.0;
     }
+    let order = if created && refunds_booked == 0 {
+        // Just inserted, and no refund was booked with it: it has none to read back.
+        RecordedOrder {
+            sale,
+            refunds: Vec::new(),
+        }
+    } else {
+        with_refunds(txn, sale).await?
+    };
     Ok(Recorded {
-        order: with_refunds(txn, sale).await?,
+        order,
         created,
         refunds_booked,
     })
@@ -318,23 +338,32 @@ async fn insert_sale(
         ),
     };
     let customer = match_customer(txn, &input.customer).await?;
+    let binding = match customer.member_id {
+        None => None,
+        Some(member_id) => binding_history(txn, member_id, input.ordered_at).await?,
+    };
     let credit = match customer.member_id {
         None => SalesCredit::Unattributed(customer.missing),
-        Some(member_id) => {
-            let history = binding_history(txn, member_id, input.ordered_at).await?;
-            credit_order(history.as_ref(), input.ordered_at, booking.rules)
-        }
+        Some(_) => credit_order(
+            binding.as_ref().map(|b| &b.history),
+            input.ordered_at,
+            booking.rules,
+        ),
     };
     let (credited_store_id, credited_clerk_id, unattributed_reason) = match credit {
         SalesCredit::Credited { store_id, clerk_id } => (Some(store_id), clerk_id, None),
         SalesCredit::Unattributed(reason) => (None, None, Some(reason)),
     };
     let credited_group_id = match credited_store_id {
-        Some(id) => stores::Entity::find_by_id(id)
-            .one(txn)
-            .await?
-            .and_then(|s| s.group_id),
         None => None,
+        Some(id) => match binding.as_ref().and_then(|b| b.group_of(id)) {
+            Some(group_id) => group_id,
+            // Credited to a store the member has since moved away from.
+            None => stores::Entity::find_by_id(id)
+                .one(txn)
+                .await?
+                .and_then(|s| s.group_id),
+        },
     };
     let (booked_day, booked_month) = booked_day_and_month(input.ordered_at);
     let row = orders::ActiveModel {
