@@ -4,8 +4,9 @@
 //! Order of checks, so a forged or replayed request never reaches the parser or the books: the
 //! shop's secret must be set (else 401), the signature is checked on the raw bytes (401; for the
 //! generic webhook also the 5-minute window), then the payload is read (400 with the field named),
-//! then one transaction applies it and records the delivery under what identifies it at its
-//! source. The delivery row commits with the order, or not at all, so a delivery that failed is
+//! then the delivery is applied and recorded under what identifies it at its source, in a
+//! transaction shared with other requests' deliveries ([`group_commit`]), under a savepoint of its
+//! own. The delivery row commits with the order, or not at all, so a delivery that failed is
 //! processed when it is sent again; one that succeeded is answered "duplicate" (Shopify,
 //! WooCommerce: they retry until they hear 2xx) or refused as a replay (the generic webhook, 409).
 
@@ -21,12 +22,16 @@ use crate::config::Secret;
 use crate::db::entities::enums::WebShop;
 use crate::db::entities::{order_webhook_deliveries, order_webhook_secrets};
 use crate::domain::hmac;
+use crate::services::Context;
 use crate::services::audit::{self, Actor, Change};
 use crate::services::orders::{
     self, Booking, ChangedAmount, OrderError, Recorded, RecordedOrder, retrying,
 };
 use crate::webshops::generic::{self, OrderJson, SignatureRefusal};
 use crate::webshops::{PayloadError, ShopEvent, shopify, woocommerce};
+
+mod group_commit;
+pub use group_commit::DeliveryStore;
 
 /// Deliveries are remembered this long: longer than any platform retries.
 pub const DELIVERY_RETENTION_DAYS: i64 = 7;
@@ -80,9 +85,11 @@ pub enum WebhookError {
     Database(#[from] DbErr),
 }
 
-/// Verifies, reads and records one delivery.
+/// Verifies, reads and records one delivery. The signature check and the parsing run here, in
+/// the request; the recording joins the deliveries of other requests in one transaction
+/// ([`group_commit`]) and this returns once it has committed.
 pub async fn receive(
-    db: &DatabaseConnection,
+    ctx: &Context,
     shop: WebShop,
     delivery: Delivery<'_>,
 ) -> Result<Handled, WebhookError> {
@@ -90,11 +97,11 @@ pub async fn receive(
     if shop == WebShop::WooCommerce && woocommerce::is_ping(delivery.body) {
         return Ok(Handled::Ping);
     }
-    let secret = secret(db, shop)
+    let secret = secret(&ctx.db, shop)
         .await?
         .ok_or(WebhookError::NotConfigured(shop))?;
     let secret = secret.expose().as_bytes();
-    let (event, delivery_key) = match shop {
+    let (event, key) = match shop {
         WebShop::Generic => {
             let signature = generic::verify(
                 secret,
@@ -122,31 +129,86 @@ pub async fn receive(
             (event, delivery.delivery_id.map(str::to_owned))
         }
     };
-    let changed_amount = match shop {
-        WebShop::Generic => ChangedAmount::Refuse,
-        WebShop::Shopify | WebShop::WooCommerce => ChangedAmount::Keep,
+    let verified = VerifiedDelivery {
+        shop,
+        event,
+        key,
+        received_at: now,
     };
-    let applied = retrying(db, async |txn| {
-        if let Some(key) = &delivery_key
-            && seen(txn, shop, key).await?
-        {
-            return Ok(None);
-        }
-        let booking = Booking::load(txn, None, changed_amount).await?;
-        let handled = apply(txn, &booking, shop, &event).await?;
-        if let Some(key) = &delivery_key
-            && !record_delivery(txn, shop, key, &handled, now).await?
-        {
-            // A twin of this delivery committed meanwhile: roll back, and the next try sees it.
-            return Err(OrderError::Retry);
-        }
-        Ok(Some(handled))
-    })
-    .await
-    .map_err(unwrap_not_received)?;
-    match applied {
+    match ctx
+        .order_webhook_store
+        .record(verified)
+        .await
+        .map_err(unwrap_not_received)?
+    {
         Some(handled) => Ok(handled),
         None => duplicate(shop),
+    }
+}
+
+/// A delivery whose signature was checked and whose payload was read: what is left is to record it.
+#[derive(Debug)]
+pub(crate) struct VerifiedDelivery {
+    shop: WebShop,
+    event: ShopEvent,
+    /// What identifies the delivery at its source (the generic webhook's signature, Shopify's
+    /// webhook id, WooCommerce's delivery id), when it has one.
+    key: Option<String>,
+    received_at: DateTime<Utc>,
+}
+
+/// Records one delivery inside `txn`: nothing when it was recorded before (`None`), else its
+/// event is applied and the delivery recorded with it. The one way a delivery is recorded, in a
+/// batch (under a savepoint) and alone (see [`group_commit`]). `booking` is the transaction's;
+/// what a changed amount means is the shop's.
+async fn record_in(
+    txn: &DatabaseTransaction,
+    booking: &Booking,
+    delivery: &VerifiedDelivery,
+) -> Result<Option<Handled>, OrderError> {
+    let VerifiedDelivery {
+        shop,
+        event,
+        key,
+        received_at,
+    } = delivery;
+    if let Some(key) = key
+        && seen(txn, *shop, key).await?
+    {
+        return Ok(None);
+    }
+    let booking = Booking {
+        changed_amount: changed_amount(*shop),
+        ..*booking
+    };
+    let handled = apply(txn, &booking, *shop, event).await?;
+    if let Some(key) = key
+        && !record_delivery(txn, *shop, key, &handled, *received_at).await?
+    {
+        // A twin of this delivery committed meanwhile: roll back, and the next try sees it.
+        return Err(OrderError::Retry);
+    }
+    Ok(Some(handled))
+}
+
+/// Records one delivery in a transaction of its own, tried again when it lost a race.
+async fn record_alone(
+    db: &DatabaseConnection,
+    delivery: &VerifiedDelivery,
+) -> Result<Option<Handled>, OrderError> {
+    retrying(db, async |txn| {
+        let booking = Booking::load(txn, None, changed_amount(delivery.shop)).await?;
+        record_in(txn, &booking, delivery).await
+    })
+    .await
+}
+
+/// A web shop's later edit of an order's total is kept out (they retry until they hear 2xx); the
+/// generic webhook's sender hears of it (409).
+fn changed_amount(shop: WebShop) -> ChangedAmount {
+    match shop {
+        WebShop::Generic => ChangedAmount::Refuse,
+        WebShop::Shopify | WebShop::WooCommerce => ChangedAmount::Keep,
     }
 }
 
