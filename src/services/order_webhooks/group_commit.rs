@@ -15,10 +15,10 @@
 //! alone, in a transaction of its own tried again as often as any order's, so every answer is
 //! what a transaction of its own would have given.
 
-use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Handled, VerifiedDelivery, record_alone, record_in};
+use super::{Handled, KnownDeliveries, VerifiedDelivery, record_alone, record_in};
 use crate::services::orders::{Booking, ChangedAmount, OrderError};
 
 /// Deliveries recorded in one transaction at most.
@@ -112,14 +112,20 @@ async fn record_batch(
     let txn = db.begin().await?;
     // What a changed amount means is each delivery's shop's (`record_in`).
     let booking = Booking::load(&txn, None, ChangedAmount::Refuse).await?;
+    let mut known = KnownDeliveries::read(&txn, deliveries.iter().copied()).await?;
     let mut outcomes = Vec::with_capacity(deliveries.len());
-    for delivery in deliveries {
-        let savepoint = txn.begin().await?;
-        let outcome = record_in(&savepoint, &booking, delivery).await;
-        if outcome.is_ok() {
-            savepoint.commit().await?;
-        } else {
-            savepoint.rollback().await?;
+    // One savepoint name, released and set again in one round trip between deliveries (sea-orm's
+    // nested transactions take two); the commit releases the last.
+    txn.execute_unprepared("SAVEPOINT delivery").await?;
+    for (n, delivery) in deliveries.iter().enumerate() {
+        if n > 0 {
+            txn.execute_unprepared("RELEASE SAVEPOINT delivery; SAVEPOINT delivery")
+                .await?;
+        }
+        let outcome = record_in(&txn, &booking, &mut known, delivery).await;
+        if outcome.is_err() {
+            txn.execute_unprepared("ROLLBACK TO SAVEPOINT delivery")
+                .await?;
         }
         outcomes.push(outcome);
     }

@@ -10,11 +10,13 @@
 //! processed when it is sent again; one that succeeded is answered "duplicate" (Shopify,
 //! WooCommerce: they retry until they hear 2xx) or refused as a replay (the generic webhook, 409).
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::NotSet, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, Set, TryInsertResult,
+    DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QuerySelect, Set, TryInsertResult,
 };
 use serde_json::json;
 
@@ -160,10 +162,12 @@ pub(crate) struct VerifiedDelivery {
 /// Records one delivery inside `txn`: nothing when it was recorded before (`None`), else its
 /// event is applied and the delivery recorded with it. The one way a delivery is recorded, in a
 /// batch (under a savepoint) and alone (see [`group_commit`]). `booking` is the transaction's;
-/// what a changed amount means is the shop's.
+/// what a changed amount means is the shop's. `known` holds the deliveries recorded before, read
+/// once for all of the transaction's deliveries; this one joins it when recorded.
 async fn record_in(
     txn: &DatabaseTransaction,
     booking: &Booking,
+    known: &mut KnownDeliveries,
     delivery: &VerifiedDelivery,
 ) -> Result<Option<Handled>, OrderError> {
     let VerifiedDelivery {
@@ -172,9 +176,7 @@ async fn record_in(
         key,
         received_at,
     } = delivery;
-    if let Some(key) = key
-        && seen(txn, *shop, key).await?
-    {
+    if known.contains(delivery) {
         return Ok(None);
     }
     let booking = Booking {
@@ -182,11 +184,12 @@ async fn record_in(
         ..*booking
     };
     let handled = apply(txn, &booking, *shop, event).await?;
-    if let Some(key) = key
-        && !record_delivery(txn, *shop, key, &handled, *received_at).await?
-    {
-        // A twin of this delivery committed meanwhile: roll back, and the next try sees it.
-        return Err(OrderError::Retry);
+    if let Some(key) = key {
+        if !record_delivery(txn, *shop, key, &handled, *received_at).await? {
+            // A twin of this delivery committed meanwhile: roll back, and the next try sees it.
+            return Err(OrderError::Retry);
+        }
+        known.insert(delivery);
     }
     Ok(Some(handled))
 }
@@ -198,9 +201,55 @@ async fn record_alone(
 ) -> Result<Option<Handled>, OrderError> {
     retrying(db, async |txn| {
         let booking = Booking::load(txn, None, changed_amount(delivery.shop)).await?;
-        record_in(txn, &booking, delivery).await
+        let mut known = KnownDeliveries::read(txn, [delivery]).await?;
+        record_in(txn, &booking, &mut known, delivery).await
     })
     .await
+}
+
+/// Deliveries recorded before, of those a transaction records: read in one statement for a whole
+/// batch instead of one per delivery.
+///
+/// A twin recorded by another transaction after the read (PostgreSQL, several instances) is still
+/// caught: recording the delivery then inserts nothing, and the delivery is tried again alone.
+#[derive(Debug, Default)]
+struct KnownDeliveries(HashSet<(WebShop, String)>);
+
+impl KnownDeliveries {
+    async fn read(
+        txn: &DatabaseTransaction,
+        deliveries: impl IntoIterator<Item = &VerifiedDelivery>,
+    ) -> Result<Self, DbErr> {
+        let keys: HashSet<&str> = deliveries
+            .into_iter()
+            .filter_map(|delivery| delivery.key.as_deref())
+            .collect();
+        if keys.is_empty() {
+            return Ok(Self::default());
+        }
+        let recorded = order_webhook_deliveries::Entity::find()
+            .select_only()
+            .column(order_webhook_deliveries::Column::Source)
+            .column(order_webhook_deliveries::Column::DeliveryKey)
+            .filter(order_webhook_deliveries::Column::DeliveryKey.is_in(keys))
+            .into_tuple::<(WebShop, String)>()
+            .all(txn)
+            .await?;
+        Ok(Self(recorded.into_iter().collect()))
+    }
+
+    fn contains(&self, delivery: &VerifiedDelivery) -> bool {
+        delivery
+            .key
+            .as_ref()
+            .is_some_and(|key| self.0.contains(&(delivery.shop, key.clone())))
+    }
+
+    fn insert(&mut self, delivery: &VerifiedDelivery) {
+        if let Some(key) = &delivery.key {
+            self.0.insert((delivery.shop, key.clone()));
+        }
+    }
 }
 
 /// A web shop's later edit of an order's total is kept out (they retry until they hear 2xx); the
@@ -260,15 +309,6 @@ async fn apply(
         }
         ShopEvent::Ignored(reason) => Handled::Ignored(reason),
     })
-}
-
-async fn seen(db: &impl ConnectionTrait, shop: WebShop, key: &str) -> Result<bool, DbErr> {
-    Ok(order_webhook_deliveries::Entity::find()
-        .filter(order_webhook_deliveries::Column::Source.eq(shop))
-        .filter(order_webhook_deliveries::Column::DeliveryKey.eq(key))
-        .count(db)
-        .await?
-        > 0)
 }
 
 /// Records the delivery; false when the same delivery was recorded meanwhile.
