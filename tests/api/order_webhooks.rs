@@ -174,6 +174,35 @@ async fn one_signed_order_sent_twice_at_once_is_stored_once_and_the_twin_refused
 }
 
 #[tokio::test]
+async fn one_order_in_deliveries_signed_apart_and_sent_at_once_is_stored_once() {
+    let app = spawn_app().await;
+    bound_member(&app).await;
+    app.set_shop_secret(WebShop::Generic, SHOP_SECRET).await;
+    let now = Utc::now().timestamp();
+    let body = generic_order("S-1");
+    // Each signed with its own timestamp: distinct deliveries of the same order.
+    let answers =
+        join_all((0..10).map(|i| app.post_generic_order(SHOP_SECRET, now - i, &body))).await;
+    assert!(
+        answers.iter().all(|(status, _)| *status == 200),
+        "{answers:?}"
+    );
+    let created = answers
+        .iter()
+        .filter(|(_, answer)| answer["created"] == true)
+        .count();
+    assert_eq!(created, 1, "{answers:?}");
+    let rows = app.order_rows().await;
+    assert_eq!(rows.len(), 1);
+    assert!(
+        answers
+            .iter()
+            .all(|(_, answer)| answer["order_id"] == json!(rows[0].id))
+    );
+    assert_eq!(app.daily_totals().await, (1, 1500, 0, 0));
+}
+
+#[tokio::test]
 async fn stale_forged_and_unconfigured_generic_requests_are_refused_and_store_nothing() {
     let app = spawn_app().await;
     bound_member(&app).await;

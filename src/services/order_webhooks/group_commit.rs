@@ -18,7 +18,7 @@
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Handled, KnownDeliveries, VerifiedDelivery, record_alone, record_in};
+use super::{Handled, Known, VerifiedDelivery, record_alone, record_in};
 use crate::services::orders::{Booking, ChangedAmount, OrderError};
 
 /// Deliveries recorded in one transaction at most.
@@ -112,7 +112,7 @@ async fn record_batch(
     let txn = db.begin().await?;
     // What a changed amount means is each delivery's shop's (`record_in`).
     let booking = Booking::load(&txn, None, ChangedAmount::Refuse).await?;
-    let mut known = KnownDeliveries::read(&txn, deliveries.iter().copied()).await?;
+    let mut known = Known::read(&txn, deliveries).await?;
     let mut outcomes = Vec::with_capacity(deliveries.len());
     // One savepoint name, released and set again in one round trip between deliveries (sea-orm's
     // nested transactions take two); the commit releases the last.

@@ -24,6 +24,7 @@ use crate::config::Secret;
 use crate::db::entities::enums::WebShop;
 use crate::db::entities::{order_webhook_deliveries, order_webhook_secrets};
 use crate::domain::hmac;
+use crate::domain::orders::OrderInput;
 use crate::services::Context;
 use crate::services::audit::{self, Actor, Change};
 use crate::services::orders::{
@@ -162,12 +163,12 @@ pub(crate) struct VerifiedDelivery {
 /// Records one delivery inside `txn`: nothing when it was recorded before (`None`), else its
 /// event is applied and the delivery recorded with it. The one way a delivery is recorded, in a
 /// batch (under a savepoint) and alone (see [`group_commit`]). `booking` is the transaction's;
-/// what a changed amount means is the shop's. `known` holds the deliveries recorded before, read
-/// once for all of the transaction's deliveries; this one joins it when recorded.
+/// what a changed amount means is the shop's. `known` is what the transaction read of its
+/// deliveries beforehand ([`Known`]); this one's delivery and order join it.
 async fn record_in(
     txn: &DatabaseTransaction,
     booking: &Booking,
-    known: &mut KnownDeliveries,
+    known: &mut Known,
     delivery: &VerifiedDelivery,
 ) -> Result<Option<Handled>, OrderError> {
     let VerifiedDelivery {
@@ -176,20 +177,20 @@ async fn record_in(
         key,
         received_at,
     } = delivery;
-    if known.contains(delivery) {
+    if known.has_delivery(delivery) {
         return Ok(None);
     }
     let booking = Booking {
         changed_amount: changed_amount(*shop),
         ..*booking
     };
-    let handled = apply(txn, &booking, *shop, event).await?;
+    let handled = apply(txn, &booking, known, *shop, event).await?;
     if let Some(key) = key {
         if !record_delivery(txn, *shop, key, &handled, *received_at).await? {
             // A twin of this delivery committed meanwhile: roll back, and the next try sees it.
             return Err(OrderError::Retry);
         }
-        known.insert(delivery);
+        known.add_delivery(delivery);
     }
     Ok(Some(handled))
 }
@@ -201,55 +202,91 @@ async fn record_alone(
 ) -> Result<Option<Handled>, OrderError> {
     retrying(db, async |txn| {
         let booking = Booking::load(txn, None, changed_amount(delivery.shop)).await?;
-        let mut known = KnownDeliveries::read(txn, [delivery]).await?;
+        let mut known = Known::read(txn, &[delivery]).await?;
         record_in(txn, &booking, &mut known, delivery).await
     })
     .await
 }
 
-/// Deliveries recorded before, of those a transaction records: read in one statement for a whole
-/// batch instead of one per delivery.
+/// What a transaction knows before it records its deliveries, read for a whole batch in two
+/// statements instead of two per delivery: which deliveries were recorded before, and which of
+/// their orders are recorded. Kept up to date as the transaction records.
 ///
-/// A twin recorded by another transaction after the read (PostgreSQL, several instances) is still
-/// caught: recording the delivery then inserts nothing, and the delivery is tried again alone.
+/// Anything recorded by another transaction after the read (PostgreSQL, several instances) is
+/// still caught: recording a delivery again inserts nothing and the delivery is tried again
+/// alone; inserting an order again inserts nothing and the order already there is the answer.
 #[derive(Debug, Default)]
-struct KnownDeliveries(HashSet<(WebShop, String)>);
+struct Known {
+    deliveries: HashSet<(WebShop, String)>,
+    /// (source, external id)
+    orders: HashSet<(String, String)>,
+}
 
-impl KnownDeliveries {
+impl Known {
     async fn read(
         txn: &DatabaseTransaction,
-        deliveries: impl IntoIterator<Item = &VerifiedDelivery>,
+        deliveries: &[&VerifiedDelivery],
     ) -> Result<Self, DbErr> {
         let keys: HashSet<&str> = deliveries
-            .into_iter()
+            .iter()
             .filter_map(|delivery| delivery.key.as_deref())
             .collect();
-        if keys.is_empty() {
-            return Ok(Self::default());
-        }
-        let recorded = order_webhook_deliveries::Entity::find()
-            .select_only()
-            .column(order_webhook_deliveries::Column::Source)
-            .column(order_webhook_deliveries::Column::DeliveryKey)
-            .filter(order_webhook_deliveries::Column::DeliveryKey.is_in(keys))
-            .into_tuple::<(WebShop, String)>()
-            .all(txn)
-            .await?;
-        Ok(Self(recorded.into_iter().collect()))
+        let recorded_deliveries = if keys.is_empty() {
+            Vec::new()
+        } else {
+            order_webhook_deliveries::Entity::find()
+                .select_only()
+                .column(order_webhook_deliveries::Column::Source)
+                .column(order_webhook_deliveries::Column::DeliveryKey)
+                .filter(order_webhook_deliveries::Column::DeliveryKey.is_in(keys))
+                .into_tuple::<(WebShop, String)>()
+                .all(txn)
+                .await?
+        };
+        let orders = orders::recorded_of(
+            txn,
+            deliveries
+                .iter()
+                .filter_map(|delivery| match &delivery.event {
+                    ShopEvent::Order(input) => Some(order_key(input)),
+                    _ => None,
+                }),
+        )
+        .await?;
+        Ok(Self {
+            deliveries: recorded_deliveries.into_iter().collect(),
+            orders,
+        })
     }
 
-    fn contains(&self, delivery: &VerifiedDelivery) -> bool {
+    fn has_delivery(&self, delivery: &VerifiedDelivery) -> bool {
         delivery
             .key
             .as_ref()
-            .is_some_and(|key| self.0.contains(&(delivery.shop, key.clone())))
+            .is_some_and(|key| self.deliveries.contains(&(delivery.shop, key.clone())))
     }
 
-    fn insert(&mut self, delivery: &VerifiedDelivery) {
+    fn add_delivery(&mut self, delivery: &VerifiedDelivery) {
         if let Some(key) = &delivery.key {
-            self.0.insert((delivery.shop, key.clone()));
+            self.deliveries.insert((delivery.shop, key.clone()));
         }
     }
+
+    fn has_order(&self, input: &OrderInput) -> bool {
+        let (source, external_id) = order_key(input);
+        self.orders
+            .contains(&(source.to_owned(), external_id.to_owned()))
+    }
+
+    fn add_order(&mut self, input: &OrderInput) {
+        let (source, external_id) = order_key(input);
+        self.orders
+            .insert((source.to_owned(), external_id.to_owned()));
+    }
+}
+
+fn order_key(input: &OrderInput) -> (&str, &str) {
+    (input.source.as_str(), input.external_id.as_str())
 }
 
 /// A web shop's later edit of an order's total is kept out (they retry until they hear 2xx); the
@@ -279,6 +316,7 @@ fn unwrap_not_received(err: OrderError) -> WebhookError {
 async fn apply(
     txn: &DatabaseTransaction,
     booking: &Booking,
+    known: &mut Known,
     shop: WebShop,
     event: &ShopEvent,
 ) -> Result<Handled, OrderError> {
@@ -292,7 +330,15 @@ async fn apply(
         order: Box::new(recorded.order),
     };
     Ok(match event {
-        ShopEvent::Order(input) => recorded(orders::ingest_in(txn, booking, input).await?),
+        ShopEvent::Order(input) => {
+            let done = if known.has_order(input) {
+                orders::ingest_in(txn, booking, input).await?
+            } else {
+                orders::ingest_unrecorded_in(txn, booking, input).await?
+            };
+            known.add_order(input);
+            recorded(done)
+        }
         ShopEvent::Refund {
             order_external_id,
             refund,

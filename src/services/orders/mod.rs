@@ -23,10 +23,13 @@ use customer::{binding_history, match_customer};
 use refunds::{adjust, insert_row};
 pub use refunds::{cancel_in, refund_in};
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveValue::NotSet, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
 };
 
 use crate::db::entities::enums::{AttributionLevel, OrderKind, OrderStatus, SalesChannel};
@@ -215,20 +218,74 @@ pub async fn ingest_in(
     booking: &Booking,
     input: &OrderInput,
 ) -> Result<Recorded, OrderError> {
-    let (sale, created) =
-        match find_row(txn, input.source.as_str(), input.external_id.as_str()).await? {
-            Some(existing) => (existing, false),
-            None => match insert_sale(txn, booking, input).await? {
-                Some(sale) => (sale, true),
-                // Inserted by a concurrent request since our look: answer with theirs.
-                None => (
-                    find_row(txn, input.source.as_str(), input.external_id.as_str())
-                        .await?
-                        .ok_or(OrderError::Retry)?,
-                    false,
-                ),
-            },
-        };
+    let existing = find_row(txn, input.source.as_str(), input.external_id.as_str()).await?;
+    ingest_looked_up(txn, booking, input, existing).await
+}
+
+/// [`ingest_in`] of an order the caller found not recorded in its transaction (the order
+/// webhooks look for all the orders of a batch in one statement, [`recorded_of`]). Should it have
+/// been recorded since, the insert finds it, as it finds one a concurrent request recorded.
+pub async fn ingest_unrecorded_in(
+    txn: &DatabaseTransaction,
+    booking: &Booking,
+    input: &OrderInput,
+) -> Result<Recorded, OrderError> {
+    ingest_looked_up(txn, booking, input, None).await
+}
+
+/// Which of these orders (source, external id) are recorded, in one statement.
+pub async fn recorded_of(
+    db: &impl ConnectionTrait,
+    orders: impl IntoIterator<Item = (&str, &str)>,
+) -> Result<HashSet<(String, String)>, DbErr> {
+    let mut by_source: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (source, external_id) in orders {
+        by_source.entry(source).or_default().push(external_id);
+    }
+    if by_source.is_empty() {
+        return Ok(HashSet::new());
+    }
+    // Per source, so the (source, external_id) index serves each term.
+    let any = by_source
+        .into_iter()
+        .fold(Condition::any(), |any, (source, external_ids)| {
+            any.add(
+                Condition::all()
+                    .add(orders::Column::Source.eq(source))
+                    .add(orders::Column::ExternalId.is_in(external_ids)),
+            )
+        });
+    let found = orders::Entity::find()
+        .select_only()
+        .column(orders::Column::Source)
+        .column(orders::Column::ExternalId)
+        .filter(any)
+        .into_tuple::<(String, String)>()
+        .all(db)
+        .await?;
+    Ok(found.into_iter().collect())
+}
+
+/// The rest of [`ingest_in`], once the order was looked for: `existing` is what was found.
+async fn ingest_looked_up(
+    txn: &DatabaseTransaction,
+    booking: &Booking,
+    input: &OrderInput,
+    existing: Option<orders::Model>,
+) -> Result<Recorded, OrderError> {
+    let (sale, created) = match existing {
+        Some(existing) => (existing, false),
+        None => match insert_sale(txn, booking, input).await? {
+            Some(sale) => (sale, true),
+            // Inserted by a concurrent request since our look: answer with theirs.
+            None => (
+                find_row(txn, input.source.as_str(), input.external_id.as_str())
+                    .await?
+                    .ok_or(OrderError::Retry)?,
+                false,
+            ),
+        },
+    };
     if !created {
         check_same_order(txn, booking, input, &sale).await?;
     }
