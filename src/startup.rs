@@ -18,7 +18,7 @@ use crate::services::Context;
 use crate::services::binding::liff::{LiffBindLimiter, LiffBindLimits};
 use crate::services::binding::phone::OaChatBindingCodes;
 use crate::services::housekeeping::{Housekeeping, HousekeepingConfig};
-use crate::services::order_webhooks::DeliveryStore;
+use crate::services::order_webhooks::{DeliveryStore, SecretsRead};
 use crate::services::passwords::Passwords;
 use crate::services::scan::ScanLimiter;
 use crate::services::webhook::BindingCodeHandler;
@@ -129,6 +129,7 @@ impl Application {
             metrics,
             webhook_store,
             order_webhook_store,
+            order_webhook_secrets: SecretsRead::default(),
             webhook_wake,
             binding_codes: options.binding_codes,
             scan_limiter: ScanLimiter::new(options.scan_limit),

@@ -11,7 +11,7 @@ use crate::config::Settings;
 use crate::line::LineClient;
 use crate::metrics::Metrics;
 use crate::services::binding::liff::LiffBindLimiter;
-use crate::services::order_webhooks::DeliveryStore;
+use crate::services::order_webhooks::{DeliveryStore, SecretsRead};
 use crate::services::passwords::Passwords;
 use crate::services::scan::ScanLimiter;
 use crate::services::webhook::BindingCodeHandler;
@@ -32,6 +32,8 @@ pub struct Context {
     pub webhook_store: EventStore,
     /// Records verified order webhook deliveries (group commit).
     pub order_webhook_store: DeliveryStore,
+    /// The web shops' webhook secrets as last read (one for the whole process).
+    pub order_webhook_secrets: SecretsRead,
     /// Texts users send the OA are offered here (route B's binding codes).
     pub binding_codes: Arc<dyn BindingCodeHandler>,
     /// Scans per client address (one for the whole process, not one per worker).

@@ -203,6 +203,25 @@ async fn one_order_in_deliveries_signed_apart_and_sent_at_once_is_stored_once() 
 }
 
 #[tokio::test]
+async fn a_new_secret_is_in_force_for_the_next_request() {
+    let app = spawn_app().await;
+    bound_member(&app).await;
+    app.set_shop_secret(WebShop::Generic, SHOP_SECRET).await;
+    let now = Utc::now().timestamp();
+    let (status, _) = app
+        .post_generic_order(SHOP_SECRET, now, &generic_order("N-1"))
+        .await;
+    assert_eq!(status, 200);
+    let new_secret = "a-new-secret-0123456789abcdef";
+    app.set_shop_secret(WebShop::Generic, new_secret).await;
+    let (status, answer) = app
+        .post_generic_order(new_secret, now, &generic_order("N-2"))
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(app.order_rows().await.len(), 2);
+}
+
+#[tokio::test]
 async fn stale_forged_and_unconfigured_generic_requests_are_refused_and_store_nothing() {
     let app = spawn_app().await;
     bound_member(&app).await;
