@@ -40,6 +40,7 @@ mod m20261204_151002_index_otp_challenges_journey_id;
 mod m20261204_152001_create_accepted_id_tokens;
 mod m20261205_150001_unique_store_names;
 mod m20261205_150002_index_retention_and_erasure;
+mod m20261207_100001_keep_month_totals;
 
 pub struct Migrator;
 
@@ -81,6 +82,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_152001_create_accepted_id_tokens::Migration),
             Box::new(m20261205_150001_unique_store_names::Migration),
             Box::new(m20261205_150002_index_retention_and_erasure::Migration),
+            Box::new(m20261207_100001_keep_month_totals::Migration),
         ]
     }
 }
