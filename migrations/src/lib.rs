@@ -86,3 +86,18 @@ impl MigratorTrait for Migrator {
         ]
     }
 }
+
+/// How many migrations, counted from the newest, to undo to remove the month totals (their
+/// tables and triggers). Doing them again sums and counts the day cells and buyer rows the
+/// database has in one statement each: the order benchmark derives a bulk load's totals that way,
+/// and the tests check that it gives what the triggers keep.
+pub fn undo_to_before_month_totals() -> u32 {
+    let migrations = Migrator::migrations();
+    let since = migrations
+        .iter()
+        .position(|m| m.name() == "m20261207_100001_keep_month_totals")
+        .expect("the month totals migration is in the list");
+    (migrations.len() - since)
+        .try_into()
+        .expect("a few migrations")
+}

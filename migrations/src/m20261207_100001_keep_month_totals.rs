@@ -14,7 +14,10 @@
 //! scope's counts (the last one taken away by a void removes it). Triggers rather than statements
 //! in the booking: whatever writes the cells (a booking, a void, a bulk load) moves the totals in
 //! the same statement, and a booking costs no extra round trip to the database.
-//! Existing cells and buyer rows are summed and counted once, here.
+//! On PostgreSQL the buyer triggers take a lock per member first (held to the commit), so two
+//! bookings of one member in different cells at the same time cannot both see themselves as the
+//! member's first row in a scope; SQLite has one writer. Existing cells and buyer rows are summed
+//! and counted once, here.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
@@ -49,8 +52,10 @@ impl MigrationTrait for Migration {
                PRIMARY KEY (booked_month, scope, key_a, key_b, channel))"
                 .to_owned(),
             // A member's buyer rows of a month, for the triggers' "bought elsewhere in the scope?"
-            // and for distinct counts over all stores.
-            "CREATE INDEX idx_sales_buyers_month_member ON sales_buyers (booked_month, member_id)"
+            // and for distinct counts over all stores. Covering: otherwise SQLite prefers the
+            // primary key (covering, but keyed by month then store) and reads the whole month.
+            "CREATE INDEX idx_sales_buyers_month_member ON sales_buyers (booked_month, member_id, \
+             credited_store_id, channel, credited_clerk_id, credited_group_id)"
                 .to_owned(),
             format!(
                 "INSERT INTO sales_monthly ({MONTH_COLUMNS}) \
@@ -61,41 +66,51 @@ impl MigrationTrait for Migration {
             ),
         ];
         statements.extend(count_existing_buyers());
-        statements.extend(trigger(
-            backend,
-            "sales_daily_month_added",
-            "INSERT",
-            "sales_daily",
-            &[move_month("NEW", "")],
-        ));
-        statements.extend(trigger(
-            backend,
-            "sales_daily_month_moved",
-            "UPDATE",
-            "sales_daily",
-            &[move_month("OLD", "-"), move_month("NEW", "")],
-        ));
-        statements.extend(trigger(
-            backend,
-            "sales_daily_month_removed",
-            "DELETE",
-            "sales_daily",
-            &[move_month("OLD", "-")],
-        ));
-        statements.extend(trigger(
-            backend,
-            "sales_buyers_counted",
-            "INSERT",
-            "sales_buyers",
-            &each_count(count_buyer),
-        ));
-        statements.extend(trigger(
-            backend,
-            "sales_buyers_uncounted",
-            "DELETE",
-            "sales_buyers",
-            &each_count(uncount_buyer),
-        ));
+        let month_triggers = [
+            (
+                "sales_daily_month_added",
+                "INSERT",
+                vec![move_month("NEW", "")],
+            ),
+            (
+                "sales_daily_month_moved",
+                "UPDATE",
+                vec![move_month("OLD", "-"), move_month("NEW", "")],
+            ),
+            (
+                "sales_daily_month_removed",
+                "DELETE",
+                vec![move_month("OLD", "-")],
+            ),
+        ];
+        for (name, event, body) in month_triggers {
+            statements.extend(trigger(backend, name, event, "sales_daily", None, &body));
+        }
+        let buyer_triggers = [
+            (
+                "sales_buyers_counted",
+                "INSERT",
+                "NEW",
+                each_count(count_buyer),
+            ),
+            (
+                "sales_buyers_uncounted",
+                "DELETE",
+                "OLD",
+                each_count(uncount_buyer),
+            ),
+        ];
+        for (name, event, row, body) in buyer_triggers {
+            let member = format!("{row}.member_id");
+            statements.extend(trigger(
+                backend,
+                name,
+                event,
+                "sales_buyers",
+                Some(&member),
+                &body,
+            ));
+        }
         let db = manager.get_connection();
         for statement in statements {
             db.execute_unprepared(&statement).await?;
@@ -305,13 +320,20 @@ fn count_existing_buyers() -> Vec<String> {
         .collect()
 }
 
+/// The first key of the PostgreSQL advisory locks the buyer triggers take (the second is the
+/// member): a number of our own, so no other lock in the database shares it.
+const MEMBER_LOCK_CLASS: i32 = 20_261_207;
+
 /// A row trigger running `statements` after each `event` on `table`: SQLite's trigger body, or a
-/// PL/pgSQL function and its trigger.
+/// PL/pgSQL function and its trigger. On PostgreSQL, `serialized_by` (an integer expression)
+/// first takes a transaction-long lock, so triggers for the same value run one transaction at a
+/// time; each statement after it sees what the transaction before it committed.
 fn trigger(
     backend: DbBackend,
     name: &str,
     event: &str,
     table: &str,
+    serialized_by: Option<&str>,
     statements: &[String],
 ) -> Vec<String> {
     let body = statements
@@ -323,7 +345,10 @@ fn trigger(
         DbBackend::Postgres => vec![
             format!(
                 "CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ \
-                 BEGIN {body} RETURN NULL; END $$"
+                 BEGIN {lock} {body} RETURN NULL; END $$",
+                lock = serialized_by.map_or_else(String::new, |key| format!(
+                    "PERFORM pg_advisory_xact_lock({MEMBER_LOCK_CLASS}, {key});"
+                )),
             ),
             format!(
                 "CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()"

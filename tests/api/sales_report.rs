@@ -1037,3 +1037,105 @@ async fn month_views_are_what_counting_the_orders_one_by_one_gives_for_every_fil
     let hq = report(&s.app, Scope::Hq, query(november(), Dimension::Store)).await;
     assert!(hq.totals.total().refunds > 0 && hq.totals.buyers == 4);
 }
+
+/// Members buying online and in store at the same moment are each one member who bought (on
+/// PostgreSQL the bookings run in parallel transactions; none may count a member twice).
+#[tokio::test]
+async fn members_buying_in_both_channels_at_once_are_counted_once_each() {
+    let s = shop().await;
+    let phones: Vec<String> = (10..30).map(|n| format!("09123457{n}")).collect();
+    for phone in &phones {
+        let member = phone_member(&s.app, s.b1, None, &format!("+886{}", &phone[1..]), None).await;
+        set_bound_at(&s.app, member, taipei("2026-01-01 00:00:00")).await;
+    }
+    // A member's two orders at once; members one after the other, so that nothing but the
+    // member's own two bookings run side by side.
+    for (n, phone) in phones.iter().enumerate() {
+        let order = |channel: &'static str| {
+            let id = format!("D-{n}-{channel}");
+            let shop = &s;
+            async move {
+                shop.order(&id, "2026-12-02 10:00:00", phone, channel, 100, None)
+                    .await
+            }
+        };
+        futures_util::future::join(order("online"), order("in_store")).await;
+    }
+    let december = SalesPeriod::months(date("2026-12-01"), date("2026-12-31")).unwrap();
+    for channel in [
+        None,
+        Some(SalesChannel::Online),
+        Some(SalesChannel::InStore),
+    ] {
+        for dimension in [Dimension::Store, Dimension::Group, Dimension::Clerk] {
+            let q = SalesQuery {
+                channel,
+                ..query(december, dimension)
+            };
+            let r = report(&s.app, Scope::Hq, q).await;
+            assert_eq!(r.totals.buyers, 20, "{q:?}");
+            assert_eq!(r.by_key.len(), 1, "{q:?}");
+            assert_eq!(r.by_key[0].figures.buyers, 20, "{q:?}");
+            let orders = if channel.is_some() { 20 } else { 40 };
+            assert_eq!(r.totals.total().orders, orders, "{q:?}");
+        }
+    }
+}
+
+/// A database that had orders before the month totals existed gets them from its day cells and
+/// buyer rows when it is migrated: undoing that migration and doing it again gives the totals
+/// the bookings kept.
+#[tokio::test]
+async fn migrating_a_database_with_orders_sums_and_counts_what_it_has() {
+    use migrations::MigratorTrait;
+    use sea_orm::{EntityTrait, QueryOrder};
+    use store_assistant::db::entities::{sales_buyer_counts, sales_monthly};
+
+    let s = shop().await;
+    let kept = async || {
+        let monthly = sales_monthly::Entity::find()
+            .order_by_asc(sales_monthly::Column::BookedMonth)
+            .order_by_asc(sales_monthly::Column::CreditedStoreId)
+            .order_by_asc(sales_monthly::Column::CreditedClerkId)
+            .order_by_asc(sales_monthly::Column::Channel)
+            .order_by_asc(sales_monthly::Column::CreditedGroupId)
+            .all(&s.app.db)
+            .await
+            .unwrap();
+        let counts = sales_buyer_counts::Entity::find()
+            .order_by_asc(sales_buyer_counts::Column::BookedMonth)
+            .order_by_asc(sales_buyer_counts::Column::Scope)
+            .order_by_asc(sales_buyer_counts::Column::KeyA)
+            .order_by_asc(sales_buyer_counts::Column::KeyB)
+            .order_by_asc(sales_buyer_counts::Column::Channel)
+            .all(&s.app.db)
+            .await
+            .unwrap();
+        (monthly, counts)
+    };
+    let booked = kept().await;
+    // The shop's November: three stores and the unattributed cell, online and in store.
+    assert!(booked.0.len() >= 6 && booked.1.len() >= 20, "{booked:?}");
+
+    let undo = migrations::undo_to_before_month_totals();
+    migrations::Migrator::down(&s.app.db, Some(undo))
+        .await
+        .unwrap();
+    migrations::Migrator::up(&s.app.db, None).await.unwrap();
+    assert_eq!(kept().await, booked);
+
+    // And the triggers are back: a new order moves its month.
+    s.order(
+        "S-20",
+        "2026-11-28 10:00:00",
+        "0912345604",
+        "online",
+        900,
+        None,
+    )
+    .await;
+    let (monthly, _) = kept().await;
+    let gross: i64 = monthly.iter().map(|row| row.gross_amount).sum();
+    let before: i64 = booked.0.iter().map(|row| row.gross_amount).sum();
+    assert_eq!(gross, before + 900);
+}
