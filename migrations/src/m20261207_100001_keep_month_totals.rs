@@ -66,50 +66,8 @@ impl MigrationTrait for Migration {
             ),
         ];
         statements.extend(count_existing_buyers());
-        let month_triggers = [
-            (
-                "sales_daily_month_added",
-                "INSERT",
-                vec![move_month("NEW", "")],
-            ),
-            (
-                "sales_daily_month_moved",
-                "UPDATE",
-                vec![move_month("OLD", "-"), move_month("NEW", "")],
-            ),
-            (
-                "sales_daily_month_removed",
-                "DELETE",
-                vec![move_month("OLD", "-")],
-            ),
-        ];
-        for (name, event, body) in month_triggers {
-            statements.extend(trigger(backend, name, event, "sales_daily", None, &body));
-        }
-        let buyer_triggers = [
-            (
-                "sales_buyers_counted",
-                "INSERT",
-                "NEW",
-                each_count(count_buyer),
-            ),
-            (
-                "sales_buyers_uncounted",
-                "DELETE",
-                "OLD",
-                each_count(uncount_buyer),
-            ),
-        ];
-        for (name, event, row, body) in buyer_triggers {
-            let member = format!("{row}.member_id");
-            statements.extend(trigger(
-                backend,
-                name,
-                event,
-                "sales_buyers",
-                Some(&member),
-                &body,
-            ));
+        for trigger in triggers() {
+            statements.extend(trigger.create(backend));
         }
         let db = manager.get_connection();
         for statement in statements {
@@ -121,24 +79,9 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let backend = manager.get_database_backend();
         let db = manager.get_connection();
-        for (name, table) in [
-            ("sales_daily_month_added", "sales_daily"),
-            ("sales_daily_month_moved", "sales_daily"),
-            ("sales_daily_month_removed", "sales_daily"),
-            ("sales_buyers_counted", "sales_buyers"),
-            ("sales_buyers_uncounted", "sales_buyers"),
-        ] {
-            match backend {
-                DbBackend::Postgres => {
-                    db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {name} ON {table}"))
-                        .await?;
-                    db.execute_unprepared(&format!("DROP FUNCTION IF EXISTS {name}()"))
-                        .await?;
-                }
-                _ => {
-                    db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {name}"))
-                        .await?;
-                }
+        for trigger in triggers() {
+            for statement in trigger.drop(backend) {
+                db.execute_unprepared(&statement).await?;
             }
         }
         for statement in [
@@ -324,38 +267,102 @@ fn count_existing_buyers() -> Vec<String> {
 /// member): a number of our own, so no other lock in the database shares it.
 const MEMBER_LOCK_CLASS: i32 = 20_261_207;
 
-/// A row trigger running `statements` after each `event` on `table`: SQLite's trigger body, or a
-/// PL/pgSQL function and its trigger. On PostgreSQL, `serialized_by` (an integer expression)
-/// first takes a transaction-long lock, so triggers for the same value run one transaction at a
-/// time; each statement after it sees what the transaction before it committed.
-fn trigger(
-    backend: DbBackend,
-    name: &str,
-    event: &str,
-    table: &str,
-    serialized_by: Option<&str>,
-    statements: &[String],
-) -> Vec<String> {
-    let body = statements
-        .iter()
-        .map(|statement| format!("{statement};"))
-        .collect::<Vec<_>>()
-        .join(" ");
-    match backend {
-        DbBackend::Postgres => vec![
-            format!(
-                "CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ \
-                 BEGIN {lock} {body} RETURN NULL; END $$",
-                lock = serialized_by.map_or_else(String::new, |key| format!(
-                    "PERFORM pg_advisory_xact_lock({MEMBER_LOCK_CLASS}, {key});"
-                )),
-            ),
-            format!(
-                "CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()"
-            ),
-        ],
-        _ => vec![format!(
-            "CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW BEGIN {body} END"
-        )],
+/// A row trigger: `statements` run after each `event` on `table`. On PostgreSQL, `serialized_by`
+/// (an integer expression) first takes a transaction-long lock, so the trigger runs for one value
+/// one transaction at a time, and each statement after it sees what the one before committed.
+struct Trigger {
+    name: &'static str,
+    event: &'static str,
+    table: &'static str,
+    serialized_by: Option<&'static str>,
+    statements: Vec<String>,
+}
+
+fn triggers() -> [Trigger; 5] {
+    let month = |name, event, statements| Trigger {
+        name,
+        event,
+        table: "sales_daily",
+        serialized_by: None,
+        statements,
+    };
+    let buyers = |name, event, member, statements| Trigger {
+        name,
+        event,
+        table: "sales_buyers",
+        serialized_by: Some(member),
+        statements,
+    };
+    [
+        month(
+            "sales_daily_month_added",
+            "INSERT",
+            vec![move_month("NEW", "")],
+        ),
+        month(
+            "sales_daily_month_moved",
+            "UPDATE",
+            vec![move_month("OLD", "-"), move_month("NEW", "")],
+        ),
+        month(
+            "sales_daily_month_removed",
+            "DELETE",
+            vec![move_month("OLD", "-")],
+        ),
+        buyers(
+            "sales_buyers_counted",
+            "INSERT",
+            "NEW.member_id",
+            each_count(count_buyer),
+        ),
+        buyers(
+            "sales_buyers_uncounted",
+            "DELETE",
+            "OLD.member_id",
+            each_count(uncount_buyer),
+        ),
+    ]
+}
+
+impl Trigger {
+    /// SQLite's trigger, or a PL/pgSQL function and its trigger.
+    fn create(&self, backend: DbBackend) -> Vec<String> {
+        let Self {
+            name, event, table, ..
+        } = self;
+        let body = self
+            .statements
+            .iter()
+            .map(|statement| format!("{statement};"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        match backend {
+            DbBackend::Postgres => vec![
+                format!(
+                    "CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ \
+                     BEGIN {lock} {body} RETURN NULL; END $$",
+                    lock = self.serialized_by.map_or_else(String::new, |key| format!(
+                        "PERFORM pg_advisory_xact_lock({MEMBER_LOCK_CLASS}, {key});"
+                    )),
+                ),
+                format!(
+                    "CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()"
+                ),
+            ],
+            _ => vec![format!(
+                "CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW BEGIN {body} END"
+            )],
+        }
+    }
+
+    fn drop(&self, backend: DbBackend) -> Vec<String> {
+        let Self { name, table, .. } = self;
+        match backend {
+            DbBackend::Postgres => vec![
+                format!("DROP TRIGGER IF EXISTS {name} ON {table}"),
+                format!("DROP FUNCTION IF EXISTS {name}()"),
+            ],
+            _ => vec![format!("DROP TRIGGER IF EXISTS {name}")],
+        }
     }
 }
