@@ -11,7 +11,9 @@
 //! of every kind (no customer, unknown member, member not bound, ordered before binding).
 //!
 //! Seeding is bulk INSERTs of the product's entities, and the report totals (`sales_daily`,
-//! `sales_buyers`) are then derived from the orders with one INSERT … SELECT each, instead of
+//! `sales_buyers`; then `sales_monthly` and `sales_buyer_counts` by the migration that sums and
+//! counts them, as when an existing database is migrated) are derived from the orders with one
+//! INSERT … SELECT each, instead of
 //! booking a million orders one transaction at a time. So that the totals are the ones the
 //! product would keep, `--sample` orders are first recorded through the product's own
 //! `services::orders::ingest` (with refunds told with the order and learned later, both
@@ -37,7 +39,9 @@ use sea_orm::{
 use store_assistant::db::entities::enums::{
     AttributionLevel, OrderKind, OrderStatus, SalesChannel, UnattributedReason,
 };
-use store_assistant::db::entities::{orders, sales_buyers, sales_daily};
+use store_assistant::db::entities::{
+    orders, sales_buyer_counts, sales_buyers, sales_daily, sales_monthly,
+};
 use store_assistant::domain::access::Scope;
 use store_assistant::domain::line_user::LineUserId;
 use store_assistant::domain::orders::booked_day_and_month;
@@ -49,6 +53,7 @@ use store_assistant::services::reports::Dimension;
 use store_assistant::services::sales_report::{SalesQuery, sales};
 use store_assistant::webshops::generic::OrderJson;
 
+use migrations::{Migrator, MigratorTrait};
 use seed::{Mix, Shape, Shop};
 
 #[derive(Debug, Parser)]
@@ -243,12 +248,23 @@ async fn seed_month(
         recorded.buyers == derived.buyers,
         "sales_buyers derived from the orders differs from what the product kept"
     );
+    ensure!(
+        recorded.monthly == derived.monthly,
+        "sales_monthly kept for the derived day cells differs from what the product kept"
+    );
+    ensure!(
+        recorded.buyer_counts == derived.buyer_counts,
+        "sales_buyer_counts kept for the derived buyers differs from what the product kept"
+    );
     eprintln!(
         "recorded {sample} orders through services::orders::ingest in {:.1} s: the derived totals \
-         equal the product's ({} sales_daily rows, {} sales_buyers rows)",
+         equal the product's ({} sales_daily, {} sales_buyers, {} sales_monthly, {} \
+         sales_buyer_counts rows)",
         started.elapsed().as_secs_f64(),
         recorded.daily.len(),
-        recorded.buyers.len()
+        recorded.buyers.len(),
+        recorded.monthly.len(),
+        recorded.buyer_counts.len()
     );
 
     let started = Instant::now();
@@ -276,7 +292,12 @@ async fn seed_month(
         started.elapsed().as_secs_f64()
     );
     let started = Instant::now();
+    // As an existing database is migrated: the month totals' triggers would move a month cell
+    // and the buyer counts row by row, half a million times; the migration sums and counts
+    // what is there in one statement each.
+    Migrator::down(db, Some(migrations::undo_to_before_month_totals())).await?;
     derive_totals(db).await?;
+    Migrator::up(db, None).await?;
     if db.get_database_backend() == DbBackend::Postgres {
         // What autovacuum does soon after a bulk load.
         execute(db, "ANALYZE").await?;
@@ -541,11 +562,16 @@ impl Bulk<'_> {
     }
 }
 
-/// Both totals tables, rows that add up to nothing left out (a voided sale leaves its cell at 0).
+/// The totals tables, rows that add up to nothing left out (a voided sale leaves its cell at 0;
+/// clearing the tables to derive them again leaves month cells and counts at 0).
 #[derive(Debug, PartialEq)]
 struct Totals {
     daily: Vec<sales_daily::Model>,
     buyers: Vec<sales_buyers::Model>,
+    /// Kept by the database from `daily`.
+    monthly: Vec<sales_monthly::Model>,
+    /// Kept by the database from `buyers`.
+    buyer_counts: Vec<sales_buyer_counts::Model>,
 }
 
 impl Totals {
@@ -579,14 +605,51 @@ impl Totals {
             .order_by_asc(B::CreditedGroupId)
             .all(db)
             .await?;
-        Ok(Self { daily, buyers })
+        use sales_buyer_counts::Column as K;
+        use sales_monthly::Column as M;
+        let monthly = sales_monthly::Entity::find()
+            .order_by_asc(M::BookedMonth)
+            .order_by_asc(M::CreditedStoreId)
+            .order_by_asc(M::CreditedClerkId)
+            .order_by_asc(M::Channel)
+            .order_by_asc(M::CreditedGroupId)
+            .all(db)
+            .await?
+            .into_iter()
+            .filter(|row| {
+                (
+                    row.order_count,
+                    row.gross_amount,
+                    row.refund_count,
+                    row.refund_amount,
+                ) != (0, 0, 0, 0)
+            })
+            .collect();
+        let buyer_counts = sales_buyer_counts::Entity::find()
+            .order_by_asc(K::BookedMonth)
+            .order_by_asc(K::Scope)
+            .order_by_asc(K::KeyA)
+            .order_by_asc(K::KeyB)
+            .order_by_asc(K::Channel)
+            .all(db)
+            .await?
+            .into_iter()
+            .filter(|row| row.buyers != 0)
+            .collect();
+        Ok(Self {
+            daily,
+            buyers,
+            monthly,
+            buyer_counts,
+        })
     }
 }
 
 /// Rebuilds `sales_daily` and `sales_buyers` from the orders, as `services::orders::books` keeps
 /// them booking by booking: a sale counts on its day in its cell (0 for "none"), a refund row on
 /// its own day in its sale's cell, a voided sale not at all; a member who bought is a buyer of
-/// the month in the sale's cell.
+/// the month in the sale's cell. The database's triggers move `sales_monthly` and
+/// `sales_buyer_counts` with them, row by row, as they do for a booking.
 async fn derive_totals(db: &DatabaseConnection) -> anyhow::Result<()> {
     let cell = "channel, COALESCE(credited_store_id, 0), COALESCE(credited_group_id, 0), \
                 COALESCE(credited_clerk_id, 0)";

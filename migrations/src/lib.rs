@@ -40,6 +40,7 @@ mod m20261204_151002_index_otp_challenges_journey_id;
 mod m20261204_152001_create_accepted_id_tokens;
 mod m20261205_150001_unique_store_names;
 mod m20261205_150002_index_retention_and_erasure;
+mod m20261207_100001_keep_month_totals;
 
 pub struct Migrator;
 
@@ -81,6 +82,22 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_152001_create_accepted_id_tokens::Migration),
             Box::new(m20261205_150001_unique_store_names::Migration),
             Box::new(m20261205_150002_index_retention_and_erasure::Migration),
+            Box::new(m20261207_100001_keep_month_totals::Migration),
         ]
     }
+}
+
+/// How many migrations, counted from the newest, to undo to remove the month totals (their
+/// tables and triggers). Doing them again sums and counts the day cells and buyer rows the
+/// database has in one statement each: the order benchmark derives a bulk load's totals that way,
+/// and the tests check that it gives what the triggers keep.
+pub fn undo_to_before_month_totals() -> u32 {
+    let migrations = Migrator::migrations();
+    let since = migrations
+        .iter()
+        .position(|m| m.name() == "m20261207_100001_keep_month_totals")
+        .expect("the month totals migration is in the list");
+    (migrations.len() - since)
+        .try_into()
+        .expect("a few migrations")
 }

@@ -3,12 +3,16 @@
 //! their own store's sales, whatever they ask for; asking for another store is refused. Orders no
 //! store was credited for are one row of HQ's unfiltered report.
 //!
-//! Everything is read from the report totals kept with every booking (`services::orders::books`):
-//! amounts from `sales_daily` (days × cells: ~175,000 rows in the benchmark's month of 1,000,000
-//! orders over 1,000 stores, bench/RESULTS.md), members who bought per month from `sales_buyers`. Members who bought
-//! per day are counted over the month's orders themselves (a distinct count cannot be summed from
-//! days). Stores, groups and clerks are the attribution snapshot taken when each order was
-//! recorded: a store that changes group later keeps its past sales in the old group.
+//! Everything is read from the report totals kept with every booking (`services::orders::books`,
+//! and the database triggers of the migration `keep_month_totals`): amounts per day from
+//! `sales_daily`, per month from `sales_monthly` (a month of 1,000,000 orders over 1,000 stores is
+//! ~175,000 day cells but ~8,000 month cells, bench/RESULTS.md). Members who bought per month come
+//! from `sales_buyer_counts` where a row of it is exactly what is asked (a whole store, group,
+//! clerk or everything, in one channel or both), and are otherwise counted over `sales_buyers`
+//! (a group's stores, several months together: small, or not the monthly report). Members who
+//! bought per day are counted over the month's orders themselves (a distinct count cannot be
+//! summed from days). Stores, groups and clerks are the attribution snapshot taken when each order
+//! was recorded: a store that changes group later keeps its past sales in the old group.
 //!
 //! [`OrderLines`] pages through the bookings behind the same figures, for the orders export
 //! (業績明細 CSV): one line per sale or refund with what its snapshot credited.
@@ -134,7 +138,7 @@ struct Limits {
 /// Which table a query reads, which says how "none" is written and how periods are keyed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Source {
-    /// `sales_daily` or `sales_buyers`: 0 is "none".
+    /// `sales_daily`, `sales_monthly` or `sales_buyers`: 0 is "none".
     Rollup(&'static str),
     /// `orders`: NULL is "none"; only sales not voided, of a member.
     Orders,
@@ -479,7 +483,7 @@ fn where_clause(conditions: &[String]) -> String {
     format!("WHERE {}", conditions.join(" AND "))
 }
 
-/// Sales and refunds per period, key and channel, from `sales_daily`.
+/// Sales and refunds per period, key and channel, from `sales_daily` or `sales_monthly`.
 async fn amounts(
     db: &impl ConnectionTrait,
     backend: DbBackend,
@@ -487,7 +491,10 @@ async fn amounts(
     dimension: Dimension,
     limits: &Limits,
 ) -> Result<Vec<CellSums>, DbErr> {
-    let source = Source::Rollup("sales_daily");
+    let source = Source::Rollup(match period.granularity {
+        Granularity::Day => "sales_daily",
+        Granularity::Month => "sales_monthly",
+    });
     let (keys, mut group_by) = source.select_keys(Some(dimension));
     let period_column = source.period_column(period.granularity);
     group_by.extend([period_column.to_owned(), "\"channel\"".to_owned()]);
@@ -495,7 +502,8 @@ async fn amounts(
         "SELECT {period_column} AS period, {keys}, \"channel\" AS channel, \
          CAST(SUM(\"order_count\") AS BIGINT) AS orders, CAST(SUM(\"gross_amount\") AS BIGINT) AS gross, \
          CAST(SUM(\"refund_count\") AS BIGINT) AS refunds, CAST(SUM(\"refund_amount\") AS BIGINT) AS refunded \
-         FROM \"sales_daily\" {} GROUP BY {}",
+         FROM \"{}\" {} GROUP BY {}",
+        source.table(),
         where_clause(&source.conditions(period, limits)),
         group_by.join(", "),
     );
@@ -514,6 +522,12 @@ async fn buyers(
     per_period: bool,
     per_key: bool,
 ) -> Result<Vec<BuyerCount>, DbErr> {
+    if per_period
+        && source == Source::Rollup("sales_buyers")
+        && let Some(kept) = KeptCount::answering(dimension, limits, per_key)
+    {
+        return kept.read(db, period, limits.channel).await;
+    }
     let (keys, mut group_by) = source.select_keys(per_key.then_some(dimension));
     let period_column = if per_period {
         group_by.push(source.period_column(period.granularity).to_owned());
@@ -534,6 +548,71 @@ async fn buyers(
     BuyerCount::find_by_statement(Statement::from_string(db.get_database_backend(), sql))
         .all(db)
         .await
+}
+
+/// A row set of `sales_buyer_counts` that is exactly a per-month buyer count the report asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct KeptCount {
+    scope: &'static str,
+    /// Only the rows of this store or group (`key_a`).
+    key_a: Option<i32>,
+}
+
+impl KeptCount {
+    /// The kept counts that answer "members who bought, per month and per key of `dimension`"
+    /// (`per_key`) or "per month" within `limits`; `None` where the limits cut across a scope (a
+    /// group's stores: a store may have changed group within the month), so the count is made.
+    fn answering(dimension: Dimension, limits: &Limits, per_key: bool) -> Option<Self> {
+        let scope = |scope, key_a| Some(Self { scope, key_a });
+        match (limits.store_id, limits.group_id, per_key) {
+            (None, None, false) => scope("all", None),
+            (None, None, true) => scope(Self::scope_of(dimension), None),
+            (Some(store_id), None, false) => scope("store", Some(store_id)),
+            (Some(store_id), None, true) if dimension != Dimension::Group => {
+                scope(Self::scope_of(dimension), Some(store_id))
+            }
+            (None, Some(group_id), false) => scope("group", Some(group_id)),
+            (None, Some(group_id), true) if dimension == Dimension::Group => {
+                scope("group", Some(group_id))
+            }
+            _ => None,
+        }
+    }
+
+    fn scope_of(dimension: Dimension) -> &'static str {
+        match dimension {
+            Dimension::Store => "store",
+            Dimension::Group => "group",
+            Dimension::Clerk => "clerk",
+        }
+    }
+
+    async fn read(
+        self,
+        db: &impl ConnectionTrait,
+        period: &SalesPeriod,
+        channel: Option<SalesChannel>,
+    ) -> Result<Vec<BuyerCount>, DbErr> {
+        let (from, to) = period.month_keys();
+        let channel = channel.map_or("both", channel_sql);
+        let mut conditions = vec![
+            format!("\"booked_month\" BETWEEN {from} AND {to}"),
+            format!("\"scope\" = '{}'", self.scope),
+            format!("\"channel\" = '{channel}'"),
+            "\"buyers\" > 0".to_owned(),
+        ];
+        if let Some(key_a) = self.key_a {
+            conditions.push(format!("\"key_a\" = {key_a}"));
+        }
+        let sql = format!(
+            "SELECT \"booked_month\" AS period, \"key_a\" AS key_a, \"key_b\" AS key_b, \
+             CAST(\"buyers\" AS BIGINT) AS n FROM \"sales_buyer_counts\" {}",
+            where_clause(&conditions)
+        );
+        BuyerCount::find_by_statement(Statement::from_string(db.get_database_backend(), sql))
+            .all(db)
+            .await
+    }
 }
 
 /// Whether anything was ever booked within the limits' store.

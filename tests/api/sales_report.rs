@@ -856,3 +856,286 @@ async fn a_store_token_gets_its_own_store_and_bad_parameters_get_400_with_a_reas
         );
     }
 }
+
+/// The month totals and buyer counts the database keeps beside the day cells (`sales_monthly`,
+/// `sales_buyer_counts`) give, for every month view HQ or a store can ask for, exactly what
+/// counting the orders one by one gives: over two months, with a store that changed group within
+/// the month, a member buying in several stores, channels and months, and voided purchases (the
+/// last sale of a member in a cell voided takes the member out of its counts).
+#[tokio::test]
+async fn month_views_are_what_counting_the_orders_one_by_one_gives_for_every_filter() {
+    use std::collections::{HashMap, HashSet};
+    use store_assistant::db::entities::enums::OrderKind;
+    use store_assistant::domain::amount::Ntd;
+    use store_assistant::services::orders::in_store::{
+        NewPurchase, new_purchase_key, record_purchase, void_purchase,
+    };
+
+    let s = shop().await;
+    store_assistant::services::stores::set_store_group(
+        &s.app.db,
+        &Actor::cli(),
+        s.a2,
+        Some(s.south),
+    )
+    .await
+    .unwrap();
+    for (id, at, phone, channel, amount) in [
+        // Chen at A02, now in 南區: A02's November is in two groups.
+        ("S-8", "2026-11-20 10:00:00", "0912345603", "online", 50),
+        // Wang again in a cell he bought in already, and in the next month.
+        ("S-9", "2026-11-25 10:00:00", "0912345601", "online", 60),
+        ("S-10", "2026-12-01 10:00:00", "0912345601", "online", 90),
+        // Lee in store: B01's first in-store buyer.
+        ("S-11", "2026-11-26 10:00:00", "0912345604", "in_store", 80),
+    ] {
+        s.order(id, at, phone, channel, amount, None).await;
+    }
+    // Purchases entered at the counter today: Lin twice (one voided, so she stays a buyer), Wang
+    // once (voided, so he is no in-store buyer this month).
+    let member_of = |orders: &[store_assistant::db::entities::orders::Model], id: &str| {
+        orders
+            .iter()
+            .find(|o| o.external_id == id)
+            .and_then(|o| o.member_id)
+            .unwrap()
+    };
+    let before = s.app.order_rows().await;
+    let (wang, lin) = (member_of(&before, "S-1"), member_of(&before, "S-3"));
+    store_assistant::services::sales_settings::set_purchase_entry(
+        &s.app.db,
+        &Actor::cli(),
+        s.a1,
+        true,
+    )
+    .await
+    .unwrap();
+    let mut voided = Vec::new();
+    for (member, amount, void) in [(lin, 120, false), (lin, 130, true), (wang, 140, true)] {
+        let recorded = record_purchase(
+            &s.app.db,
+            &Actor::cli(),
+            NewPurchase {
+                idempotency_key: new_purchase_key(),
+                store_id: s.a1,
+                member_id: member,
+                amount: Ntd::new(amount).unwrap(),
+                receipt_no: None,
+                note: None,
+            },
+        )
+        .await
+        .unwrap();
+        if void {
+            voided.push(recorded.order.sale.id);
+        }
+    }
+    for id in voided {
+        void_purchase(&s.app.db, &Actor::cli(), id, "輸入錯誤")
+            .await
+            .unwrap();
+    }
+
+    let today = store_assistant::domain::taipei_time::day_of(chrono::Utc::now());
+    let orders = s.app.order_rows().await;
+    let mut views = 0;
+    for period in [
+        november(),
+        SalesPeriod::months(date("2026-11-01"), today).unwrap(),
+    ] {
+        let (from, to) = period.month_keys();
+        for dimension in [Dimension::Store, Dimension::Group, Dimension::Clerk] {
+            for store_id in [None, Some(s.a1), Some(s.a2)] {
+                for group_id in [None, Some(s.north), Some(s.south)] {
+                    for channel in [
+                        None,
+                        Some(SalesChannel::Online),
+                        Some(SalesChannel::InStore),
+                    ] {
+                        let q = SalesQuery {
+                            period,
+                            dimension,
+                            store_id,
+                            group_id,
+                            channel,
+                        };
+                        let r = report(&s.app, Scope::Hq, q).await;
+                        views += 1;
+
+                        // The same view, counted over the orders.
+                        let mut by_key: HashMap<ReportKey, (SalesFigures, HashSet<i32>)> =
+                            HashMap::new();
+                        let mut by_month: HashMap<i32, (SalesFigures, HashSet<i32>)> =
+                            HashMap::new();
+                        let mut totals = (SalesFigures::default(), HashSet::new());
+                        for o in orders.iter().filter(|o| {
+                            o.voided_at.is_none()
+                                && (from..=to).contains(&o.booked_month)
+                                && store_id.is_none_or(|id| o.credited_store_id == Some(id))
+                                && group_id.is_none_or(|id| o.credited_group_id == Some(id))
+                                && channel.is_none_or(|c| o.channel == c)
+                        }) {
+                            let key = match (dimension, o.credited_store_id) {
+                                (_, None) => ReportKey::Unattributed,
+                                (Dimension::Store, Some(id)) => ReportKey::Store(id),
+                                (Dimension::Group, Some(_)) => {
+                                    ReportKey::Group(o.credited_group_id)
+                                }
+                                (Dimension::Clerk, Some(id)) => ReportKey::Clerk {
+                                    store_id: id,
+                                    clerk_id: o.credited_clerk_id,
+                                },
+                            };
+                            let booked = match o.kind {
+                                OrderKind::Sale => amounts(1, o.amount, 0, 0),
+                                OrderKind::Refund => amounts(0, 0, 1, o.amount),
+                            };
+                            for (figures, buyers) in [
+                                by_key.entry(key).or_default(),
+                                by_month.entry(o.booked_month).or_default(),
+                                &mut totals,
+                            ] {
+                                figures.channel_mut(o.channel).add(&booked);
+                                if o.kind == OrderKind::Sale
+                                    && let Some(member) = o.member_id
+                                {
+                                    buyers.insert(member);
+                                }
+                            }
+                        }
+                        let counted = |(mut figures, buyers): (SalesFigures, HashSet<i32>)| {
+                            figures.buyers = buyers.len() as u64;
+                            figures
+                        };
+                        let expected_keys: HashMap<ReportKey, SalesFigures> = by_key
+                            .into_iter()
+                            .map(|(key, counts)| (key, counted(counts)))
+                            .collect();
+                        let reported_keys: HashMap<ReportKey, SalesFigures> = r
+                            .by_key
+                            .iter()
+                            .filter(|row| !row.figures.is_empty())
+                            .map(|row| (row.key, row.figures))
+                            .collect();
+                        assert_eq!(reported_keys, expected_keys, "{q:?}");
+                        for row in &r.by_period {
+                            let expected = by_month
+                                .remove(&row.period)
+                                .map(counted)
+                                .unwrap_or_default();
+                            assert_eq!(row.figures, expected, "{q:?}, month {}", row.period);
+                        }
+                        assert!(by_month.is_empty(), "{q:?}: months missing");
+                        assert_eq!(r.totals, counted(totals), "{q:?}");
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(views, 162);
+    // The views ask for something: November over all stores has sales, refunds and buyers.
+    let hq = report(&s.app, Scope::Hq, query(november(), Dimension::Store)).await;
+    assert!(hq.totals.total().refunds > 0 && hq.totals.buyers == 4);
+}
+
+/// Members buying online and in store at the same moment are each one member who bought (on
+/// PostgreSQL the bookings run in parallel transactions; none may count a member twice).
+#[tokio::test]
+async fn members_buying_in_both_channels_at_once_are_counted_once_each() {
+    let s = shop().await;
+    let phones: Vec<String> = (10..30).map(|n| format!("09123457{n}")).collect();
+    for phone in &phones {
+        let member = phone_member(&s.app, s.b1, None, &format!("+886{}", &phone[1..]), None).await;
+        set_bound_at(&s.app, member, taipei("2026-01-01 00:00:00")).await;
+    }
+    // A member's two orders at once; members one after the other, so that nothing but the
+    // member's own two bookings run side by side.
+    for (n, phone) in phones.iter().enumerate() {
+        let order = |channel: &'static str| {
+            let id = format!("D-{n}-{channel}");
+            let shop = &s;
+            async move {
+                shop.order(&id, "2026-12-02 10:00:00", phone, channel, 100, None)
+                    .await
+            }
+        };
+        futures_util::future::join(order("online"), order("in_store")).await;
+    }
+    let december = SalesPeriod::months(date("2026-12-01"), date("2026-12-31")).unwrap();
+    for channel in [
+        None,
+        Some(SalesChannel::Online),
+        Some(SalesChannel::InStore),
+    ] {
+        for dimension in [Dimension::Store, Dimension::Group, Dimension::Clerk] {
+            let q = SalesQuery {
+                channel,
+                ..query(december, dimension)
+            };
+            let r = report(&s.app, Scope::Hq, q).await;
+            assert_eq!(r.totals.buyers, 20, "{q:?}");
+            assert_eq!(r.by_key.len(), 1, "{q:?}");
+            assert_eq!(r.by_key[0].figures.buyers, 20, "{q:?}");
+            let orders = if channel.is_some() { 20 } else { 40 };
+            assert_eq!(r.totals.total().orders, orders, "{q:?}");
+        }
+    }
+}
+
+/// A database that had orders before the month totals existed gets them from its day cells and
+/// buyer rows when it is migrated: undoing that migration and doing it again gives the totals
+/// the bookings kept.
+#[tokio::test]
+async fn migrating_a_database_with_orders_sums_and_counts_what_it_has() {
+    use migrations::MigratorTrait;
+    use sea_orm::{EntityTrait, QueryOrder};
+    use store_assistant::db::entities::{sales_buyer_counts, sales_monthly};
+
+    let s = shop().await;
+    let kept = async || {
+        let monthly = sales_monthly::Entity::find()
+            .order_by_asc(sales_monthly::Column::BookedMonth)
+            .order_by_asc(sales_monthly::Column::CreditedStoreId)
+            .order_by_asc(sales_monthly::Column::CreditedClerkId)
+            .order_by_asc(sales_monthly::Column::Channel)
+            .order_by_asc(sales_monthly::Column::CreditedGroupId)
+            .all(&s.app.db)
+            .await
+            .unwrap();
+        let counts = sales_buyer_counts::Entity::find()
+            .order_by_asc(sales_buyer_counts::Column::BookedMonth)
+            .order_by_asc(sales_buyer_counts::Column::Scope)
+            .order_by_asc(sales_buyer_counts::Column::KeyA)
+            .order_by_asc(sales_buyer_counts::Column::KeyB)
+            .order_by_asc(sales_buyer_counts::Column::Channel)
+            .all(&s.app.db)
+            .await
+            .unwrap();
+        (monthly, counts)
+    };
+    let booked = kept().await;
+    // The shop's November: three stores and the unattributed cell, online and in store.
+    assert!(booked.0.len() >= 6 && booked.1.len() >= 20, "{booked:?}");
+
+    let undo = migrations::undo_to_before_month_totals();
+    migrations::Migrator::down(&s.app.db, Some(undo))
+        .await
+        .unwrap();
+    migrations::Migrator::up(&s.app.db, None).await.unwrap();
+    assert_eq!(kept().await, booked);
+
+    // And the triggers are back: a new order moves its month.
+    s.order(
+        "S-20",
+        "2026-11-28 10:00:00",
+        "0912345604",
+        "online",
+        900,
+        None,
+    )
+    .await;
+    let (monthly, _) = kept().await;
+    let gross: i64 = monthly.iter().map(|row| row.gross_amount).sum();
+    let before: i64 = booked.0.iter().map(|row| row.gross_amount).sum();
+    assert_eq!(gross, before + 900);
+}
