@@ -250,11 +250,11 @@ async fn seed_month(
     );
     ensure!(
         recorded.monthly == derived.monthly,
-        "sales_monthly kept for the derived day cells differs from what the product kept"
+        "sales_monthly summed from the derived day cells differs from what the product kept"
     );
     ensure!(
         recorded.buyer_counts == derived.buyer_counts,
-        "sales_buyer_counts kept for the derived buyers differs from what the product kept"
+        "sales_buyer_counts counted from the derived buyers differs from what the product kept"
     );
     eprintln!(
         "recorded {sample} orders through services::orders::ingest in {:.1} s: the derived totals \
@@ -292,12 +292,7 @@ async fn seed_month(
         started.elapsed().as_secs_f64()
     );
     let started = Instant::now();
-    // As an existing database is migrated: the month totals' triggers would move a month cell
-    // and the buyer counts row by row, half a million times; the migration sums and counts
-    // what is there in one statement each.
-    Migrator::down(db, Some(migrations::undo_to_before_month_totals())).await?;
     derive_totals(db).await?;
-    Migrator::up(db, None).await?;
     if db.get_database_backend() == DbBackend::Postgres {
         // What autovacuum does soon after a bulk load.
         execute(db, "ANALYZE").await?;
@@ -563,14 +558,14 @@ impl Bulk<'_> {
 }
 
 /// The totals tables, rows that add up to nothing left out (a voided sale leaves its cell at 0;
-/// clearing the tables to derive them again leaves month cells and counts at 0).
+/// a void can leave a buyer count at 0).
 #[derive(Debug, PartialEq)]
 struct Totals {
     daily: Vec<sales_daily::Model>,
     buyers: Vec<sales_buyers::Model>,
-    /// Kept by the database from `daily`.
+    /// Kept by the database's triggers from `daily`.
     monthly: Vec<sales_monthly::Model>,
-    /// Kept by the database from `buyers`.
+    /// Kept by the database's triggers from `buyers`.
     buyer_counts: Vec<sales_buyer_counts::Model>,
 }
 
@@ -648,9 +643,11 @@ impl Totals {
 /// Rebuilds `sales_daily` and `sales_buyers` from the orders, as `services::orders::books` keeps
 /// them booking by booking: a sale counts on its day in its cell (0 for "none"), a refund row on
 /// its own day in its sale's cell, a voided sale not at all; a member who bought is a buyer of
-/// the month in the sale's cell. The database's triggers move `sales_monthly` and
-/// `sales_buyer_counts` with them, row by row, as they do for a booking.
+/// the month in the sale's cell. Then `sales_monthly` and `sales_buyer_counts` are summed and
+/// counted from those by their migration, undone first and done again, as when an existing
+/// database is migrated (their triggers keep them one booking at a time; a bulk load is not that).
 async fn derive_totals(db: &DatabaseConnection) -> anyhow::Result<()> {
+    Migrator::down(db, Some(migrations::undo_to_before_month_totals())).await?;
     let cell = "channel, COALESCE(credited_store_id, 0), COALESCE(credited_group_id, 0), \
                 COALESCE(credited_clerk_id, 0)";
     for sql in [
@@ -676,6 +673,7 @@ async fn derive_totals(db: &DatabaseConnection) -> anyhow::Result<()> {
     ] {
         execute(db, &sql).await?;
     }
+    Migrator::up(db, None).await?;
     Ok(())
 }
 

@@ -12,12 +12,16 @@
 //! Triggers keep both, in the statement that changes what they sum: every change of a day cell
 //! moves its month by as much, and a member's first buyer row within a scope adds 1 to that
 //! scope's counts (the last one taken away by a void removes it). Triggers rather than statements
-//! in the booking: whatever writes the cells (a booking, a void, a bulk load) moves the totals in
-//! the same statement, and a booking costs no extra round trip to the database.
-//! On PostgreSQL the buyer triggers take a lock per member first (held to the commit), so two
-//! bookings of one member in different cells at the same time cannot both see themselves as the
-//! member's first row in a scope; SQLite has one writer. Existing cells and buyer rows are summed
-//! and counted once, here.
+//! in the booking: whatever writes the cells (a booking, a void) moves the totals in the same
+//! statement, and a booking costs no extra round trip to the database.
+//!
+//! The buyer triggers read the member's other rows, so buyer rows are written one per statement,
+//! as every booking and void does: PostgreSQL runs row triggers after the whole statement, when
+//! they would see each other, so there a statement writing several is refused. On PostgreSQL they
+//! also take a lock per member first (held to the commit), so two bookings of one member in
+//! different cells at the same time cannot both see themselves as the member's first row in a
+//! scope; SQLite has one writer. A bulk load undoes this migration, loads, and does it again:
+//! existing cells and buyer rows are summed and counted here, one statement each.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
@@ -69,6 +73,9 @@ impl MigrationTrait for Migration {
         for trigger in triggers() {
             statements.extend(trigger.create(backend));
         }
+        if backend == DbBackend::Postgres {
+            statements.extend(ONE_BUYER_ROW_PER_STATEMENT.map(str::to_owned));
+        }
         let db = manager.get_connection();
         for statement in statements {
             db.execute_unprepared(&statement).await?;
@@ -79,6 +86,15 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let backend = manager.get_database_backend();
         let db = manager.get_connection();
+        if backend == DbBackend::Postgres {
+            for statement in [
+                "DROP TRIGGER IF EXISTS sales_buyers_one_row_added ON sales_buyers",
+                "DROP TRIGGER IF EXISTS sales_buyers_one_row_removed ON sales_buyers",
+                "DROP FUNCTION IF EXISTS sales_buyers_one_row()",
+            ] {
+                db.execute_unprepared(statement).await?;
+            }
+        }
         for trigger in triggers() {
             for statement in trigger.drop(backend) {
                 db.execute_unprepared(&statement).await?;
@@ -94,6 +110,18 @@ impl MigrationTrait for Migration {
         Ok(())
     }
 }
+
+/// PostgreSQL: a statement that writes several buyer rows is refused (see the module docs).
+const ONE_BUYER_ROW_PER_STATEMENT: [&str; 3] = [
+    "CREATE FUNCTION sales_buyers_one_row() RETURNS trigger LANGUAGE plpgsql AS $$ \
+     BEGIN IF (SELECT COUNT(*) FROM changed) > 1 THEN \
+     RAISE EXCEPTION 'sales_buyers rows are written one per statement: the buyer counts are kept row by row'; \
+     END IF; RETURN NULL; END $$",
+    "CREATE TRIGGER sales_buyers_one_row_added AFTER INSERT ON sales_buyers \
+     REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION sales_buyers_one_row()",
+    "CREATE TRIGGER sales_buyers_one_row_removed AFTER DELETE ON sales_buyers \
+     REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION sales_buyers_one_row()",
+];
 
 const MONTH_COLUMNS: &str = "booked_month, credited_store_id, credited_clerk_id, channel, \
     credited_group_id, order_count, gross_amount, refund_count, refund_amount";

@@ -1139,3 +1139,48 @@ async fn migrating_a_database_with_orders_sums_and_counts_what_it_has() {
     let before: i64 = booked.0.iter().map(|row| row.gross_amount).sum();
     assert_eq!(gross, before + 900);
 }
+
+/// Buyer rows are written one per statement, as every booking and void does: the buyer counts'
+/// triggers read the member's other rows. SQLite runs them row by row, so a statement writing
+/// several is counted right; PostgreSQL runs them after the whole statement, so there such a
+/// statement is refused rather than miscounted.
+#[tokio::test]
+async fn a_statement_writing_several_buyer_rows_is_counted_row_by_row_or_refused() {
+    use sea_orm::{ConnectionTrait, DbBackend};
+
+    let s = shop().await;
+    let lee = s
+        .app
+        .order_rows()
+        .await
+        .into_iter()
+        .find(|o| o.external_id == "S-5")
+        .and_then(|o| o.member_id)
+        .unwrap();
+    let written = s
+        .app
+        .db
+        .execute_unprepared(&format!(
+            "INSERT INTO sales_buyers (booked_month, credited_store_id, member_id, channel, \
+             credited_clerk_id, credited_group_id) VALUES \
+             (202612, {b1}, {lee}, 'online', 0, {south}), \
+             (202612, {b1}, {lee}, 'in_store', 0, {south})",
+            b1 = s.b1,
+            south = s.south,
+        ))
+        .await;
+    let december = SalesPeriod::months(date("2026-12-01"), date("2026-12-31")).unwrap();
+    let r = report(&s.app, Scope::Hq, query(december, Dimension::Store)).await;
+    match s.app.db.get_database_backend() {
+        DbBackend::Postgres => {
+            let refusal = written.expect_err("refused").to_string();
+            assert!(refusal.contains("one per statement"), "{refusal}");
+            assert_eq!(r.totals.buyers, 0);
+        }
+        _ => {
+            written.expect("written");
+            assert_eq!(r.totals.buyers, 1);
+            assert_eq!(row(&r, ReportKey::Store(s.b1)).buyers, 1);
+        }
+    }
+}
