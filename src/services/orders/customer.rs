@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, RelationTrait,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter, QuerySelect,
+    RelationTrait,
 };
 
 use crate::db::entities::enums::UnattributedReason;
@@ -14,9 +15,30 @@ use crate::domain::orders::CustomerRef;
 pub(super) struct CustomerMatch {
     pub member_id: Option<i32>,
     pub missing: UnattributedReason,
+    /// The member's binding as it stands, read with the member.
+    pub binding: Option<CurrentBinding>,
 }
 
+/// A member's binding as it stands now, with its store's group.
+pub(super) struct CurrentBinding {
+    referrer: Referrer,
+    bound_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    store_group_id: Option<i32>,
+}
+
+/// The member and their binding (if any), one row per look-up.
+type MemberRow = (
+    i32,
+    Option<i32>,
+    Option<i32>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    Option<i32>,
+);
+
 /// Tries the member id, then the LINE user id, then the phone: the first that finds a member wins.
+/// The member's binding and its store's group come in the same statement.
 pub(super) async fn match_customer(
     txn: &impl ConnectionTrait,
     customer: &CustomerRef,
@@ -25,6 +47,7 @@ pub(super) async fn match_customer(
         return Ok(CustomerMatch {
             member_id: None,
             missing: UnattributedReason::NoCustomer,
+            binding: None,
         });
     }
     let mut lookups = Vec::new();
@@ -38,23 +61,42 @@ pub(super) async fn match_customer(
         lookups.push(members::Column::PhoneE164.eq(phone.e164()));
     }
     for lookup in lookups {
-        if let Some((id,)) = members::Entity::find()
-            .select_only()
-            .column(members::Column::Id)
-            .filter(lookup)
-            .into_tuple::<(i32,)>()
-            .one(txn)
-            .await?
+        if let Some((id, store_id, clerk_id, bound_at, updated_at, store_group_id)) =
+            members::Entity::find()
+                .select_only()
+                .column(members::Column::Id)
+                .column(bindings::Column::StoreId)
+                .column(bindings::Column::ClerkId)
+                .column(bindings::Column::BoundAt)
+                .column(bindings::Column::UpdatedAt)
+                .column(stores::Column::GroupId)
+                .join(JoinType::LeftJoin, members::Relation::Binding.def())
+                .join(JoinType::LeftJoin, bindings::Relation::Store.def())
+                .filter(lookup)
+                .into_tuple::<MemberRow>()
+                .one(txn)
+                .await?
         {
+            let binding = match (store_id, bound_at, updated_at) {
+                (Some(store_id), Some(bound_at), Some(updated_at)) => Some(CurrentBinding {
+                    referrer: Referrer { store_id, clerk_id },
+                    bound_at,
+                    updated_at,
+                    store_group_id,
+                }),
+                _ => None,
+            };
             return Ok(CustomerMatch {
                 member_id: Some(id),
                 missing: UnattributedReason::UnknownMember,
+                binding,
             });
         }
     }
     Ok(CustomerMatch {
         member_id: None,
         missing: UnattributedReason::UnknownMember,
+        binding: None,
     })
 }
 
@@ -73,32 +115,20 @@ impl MemberBinding {
     }
 }
 
-/// The member's binding as far as `at` needs it: the current referrer (with its store's group)
+/// The member's binding as far as `at` needs it: the binding as it stands (read with the member)
 /// and HQ's changes after `at`.
 pub(super) async fn binding_history(
     txn: &impl ConnectionTrait,
     member_id: i32,
+    binding: CurrentBinding,
     at: DateTime<Utc>,
-) -> Result<Option<MemberBinding>, DbErr> {
-    let Some((store_id, clerk_id, bound_at, updated_at, store_group_id)) = bindings::Entity::find()
-        .select_only()
-        .column(bindings::Column::StoreId)
-        .column(bindings::Column::ClerkId)
-        .column(bindings::Column::BoundAt)
-        .column(bindings::Column::UpdatedAt)
-        .column(stores::Column::GroupId)
-        .join(
-            sea_orm::JoinType::InnerJoin,
-            bindings::Relation::Store.def(),
-        )
-        .filter(bindings::Column::MemberId.eq(member_id))
-        .into_tuple::<(i32, Option<i32>, DateTime<Utc>, DateTime<Utc>, Option<i32>)>()
-        .one(txn)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let current = Referrer { store_id, clerk_id };
+) -> Result<MemberBinding, DbErr> {
+    let CurrentBinding {
+        referrer: current,
+        bound_at,
+        updated_at,
+        store_group_id,
+    } = binding;
     // Every change of the referrer touches `updated_at`: unchanged since `at`, no change matters.
     let changes = if updated_at <= at {
         Vec::new()
@@ -111,7 +141,7 @@ pub(super) async fn binding_history(
             .column(binding_change_members::Column::ToStoreId)
             .column(binding_change_members::Column::ToClerkId)
             .join(
-                sea_orm::JoinType::InnerJoin,
+                JoinType::InnerJoin,
                 binding_change_members::Relation::Change.def(),
             )
             .filter(binding_change_members::Column::MemberId.eq(member_id))
@@ -135,12 +165,12 @@ pub(super) async fn binding_history(
             )
             .collect()
     };
-    Ok(Some(MemberBinding {
+    Ok(MemberBinding {
         history: BindingHistory {
             bound_at,
             current,
             changes,
         },
         store_group_id,
-    }))
+    })
 }

@@ -395,9 +395,11 @@ async fn insert_sale(
         ),
     };
     let customer = match_customer(txn, &input.customer).await?;
-    let binding = match customer.member_id {
-        None => None,
-        Some(member_id) => binding_history(txn, member_id, input.ordered_at).await?,
+    let binding = match (customer.member_id, customer.binding) {
+        (Some(member_id), Some(current)) => {
+            Some(binding_history(txn, member_id, current, input.ordered_at).await?)
+        }
+        _ => None,
     };
     let credit = match customer.member_id {
         None => SalesCredit::Unattributed(customer.missing),
