@@ -18,6 +18,7 @@ use crate::services::Context;
 use crate::services::binding::liff::{LiffBindLimiter, LiffBindLimits};
 use crate::services::binding::phone::OaChatBindingCodes;
 use crate::services::housekeeping::{Housekeeping, HousekeepingConfig};
+use crate::services::order_webhooks::{DeliveryStore, SecretsRead};
 use crate::services::passwords::Passwords;
 use crate::services::scan::ScanLimiter;
 use crate::services::webhook::BindingCodeHandler;
@@ -119,6 +120,7 @@ impl Application {
         }
         let webhook_wake = Arc::new(Notify::new());
         let webhook_store = EventStore::spawn(db.clone(), webhook_wake.clone());
+        let order_webhook_store = DeliveryStore::spawn(db.clone());
         let ctx = Context {
             line: LineClient::new(&settings.line),
             sms: SmsProvider::from_settings(&settings.sms),
@@ -126,6 +128,8 @@ impl Application {
             db,
             metrics,
             webhook_store,
+            order_webhook_store,
+            order_webhook_secrets: SecretsRead::default(),
             webhook_wake,
             binding_codes: options.binding_codes,
             scan_limiter: ScanLimiter::new(options.scan_limit),

@@ -50,7 +50,13 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
                     format!("could not create the database folder {}", dir.display())
                 })?;
             }
-            options.max_connections(1).min_connections(1);
+            // In process, the connection has no server or network that could drop it: the ping
+            // sqlx sends before handing it out would only queue a round trip on its thread in
+            // front of every transaction and every read.
+            options
+                .max_connections(1)
+                .min_connections(1)
+                .test_before_acquire(false);
             options.map_sqlx_sqlite_opts(|opts| {
                 opts.create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)

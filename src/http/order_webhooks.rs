@@ -51,7 +51,7 @@ pub async fn receive(
             delivery_id: text(woocommerce::DELIVERY_ID_HEADER),
         },
     };
-    let answer = match order_webhooks::receive(&ctx.db, shop, delivery).await? {
+    let answer = match order_webhooks::receive(&ctx, shop, delivery).await? {
         Handled::Recorded { order, created } => json!({
             "status": "recorded",
             "created": created,

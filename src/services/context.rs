@@ -1,6 +1,6 @@
-//! What every use case may reach: the database, LINE, SMS, settings, metrics, the webhook event
-//! store and the process-wide limiters. Built once by `startup`, shared by handlers, the CLI and the
-//! webhook worker; it knows nothing of HTTP.
+//! What every use case may reach: the database, LINE, SMS, settings, metrics, the stores of
+//! webhook events and order webhook deliveries and the process-wide limiters. Built once by
+//! `startup`, shared by handlers, the CLI and the webhook worker; it knows nothing of HTTP.
 
 use std::sync::Arc;
 
@@ -11,6 +11,7 @@ use crate::config::Settings;
 use crate::line::LineClient;
 use crate::metrics::Metrics;
 use crate::services::binding::liff::LiffBindLimiter;
+use crate::services::order_webhooks::{DeliveryStore, SecretsRead};
 use crate::services::passwords::Passwords;
 use crate::services::scan::ScanLimiter;
 use crate::services::webhook::BindingCodeHandler;
@@ -29,6 +30,10 @@ pub struct Context {
     pub webhook_wake: Arc<Notify>,
     /// Stores received webhook events (group commit).
     pub webhook_store: EventStore,
+    /// Records verified order webhook deliveries (group commit).
+    pub order_webhook_store: DeliveryStore,
+    /// The web shops' webhook secrets as last read (one for the whole process).
+    pub order_webhook_secrets: SecretsRead,
     /// Texts users send the OA are offered here (route B's binding codes).
     pub binding_codes: Arc<dyn BindingCodeHandler>,
     /// Scans per client address (one for the whole process, not one per worker).

@@ -66,6 +66,162 @@ async fn a_signed_generic_order_is_recorded_and_its_replay_refused() {
 }
 
 #[tokio::test]
+async fn many_orders_delivered_at_once_are_each_stored_once_with_their_totals() {
+    let app = spawn_app().await;
+    let (store, member) = bound_member(&app).await;
+    let group = app.group_id("北區").await;
+    app.set_shop_secret(WebShop::Generic, SHOP_SECRET).await;
+    let now = Utc::now().timestamp();
+    let bodies: Vec<Value> = (0..50).map(|i| generic_order(&format!("M-{i}"))).collect();
+    let answers = join_all(
+        bodies
+            .iter()
+            .map(|body| app.post_generic_order(SHOP_SECRET, now, body)),
+    )
+    .await;
+    for (status, answer) in &answers {
+        assert_eq!(status, &200, "{answer}");
+        assert_eq!(
+            (answer["status"].clone(), answer["created"].clone()),
+            (json!("recorded"), json!(true))
+        );
+    }
+    let rows = app.order_rows().await;
+    let mut stored: Vec<&str> = rows.iter().map(|r| r.external_id.as_str()).collect();
+    stored.sort_unstable();
+    let mut sent: Vec<String> = (0..50).map(|i| format!("M-{i}")).collect();
+    sent.sort_unstable();
+    assert_eq!(stored, sent);
+    let mut answered: Vec<i64> = answers
+        .iter()
+        .map(|(_, answer)| answer["order_id"].as_i64().unwrap())
+        .collect();
+    answered.sort_unstable();
+    assert_eq!(answered, rows.iter().map(|r| r.id).collect::<Vec<_>>());
+    assert!(
+        rows.iter()
+            .all(|r| (r.member_id, r.credited_store_id, r.credited_group_id)
+                == (Some(member), Some(store), group))
+    );
+    assert_eq!(app.daily_totals().await, (50, 50 * 1500, 0, 0));
+    assert_eq!(app.buyer_rows().await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_refused_order_among_concurrent_ones_is_answered_alone_and_the_others_are_stored() {
+    let app = spawn_app().await;
+    bound_member(&app).await;
+    app.set_shop_secret(WebShop::Generic, SHOP_SECRET).await;
+    let now = Utc::now().timestamp();
+    let (status, _) = app
+        .post_generic_order(SHOP_SECRET, now, &generic_order("R-0"))
+        .await;
+    assert_eq!(status, 200);
+    // R-0 again with another amount, among twenty new orders (the first request sent is
+    // recorded alone while the others queue behind it: R-0 goes in the middle).
+    let mut changed = generic_order("R-0");
+    changed["amount"] = json!(999);
+    let mut bodies: Vec<Value> = (1..=20).map(|i| generic_order(&format!("R-{i}"))).collect();
+    bodies.insert(10, changed);
+    let answers = join_all(
+        bodies
+            .iter()
+            .map(|body| app.post_generic_order(SHOP_SECRET, now, body)),
+    )
+    .await;
+    let (status, answer) = &answers[10];
+    assert_eq!(
+        (status, answer["error"].clone()),
+        (&409, json!("different_order")),
+        "{answer}"
+    );
+    for (status, answer) in answers[..10].iter().chain(&answers[11..]) {
+        assert_eq!(
+            (status, answer["created"].clone()),
+            (&200, json!(true)),
+            "{answer}"
+        );
+    }
+    let rows = app.order_rows().await;
+    assert_eq!(rows.len(), 21);
+    assert_eq!(
+        rows[0].amount, 1500,
+        "the order first recorded is unchanged"
+    );
+    assert_eq!(app.daily_totals().await, (21, 21 * 1500, 0, 0));
+    // The refused delivery was not recorded: sent again (signed anew), it is refused again.
+    let (status, _) = app
+        .post_generic_order(SHOP_SECRET, now + 1, &bodies[10])
+        .await;
+    assert_eq!(status, 409);
+}
+
+#[tokio::test]
+async fn one_signed_order_sent_twice_at_once_is_stored_once_and_the_twin_refused_as_a_replay() {
+    let app = spawn_app().await;
+    bound_member(&app).await;
+    app.set_shop_secret(WebShop::Generic, SHOP_SECRET).await;
+    let now = Utc::now().timestamp();
+    let body = generic_order("T-1");
+    let answers = join_all((0..2).map(|_| app.post_generic_order(SHOP_SECRET, now, &body))).await;
+    let mut statuses: Vec<u16> = answers.iter().map(|(status, _)| *status).collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, vec![200, 409], "{answers:?}");
+    let replay = answers.iter().find(|(status, _)| *status == 409).unwrap();
+    assert_eq!(replay.1["error"], "replay");
+    assert_eq!(app.order_rows().await.len(), 1);
+    assert_eq!(app.daily_totals().await, (1, 1500, 0, 0));
+}
+
+#[tokio::test]
+async fn one_order_in_deliveries_signed_apart_and_sent_at_once_is_stored_once() {
+    let app = spawn_app().await;
+    bound_member(&app).await;
+    app.set_shop_secret(WebShop::Generic, SHOP_SECRET).await;
+    let now = Utc::now().timestamp();
+    let body = generic_order("S-1");
+    // Each signed with its own timestamp: distinct deliveries of the same order.
+    let answers =
+        join_all((0..10).map(|i| app.post_generic_order(SHOP_SECRET, now - i, &body))).await;
+    assert!(
+        answers.iter().all(|(status, _)| *status == 200),
+        "{answers:?}"
+    );
+    let created = answers
+        .iter()
+        .filter(|(_, answer)| answer["created"] == true)
+        .count();
+    assert_eq!(created, 1, "{answers:?}");
+    let rows = app.order_rows().await;
+    assert_eq!(rows.len(), 1);
+    assert!(
+        answers
+            .iter()
+            .all(|(_, answer)| answer["order_id"] == json!(rows[0].id))
+    );
+    assert_eq!(app.daily_totals().await, (1, 1500, 0, 0));
+}
+
+#[tokio::test]
+async fn a_new_secret_is_in_force_for_the_next_request() {
+    let app = spawn_app().await;
+    bound_member(&app).await;
+    app.set_shop_secret(WebShop::Generic, SHOP_SECRET).await;
+    let now = Utc::now().timestamp();
+    let (status, _) = app
+        .post_generic_order(SHOP_SECRET, now, &generic_order("N-1"))
+        .await;
+    assert_eq!(status, 200);
+    let new_secret = "a-new-secret-0123456789abcdef";
+    app.set_shop_secret(WebShop::Generic, new_secret).await;
+    let (status, answer) = app
+        .post_generic_order(new_secret, now, &generic_order("N-2"))
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(app.order_rows().await.len(), 2);
+}
+
+#[tokio::test]
 async fn stale_forged_and_unconfigured_generic_requests_are_refused_and_store_nothing() {
     let app = spawn_app().await;
     bound_member(&app).await;

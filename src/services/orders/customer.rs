@@ -6,7 +6,7 @@ use sea_orm::{
 };
 
 use crate::db::entities::enums::UnattributedReason;
-use crate::db::entities::{binding_change_members, binding_changes, bindings, members};
+use crate::db::entities::{binding_change_members, binding_changes, bindings, members, stores};
 use crate::domain::attribution::{BindingHistory, Referrer, ReferrerChange};
 use crate::domain::orders::CustomerRef;
 
@@ -58,25 +58,49 @@ pub(super) async fn match_customer(
     })
 }
 
-/// The member's binding as far as `at` needs it: the current referrer and HQ's changes after `at`.
+/// A member's binding as far as an order needs it.
+pub(super) struct MemberBinding {
+    pub history: BindingHistory,
+    /// The group of the store the member is bound to now, read with the binding: most orders
+    /// credit that store, and then its group needs no look-up of its own.
+    pub store_group_id: Option<i32>,
+}
+
+impl MemberBinding {
+    /// The group of `store_id`, when it is the store the member is bound to now.
+    pub fn group_of(&self, store_id: i32) -> Option<Option<i32>> {
+        (self.history.current.store_id == store_id).then_some(self.store_group_id)
+    }
+}
+
+/// The member's binding as far as `at` needs it: the current referrer (with its store's group)
+/// and HQ's changes after `at`.
 pub(super) async fn binding_history(
     txn: &impl ConnectionTrait,
     member_id: i32,
     at: DateTime<Utc>,
-) -> Result<Option<BindingHistory>, DbErr> {
-    let Some(binding) = bindings::Entity::find()
+) -> Result<Option<MemberBinding>, DbErr> {
+    let Some((store_id, clerk_id, bound_at, updated_at, store_group_id)) = bindings::Entity::find()
+        .select_only()
+        .column(bindings::Column::StoreId)
+        .column(bindings::Column::ClerkId)
+        .column(bindings::Column::BoundAt)
+        .column(bindings::Column::UpdatedAt)
+        .column(stores::Column::GroupId)
+        .join(
+            sea_orm::JoinType::InnerJoin,
+            bindings::Relation::Store.def(),
+        )
         .filter(bindings::Column::MemberId.eq(member_id))
+        .into_tuple::<(i32, Option<i32>, DateTime<Utc>, DateTime<Utc>, Option<i32>)>()
         .one(txn)
         .await?
     else {
         return Ok(None);
     };
-    let current = Referrer {
-        store_id: binding.store_id,
-        clerk_id: binding.clerk_id,
-    };
+    let current = Referrer { store_id, clerk_id };
     // Every change of the referrer touches `updated_at`: unchanged since `at`, no change matters.
-    let changes = if binding.updated_at <= at {
+    let changes = if updated_at <= at {
         Vec::new()
     } else {
         binding_change_members::Entity::find()
@@ -111,9 +135,12 @@ pub(super) async fn binding_history(
             )
             .collect()
     };
-    Ok(Some(BindingHistory {
-        bound_at: binding.bound_at,
-        current,
-        changes,
+    Ok(Some(MemberBinding {
+        history: BindingHistory {
+            bound_at,
+            current,
+            changes,
+        },
+        store_group_id,
     }))
 }

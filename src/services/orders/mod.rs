@@ -23,10 +23,13 @@ use customer::{binding_history, match_customer};
 use refunds::{adjust, insert_row};
 pub use refunds::{cancel_in, refund_in};
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveValue::NotSet, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
 };
 
 use crate::db::entities::enums::{AttributionLevel, OrderKind, OrderStatus, SalesChannel};
@@ -162,12 +165,23 @@ pub(crate) async fn retrying<T>(
                 txn.commit().await?;
                 return Ok(done);
             }
-            Err(OrderError::Retry) => txn.rollback().await?,
-            Err(OrderError::Database(err)) if lost_to_a_lock(&err) => txn.rollback().await?,
+            Err(err) if err.lost_a_race() => txn.rollback().await?,
             Err(err) => return Err(err),
         }
     }
     Err(OrderError::Busy)
+}
+
+impl OrderError {
+    /// The transaction lost a race ([`OrderError::Retry`], or a lock below): the same work tried
+    /// again from the start succeeds or gives the real answer.
+    pub(crate) fn lost_a_race(&self) -> bool {
+        match self {
+            OrderError::Retry => true,
+            OrderError::Database(err) => lost_to_a_lock(err),
+            _ => false,
+        }
+    }
 }
 
 /// PostgreSQL ended the transaction to break a deadlock (40P01) or a serialisation conflict
@@ -204,20 +218,74 @@ pub async fn ingest_in(
     booking: &Booking,
     input: &OrderInput,
 ) -> Result<Recorded, OrderError> {
-    let (sale, created) =
-        match find_row(txn, input.source.as_str(), input.external_id.as_str()).await? {
-            Some(existing) => (existing, false),
-            None => match insert_sale(txn, booking, input).await? {
-                Some(sale) => (sale, true),
-                // Inserted by a concurrent request since our look: answer with theirs.
-                None => (
-                    find_row(txn, input.source.as_str(), input.external_id.as_str())
-                        .await?
-                        .ok_or(OrderError::Retry)?,
-                    false,
-                ),
-            },
-        };
+    let existing = find_row(txn, input.source.as_str(), input.external_id.as_str()).await?;
+    ingest_looked_up(txn, booking, input, existing).await
+}
+
+/// [`ingest_in`] of an order the caller found not recorded in its transaction (the order
+/// webhooks look for all the orders of a batch in one statement, [`recorded_of`]). Should it have
+/// been recorded since, the insert finds it, as it finds one a concurrent request recorded.
+pub async fn ingest_unrecorded_in(
+    txn: &DatabaseTransaction,
+    booking: &Booking,
+    input: &OrderInput,
+) -> Result<Recorded, OrderError> {
+    ingest_looked_up(txn, booking, input, None).await
+}
+
+/// Which of these orders (source, external id) are recorded, in one statement.
+pub async fn recorded_of(
+    db: &impl ConnectionTrait,
+    orders: impl IntoIterator<Item = (&str, &str)>,
+) -> Result<HashSet<(String, String)>, DbErr> {
+    let mut by_source: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (source, external_id) in orders {
+        by_source.entry(source).or_default().push(external_id);
+    }
+    if by_source.is_empty() {
+        return Ok(HashSet::new());
+    }
+    // Per source, so the (source, external_id) index serves each term.
+    let any = by_source
+        .into_iter()
+        .fold(Condition::any(), |any, (source, external_ids)| {
+            any.add(
+                Condition::all()
+                    .add(orders::Column::Source.eq(source))
+                    .add(orders::Column::ExternalId.is_in(external_ids)),
+            )
+        });
+    let found = orders::Entity::find()
+        .select_only()
+        .column(orders::Column::Source)
+        .column(orders::Column::ExternalId)
+        .filter(any)
+        .into_tuple::<(String, String)>()
+        .all(db)
+        .await?;
+    Ok(found.into_iter().collect())
+}
+
+/// The rest of [`ingest_in`], once the order was looked for: `existing` is what was found.
+async fn ingest_looked_up(
+    txn: &DatabaseTransaction,
+    booking: &Booking,
+    input: &OrderInput,
+    existing: Option<orders::Model>,
+) -> Result<Recorded, OrderError> {
+    let (sale, created) = match existing {
+        Some(existing) => (existing, false),
+        None => match insert_sale(txn, booking, input).await? {
+            Some(sale) => (sale, true),
+            // Inserted by a concurrent request since our look: answer with theirs.
+            None => (
+                find_row(txn, input.source.as_str(), input.external_id.as_str())
+                    .await?
+                    .ok_or(OrderError::Retry)?,
+                false,
+            ),
+        },
+    };
     if !created {
         check_same_order(txn, booking, input, &sale).await?;
     }
@@ -260,8 +328,17 @@ pub async fn ingest_in(
         refunds_booked += usize::from(next.1);
         sale = next.0;
     }
+    let order = if created && refunds_booked == 0 {
+        // Just inserted, and no refund was booked with it: it has none to read back.
+        RecordedOrder {
+            sale,
+            refunds: Vec::new(),
+        }
+    } else {
+        with_refunds(txn, sale).await?
+    };
     Ok(Recorded {
-        order: with_refunds(txn, sale).await?,
+        order,
         created,
         refunds_booked,
     })
@@ -318,23 +395,32 @@ async fn insert_sale(
         ),
     };
     let customer = match_customer(txn, &input.customer).await?;
+    let binding = match customer.member_id {
+        None => None,
+        Some(member_id) => binding_history(txn, member_id, input.ordered_at).await?,
+    };
     let credit = match customer.member_id {
         None => SalesCredit::Unattributed(customer.missing),
-        Some(member_id) => {
-            let history = binding_history(txn, member_id, input.ordered_at).await?;
-            credit_order(history.as_ref(), input.ordered_at, booking.rules)
-        }
+        Some(_) => credit_order(
+            binding.as_ref().map(|b| &b.history),
+            input.ordered_at,
+            booking.rules,
+        ),
     };
     let (credited_store_id, credited_clerk_id, unattributed_reason) = match credit {
         SalesCredit::Credited { store_id, clerk_id } => (Some(store_id), clerk_id, None),
         SalesCredit::Unattributed(reason) => (None, None, Some(reason)),
     };
     let credited_group_id = match credited_store_id {
-        Some(id) => stores::Entity::find_by_id(id)
-            .one(txn)
-            .await?
-            .and_then(|s| s.group_id),
         None => None,
+        Some(id) => match binding.as_ref().and_then(|b| b.group_of(id)) {
+            Some(group_id) => group_id,
+            // Credited to a store the member has since moved away from.
+            None => stores::Entity::find_by_id(id)
+                .one(txn)
+                .await?
+                .and_then(|s| s.group_id),
+        },
     };
     let (booked_day, booked_month) = booked_day_and_month(input.ordered_at);
     let row = orders::ActiveModel {

@@ -2,10 +2,10 @@
 //! sale's refunded total and status moved with a compare-and-set under a row lock.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{OnConflict, Query};
 use sea_orm::{
-    ActiveValue::NotSet, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set,
-    TryInsertResult,
+    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, Iterable,
+    QueryFilter, QueryTrait, Set,
 };
 
 use crate::db::entities::enums::{OrderKind, OrderStatus};
@@ -171,25 +171,23 @@ async fn adjust_recorded(
     }))
 }
 
-/// Inserts an order row; `None` when a unique index already holds its twin. No conflict target:
-/// the source/external-id index and the in-store receipt index both answer "nothing inserted"
-/// instead of an error that would end a PostgreSQL transaction.
+/// Inserts an order row and reads it back in the same statement (`RETURNING`); `None` when a
+/// unique index already holds its twin. No conflict target: the source/external-id index and the
+/// in-store receipt index both answer "nothing inserted" instead of an error that would end a
+/// PostgreSQL transaction. Written out because sea-orm's insert-with-returning takes "nothing
+/// inserted" for an error, and uses `RETURNING` on SQLite only with a feature that would change
+/// every insert.
 pub(super) async fn insert_row(
     txn: &DatabaseTransaction,
     row: orders::ActiveModel,
 ) -> Result<Option<orders::Model>, OrderError> {
-    let inserted = orders::Entity::insert(row)
+    let mut insert = orders::Entity::insert(row)
         .on_conflict(OnConflict::new().do_nothing().to_owned())
-        .try_insert()
-        .exec(txn)
-        .await?;
-    let TryInsertResult::Inserted(result) = inserted else {
-        return Ok(None);
-    };
-    Ok(Some(
-        orders::Entity::find_by_id(result.last_insert_id)
-            .one(txn)
-            .await?
-            .ok_or(OrderError::Retry)?,
-    ))
+        .into_query();
+    insert.returning(Query::returning().columns(orders::Column::iter()));
+    let statement = txn.get_database_backend().build(&insert);
+    Ok(orders::Entity::find()
+        .from_raw_sql(statement)
+        .one(txn)
+        .await?)
 }

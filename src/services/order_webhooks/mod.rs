@@ -4,16 +4,21 @@
 //! Order of checks, so a forged or replayed request never reaches the parser or the books: the
 //! shop's secret must be set (else 401), the signature is checked on the raw bytes (401; for the
 //! generic webhook also the 5-minute window), then the payload is read (400 with the field named),
-//! then one transaction applies it and records the delivery under what identifies it at its
-//! source. The delivery row commits with the order, or not at all, so a delivery that failed is
+//! then the delivery is applied and recorded under what identifies it at its source, in a
+//! transaction shared with other requests' deliveries ([`group_commit`]), under a savepoint of its
+//! own. The delivery row commits with the order, or not at all, so a delivery that failed is
 //! processed when it is sent again; one that succeeded is answered "duplicate" (Shopify,
 //! WooCommerce: they retry until they hear 2xx) or refused as a replay (the generic webhook, 409).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::NotSet, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, Set, TryInsertResult,
+    DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QuerySelect, Set, TryInsertResult,
 };
 use serde_json::json;
 
@@ -21,12 +26,17 @@ use crate::config::Secret;
 use crate::db::entities::enums::WebShop;
 use crate::db::entities::{order_webhook_deliveries, order_webhook_secrets};
 use crate::domain::hmac;
+use crate::domain::orders::OrderInput;
+use crate::services::Context;
 use crate::services::audit::{self, Actor, Change};
 use crate::services::orders::{
     self, Booking, ChangedAmount, OrderError, Recorded, RecordedOrder, retrying,
 };
 use crate::webshops::generic::{self, OrderJson, SignatureRefusal};
 use crate::webshops::{PayloadError, ShopEvent, shopify, woocommerce};
+
+mod group_commit;
+pub use group_commit::DeliveryStore;
 
 /// Deliveries are remembered this long: longer than any platform retries.
 pub const DELIVERY_RETENTION_DAYS: i64 = 7;
@@ -80,9 +90,11 @@ pub enum WebhookError {
     Database(#[from] DbErr),
 }
 
-/// Verifies, reads and records one delivery.
+/// Verifies, reads and records one delivery. The signature check and the parsing run here, in
+/// the request; the recording joins the deliveries of other requests in one transaction
+/// ([`group_commit`]) and this returns once it has committed.
 pub async fn receive(
-    db: &DatabaseConnection,
+    ctx: &Context,
     shop: WebShop,
     delivery: Delivery<'_>,
 ) -> Result<Handled, WebhookError> {
@@ -90,11 +102,46 @@ pub async fn receive(
     if shop == WebShop::WooCommerce && woocommerce::is_ping(delivery.body) {
         return Ok(Handled::Ping);
     }
-    let secret = secret(db, shop)
-        .await?
+    let secrets = &ctx.order_webhook_secrets;
+    let (current, read_now) = secrets.get(&ctx.db).await?;
+    let (event, key) = match verify_and_read(shop, &current, delivery, now) {
+        // Refused with the secrets read a moment ago: HQ may have set or changed it since.
+        Err(WebhookError::NotConfigured(_) | WebhookError::Signature(_)) if !read_now => {
+            let current = secrets.read(&ctx.db).await?;
+            verify_and_read(shop, &current, delivery, now)?
+        }
+        read => read?,
+    };
+    let verified = VerifiedDelivery {
+        shop,
+        event,
+        key,
+        received_at: now,
+    };
+    match ctx
+        .order_webhook_store
+        .record(verified)
+        .await
+        .map_err(unwrap_not_received)?
+    {
+        Some(handled) => Ok(handled),
+        None => duplicate(shop),
+    }
+}
+
+/// Checks the delivery's signature with its shop's secret, then reads its payload: the event and
+/// what identifies the delivery at its source.
+fn verify_and_read(
+    shop: WebShop,
+    secrets: &ShopSecrets,
+    delivery: Delivery<'_>,
+    now: DateTime<Utc>,
+) -> Result<(ShopEvent, Option<String>), WebhookError> {
+    let secret = secrets
+        .get(&shop)
         .ok_or(WebhookError::NotConfigured(shop))?;
     let secret = secret.expose().as_bytes();
-    let (event, delivery_key) = match shop {
+    Ok(match shop {
         WebShop::Generic => {
             let signature = generic::verify(
                 secret,
@@ -121,32 +168,155 @@ pub async fn receive(
             };
             (event, delivery.delivery_id.map(str::to_owned))
         }
+    })
+}
+
+/// A delivery whose signature was checked and whose payload was read: what is left is to record it.
+#[derive(Debug)]
+pub(crate) struct VerifiedDelivery {
+    shop: WebShop,
+    event: ShopEvent,
+    /// What identifies the delivery at its source (the generic webhook's signature, Shopify's
+    /// webhook id, WooCommerce's delivery id), when it has one.
+    key: Option<String>,
+    received_at: DateTime<Utc>,
+}
+
+/// Records one delivery inside `txn`: nothing when it was recorded before (`None`), else its
+/// event is applied and the delivery recorded with it. The one way a delivery is recorded, in a
+/// batch (under a savepoint) and alone (see [`group_commit`]). `booking` is the transaction's;
+/// what a changed amount means is the shop's. `known` is what the transaction read of its
+/// deliveries beforehand ([`Known`]); this one's delivery and order join it.
+async fn record_in(
+    txn: &DatabaseTransaction,
+    booking: &Booking,
+    known: &mut Known,
+    delivery: &VerifiedDelivery,
+) -> Result<Option<Handled>, OrderError> {
+    let VerifiedDelivery {
+        shop,
+        event,
+        key,
+        received_at,
+    } = delivery;
+    if known.has_delivery(delivery) {
+        return Ok(None);
+    }
+    let booking = Booking {
+        changed_amount: changed_amount(*shop),
+        ..*booking
     };
-    let changed_amount = match shop {
-        WebShop::Generic => ChangedAmount::Refuse,
-        WebShop::Shopify | WebShop::WooCommerce => ChangedAmount::Keep,
-    };
-    let applied = retrying(db, async |txn| {
-        if let Some(key) = &delivery_key
-            && seen(txn, shop, key).await?
-        {
-            return Ok(None);
-        }
-        let booking = Booking::load(txn, None, changed_amount).await?;
-        let handled = apply(txn, &booking, shop, &event).await?;
-        if let Some(key) = &delivery_key
-            && !record_delivery(txn, shop, key, &handled, now).await?
-        {
+    let handled = apply(txn, &booking, known, *shop, event).await?;
+    if let Some(key) = key {
+        if !record_delivery(txn, *shop, key, &handled, *received_at).await? {
             // A twin of this delivery committed meanwhile: roll back, and the next try sees it.
             return Err(OrderError::Retry);
         }
-        Ok(Some(handled))
+        known.add_delivery(delivery);
+    }
+    Ok(Some(handled))
+}
+
+/// Records one delivery in a transaction of its own, tried again when it lost a race.
+async fn record_alone(
+    db: &DatabaseConnection,
+    delivery: &VerifiedDelivery,
+) -> Result<Option<Handled>, OrderError> {
+    retrying(db, async |txn| {
+        let booking = Booking::load(txn, None, changed_amount(delivery.shop)).await?;
+        let mut known = Known::read(txn, &[delivery]).await?;
+        record_in(txn, &booking, &mut known, delivery).await
     })
     .await
-    .map_err(unwrap_not_received)?;
-    match applied {
-        Some(handled) => Ok(handled),
-        None => duplicate(shop),
+}
+
+/// What a transaction knows before it records its deliveries, read for a whole batch in two
+/// statements instead of two per delivery: which deliveries were recorded before, and which of
+/// their orders are recorded. Kept up to date as the transaction records.
+///
+/// Anything recorded by another transaction after the read (PostgreSQL, several instances) is
+/// still caught: recording a delivery again inserts nothing and the delivery is tried again
+/// alone; inserting an order again inserts nothing and the order already there is the answer.
+#[derive(Debug, Default)]
+struct Known {
+    deliveries: HashSet<(WebShop, String)>,
+    /// (source, external id)
+    orders: HashSet<(String, String)>,
+}
+
+impl Known {
+    async fn read(
+        txn: &DatabaseTransaction,
+        deliveries: &[&VerifiedDelivery],
+    ) -> Result<Self, DbErr> {
+        let keys: HashSet<&str> = deliveries
+            .iter()
+            .filter_map(|delivery| delivery.key.as_deref())
+            .collect();
+        let recorded_deliveries = if keys.is_empty() {
+            Vec::new()
+        } else {
+            order_webhook_deliveries::Entity::find()
+                .select_only()
+                .column(order_webhook_deliveries::Column::Source)
+                .column(order_webhook_deliveries::Column::DeliveryKey)
+                .filter(order_webhook_deliveries::Column::DeliveryKey.is_in(keys))
+                .into_tuple::<(WebShop, String)>()
+                .all(txn)
+                .await?
+        };
+        let orders = orders::recorded_of(
+            txn,
+            deliveries
+                .iter()
+                .filter_map(|delivery| match &delivery.event {
+                    ShopEvent::Order(input) => Some(order_key(input)),
+                    _ => None,
+                }),
+        )
+        .await?;
+        Ok(Self {
+            deliveries: recorded_deliveries.into_iter().collect(),
+            orders,
+        })
+    }
+
+    fn has_delivery(&self, delivery: &VerifiedDelivery) -> bool {
+        delivery
+            .key
+            .as_ref()
+            .is_some_and(|key| self.deliveries.contains(&(delivery.shop, key.clone())))
+    }
+
+    fn add_delivery(&mut self, delivery: &VerifiedDelivery) {
+        if let Some(key) = &delivery.key {
+            self.deliveries.insert((delivery.shop, key.clone()));
+        }
+    }
+
+    fn has_order(&self, input: &OrderInput) -> bool {
+        let (source, external_id) = order_key(input);
+        self.orders
+            .contains(&(source.to_owned(), external_id.to_owned()))
+    }
+
+    fn add_order(&mut self, input: &OrderInput) {
+        let (source, external_id) = order_key(input);
+        self.orders
+            .insert((source.to_owned(), external_id.to_owned()));
+    }
+}
+
+fn order_key(input: &OrderInput) -> (&str, &str) {
+    (input.source.as_str(), input.external_id.as_str())
+}
+
+/// A web shop's later edit of an order's total is kept out (they retry until they hear 2xx); the
+/// generic webhook's sender hears of it (409).
+fn changed_amount(shop: WebShop) -> ChangedAmount {
+    match shop {
+        WebShop::Generic => ChangedAmount::Refuse,
+        WebShop::Shopify | WebShop::WooCommerce => ChangedAmount::Keep,
     }
 }
 
@@ -168,6 +338,7 @@ fn unwrap_not_received(err: OrderError) -> WebhookError {
 async fn apply(
     txn: &DatabaseTransaction,
     booking: &Booking,
+    known: &mut Known,
     shop: WebShop,
     event: &ShopEvent,
 ) -> Result<Handled, OrderError> {
@@ -181,7 +352,15 @@ async fn apply(
         order: Box::new(recorded.order),
     };
     Ok(match event {
-        ShopEvent::Order(input) => recorded(orders::ingest_in(txn, booking, input).await?),
+        ShopEvent::Order(input) => {
+            let done = if known.has_order(input) {
+                orders::ingest_in(txn, booking, input).await?
+            } else {
+                orders::ingest_unrecorded_in(txn, booking, input).await?
+            };
+            known.add_order(input);
+            recorded(done)
+        }
         ShopEvent::Refund {
             order_external_id,
             refund,
@@ -198,15 +377,6 @@ async fn apply(
         }
         ShopEvent::Ignored(reason) => Handled::Ignored(reason),
     })
-}
-
-async fn seen(db: &impl ConnectionTrait, shop: WebShop, key: &str) -> Result<bool, DbErr> {
-    Ok(order_webhook_deliveries::Entity::find()
-        .filter(order_webhook_deliveries::Column::Source.eq(shop))
-        .filter(order_webhook_deliveries::Column::DeliveryKey.eq(key))
-        .count(db)
-        .await?
-        > 0)
 }
 
 /// Records the delivery; false when the same delivery was recorded meanwhile.
@@ -284,6 +454,55 @@ pub async fn secret(db: &impl ConnectionTrait, shop: WebShop) -> Result<Option<S
         .one(db)
         .await?
         .map(|row| Secret::new(row.secret)))
+}
+
+/// The secrets the shops sign with, those HQ set.
+type ShopSecrets = HashMap<WebShop, Secret>;
+
+/// How long the shops' secrets, once read, check requests: a burst of webhooks reads them a few
+/// times a second instead of once per request (on SQLite, one statement less per order queued on
+/// the one connection). A secret HQ sets, changes or clears is in force within this time on every
+/// instance; a request refused with secrets read before is checked again with the current ones.
+const SECRETS_FRESH_FOR: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// The shops' secrets as last read. Cheap to clone; one for the whole process.
+#[derive(Clone, Default)]
+pub struct SecretsRead(Arc<tokio::sync::Mutex<Option<LastRead>>>);
+
+/// When the secrets were read, and what they were.
+type LastRead = (Instant, Arc<ShopSecrets>);
+
+impl SecretsRead {
+    /// The secrets, read again when the last read is older than [`SECRETS_FRESH_FOR`]; true
+    /// when they were read now.
+    async fn get(&self, db: &impl ConnectionTrait) -> Result<(Arc<ShopSecrets>, bool), DbErr> {
+        let mut last = self.0.lock().await;
+        if let Some((at, secrets)) = last.as_ref()
+            && at.elapsed() < SECRETS_FRESH_FOR
+        {
+            return Ok((secrets.clone(), false));
+        }
+        let secrets = Arc::new(shop_secrets(db).await?);
+        *last = Some((Instant::now(), secrets.clone()));
+        Ok((secrets, true))
+    }
+
+    /// The secrets as they are now.
+    async fn read(&self, db: &impl ConnectionTrait) -> Result<Arc<ShopSecrets>, DbErr> {
+        let mut last = self.0.lock().await;
+        let secrets = Arc::new(shop_secrets(db).await?);
+        *last = Some((Instant::now(), secrets.clone()));
+        Ok(secrets)
+    }
+}
+
+async fn shop_secrets(db: &impl ConnectionTrait) -> Result<ShopSecrets, DbErr> {
+    Ok(order_webhook_secrets::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| (row.source, Secret::new(row.secret)))
+        .collect())
 }
 
 /// A shop's secret as the settings page shows it: set or not, its last four characters, when.

@@ -1,0 +1,134 @@
+//! Group commit for order webhooks: one writer task records the deliveries of many concurrent
+//! requests in one transaction, each under a savepoint of its own, and each request is answered
+//! only after the transaction holding its delivery has committed.
+//!
+//! Why: SQLite has one connection, and a transaction per delivery queued every request behind the
+//! ~15 round trips and the commit of the one before it. Here the requests check signatures and
+//! read payloads in parallel, and BEGIN, HQ's attribution settings and COMMIT are paid once per
+//! batch of whatever arrived meanwhile (a batch of one when traffic is light). The same design as
+//! the LINE webhook's `services::webhook::group_commit`.
+//!
+//! A delivery whose work fails is rolled back to its savepoint and undoes none of the others; its
+//! error is its answer, as it would have been alone. One that lost a race (a twin delivery or a
+//! refund of the same sale committed by another transaction, a PostgreSQL deadlock), and every
+//! delivery of a batch that could not commit, is handed back to its request and recorded there
+//! alone, in a transaction of its own tried again as often as any order's, so every answer is
+//! what a transaction of its own would have given.
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{Handled, Known, VerifiedDelivery, record_alone, record_in};
+use crate::services::orders::{Booking, ChangedAmount, OrderError};
+
+/// Deliveries recorded in one transaction at most.
+const MAX_BATCH: usize = 256;
+/// Deliveries waiting for the writer before new ones wait to be queued (back-pressure).
+const QUEUE: usize = 1_024;
+
+/// What recording a delivery gave: `None` when it was recorded before.
+type Outcome = Result<Option<Handled>, OrderError>;
+
+/// Hands verified deliveries to the writer task. Cheap to clone.
+#[derive(Clone)]
+pub struct DeliveryStore {
+    db: DatabaseConnection,
+    queue: mpsc::Sender<Pending>,
+}
+
+struct Pending {
+    delivery: VerifiedDelivery,
+    done: oneshot::Sender<Answer>,
+}
+
+/// The writer's answer to one request.
+enum Answer {
+    /// Recorded (or refused) in a batch that committed.
+    Batched(Outcome),
+    /// Lost a race in the batch, or the batch could not commit: to be recorded alone.
+    Alone(VerifiedDelivery),
+}
+
+impl DeliveryStore {
+    /// Starts the writer task.
+    pub fn spawn(db: DatabaseConnection) -> Self {
+        let (queue, pending) = mpsc::channel(QUEUE);
+        tokio::spawn(write(db.clone(), pending));
+        Self { db, queue }
+    }
+
+    /// Records the delivery; returns once the transaction that recorded it has committed.
+    pub(super) async fn record(&self, delivery: VerifiedDelivery) -> Outcome {
+        let (done, answer) = oneshot::channel();
+        let stopped = || {
+            OrderError::Database(DbErr::Custom(
+                "the order webhook writer has stopped".to_owned(),
+            ))
+        };
+        self.queue
+            .send(Pending { delivery, done })
+            .await
+            .map_err(|_| stopped())?;
+        match answer.await.map_err(|_| stopped())? {
+            Answer::Batched(outcome) => outcome,
+            // In the request's task, so the writer goes on with the next batch meanwhile.
+            Answer::Alone(delivery) => record_alone(&self.db, &delivery).await,
+        }
+    }
+}
+
+async fn write(db: DatabaseConnection, mut queue: mpsc::Receiver<Pending>) {
+    while let Some(first) = queue.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            let Ok(next) = queue.try_recv() else { break };
+            batch.push(next);
+        }
+        let deliveries: Vec<&VerifiedDelivery> = batch.iter().map(|p| &p.delivery).collect();
+        let outcomes = match record_batch(&db, &deliveries).await {
+            Ok(outcomes) => outcomes,
+            Err(err) => {
+                tracing::warn!(error = %err, deliveries = batch.len(), "recording a batch of order webhooks failed; recording them one at a time");
+                batch.iter().map(|_| Err(OrderError::Retry)).collect()
+            }
+        };
+        for (pending, outcome) in batch.into_iter().zip(outcomes) {
+            let answer = match outcome {
+                Err(err) if err.lost_a_race() => Answer::Alone(pending.delivery),
+                outcome => Answer::Batched(outcome),
+            };
+            // The request may have gone (its client hung up); its delivery stays recorded.
+            let _ = pending.done.send(answer);
+        }
+    }
+}
+
+/// Records each delivery under a savepoint of one transaction and commits it; the outcome of
+/// each, in order. An error (begin, a savepoint, the commit) means none of them was recorded.
+async fn record_batch(
+    db: &DatabaseConnection,
+    deliveries: &[&VerifiedDelivery],
+) -> Result<Vec<Outcome>, DbErr> {
+    let txn = db.begin().await?;
+    // What a changed amount means is each delivery's shop's (`record_in`).
+    let booking = Booking::load(&txn, None, ChangedAmount::Refuse).await?;
+    let mut known = Known::read(&txn, deliveries).await?;
+    let mut outcomes = Vec::with_capacity(deliveries.len());
+    // One savepoint name, released and set again in one round trip between deliveries (sea-orm's
+    // nested transactions take two); the commit releases the last.
+    txn.execute_unprepared("SAVEPOINT delivery").await?;
+    for (n, delivery) in deliveries.iter().enumerate() {
+        if n > 0 {
+            txn.execute_unprepared("RELEASE SAVEPOINT delivery; SAVEPOINT delivery")
+                .await?;
+        }
+        let outcome = record_in(&txn, &booking, &mut known, delivery).await;
+        if outcome.is_err() {
+            txn.execute_unprepared("ROLLBACK TO SAVEPOINT delivery")
+                .await?;
+        }
+        outcomes.push(outcome);
+    }
+    txn.commit().await?;
+    Ok(outcomes)
+}
