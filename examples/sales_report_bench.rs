@@ -33,8 +33,8 @@ use anyhow::{Context as _, ensure};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use clap::Parser;
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait, QueryOrder, Set,
-    Statement,
+    ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Iterable, PaginatorTrait,
+    PrimaryKeyToColumn, QueryOrder, Set, Statement,
 };
 use store_assistant::db::entities::enums::{
     AttributionLevel, OrderKind, OrderStatus, SalesChannel, UnattributedReason,
@@ -571,73 +571,43 @@ struct Totals {
 
 impl Totals {
     async fn read(db: &DatabaseConnection) -> anyhow::Result<Self> {
-        use sales_buyers::Column as B;
-        use sales_daily::Column as D;
-        let daily = sales_daily::Entity::find()
-            .order_by_asc(D::BookedDay)
-            .order_by_asc(D::CreditedStoreId)
-            .order_by_asc(D::CreditedClerkId)
-            .order_by_asc(D::Channel)
-            .order_by_asc(D::CreditedGroupId)
-            .all(db)
-            .await?
-            .into_iter()
-            .filter(|row| {
-                (
-                    row.order_count,
-                    row.gross_amount,
-                    row.refund_count,
-                    row.refund_amount,
-                ) != (0, 0, 0, 0)
-            })
-            .collect();
-        let buyers = sales_buyers::Entity::find()
-            .order_by_asc(B::BookedMonth)
-            .order_by_asc(B::CreditedStoreId)
-            .order_by_asc(B::MemberId)
-            .order_by_asc(B::Channel)
-            .order_by_asc(B::CreditedClerkId)
-            .order_by_asc(B::CreditedGroupId)
-            .all(db)
-            .await?;
-        use sales_buyer_counts::Column as K;
-        use sales_monthly::Column as M;
-        let monthly = sales_monthly::Entity::find()
-            .order_by_asc(M::BookedMonth)
-            .order_by_asc(M::CreditedStoreId)
-            .order_by_asc(M::CreditedClerkId)
-            .order_by_asc(M::Channel)
-            .order_by_asc(M::CreditedGroupId)
-            .all(db)
-            .await?
-            .into_iter()
-            .filter(|row| {
-                (
-                    row.order_count,
-                    row.gross_amount,
-                    row.refund_count,
-                    row.refund_amount,
-                ) != (0, 0, 0, 0)
-            })
-            .collect();
-        let buyer_counts = sales_buyer_counts::Entity::find()
-            .order_by_asc(K::BookedMonth)
-            .order_by_asc(K::Scope)
-            .order_by_asc(K::KeyA)
-            .order_by_asc(K::KeyB)
-            .order_by_asc(K::Channel)
-            .all(db)
-            .await?
-            .into_iter()
-            .filter(|row| row.buyers != 0)
-            .collect();
+        let adds_up =
+            |orders, gross, refunds, refunded| (orders, gross, refunds, refunded) != (0, 0, 0, 0);
         Ok(Self {
-            daily,
-            buyers,
-            monthly,
-            buyer_counts,
+            daily: by_key::<sales_daily::Entity>(db, |r| {
+                adds_up(
+                    r.order_count,
+                    r.gross_amount,
+                    r.refund_count,
+                    r.refund_amount,
+                )
+            })
+            .await?,
+            buyers: by_key::<sales_buyers::Entity>(db, |_| true).await?,
+            monthly: by_key::<sales_monthly::Entity>(db, |r| {
+                adds_up(
+                    r.order_count,
+                    r.gross_amount,
+                    r.refund_count,
+                    r.refund_amount,
+                )
+            })
+            .await?,
+            buyer_counts: by_key::<sales_buyer_counts::Entity>(db, |r| r.buyers != 0).await?,
         })
     }
+}
+
+/// The rows of a table that `keep` keeps, in the order of its primary key.
+async fn by_key<E: EntityTrait>(
+    db: &DatabaseConnection,
+    keep: impl Fn(&E::Model) -> bool,
+) -> anyhow::Result<Vec<E::Model>> {
+    let mut rows = E::find();
+    for key in E::PrimaryKey::iter() {
+        rows = rows.order_by_asc(key.into_column());
+    }
+    Ok(rows.all(db).await?.into_iter().filter(keep).collect())
 }
 
 /// Rebuilds `sales_daily` and `sales_buyers` from the orders, as `services::orders::books` keeps

@@ -143,6 +143,18 @@ pub async fn shop() -> Shop {
 }
 
 impl Shop {
+    /// HQ moves A02 from 北區 to 南區.
+    pub async fn move_a02_to_south(&self) {
+        store_assistant::services::stores::set_store_group(
+            &self.app.db,
+            &Actor::cli(),
+            self.a2,
+            Some(self.south),
+        )
+        .await
+        .unwrap();
+    }
+
     pub async fn order(
         &self,
         external_id: &str,
@@ -448,14 +460,7 @@ async fn store_staff_get_their_own_store_and_are_refused_another() {
 #[tokio::test]
 async fn a_store_that_changes_group_keeps_its_past_sales_in_the_old_group() {
     let s = shop().await;
-    store_assistant::services::stores::set_store_group(
-        &s.app.db,
-        &Actor::cli(),
-        s.a2,
-        Some(s.south),
-    )
-    .await
-    .unwrap();
+    s.move_a02_to_south().await;
     s.order(
         "S-8",
         "2026-11-20 10:00:00",
@@ -872,14 +877,7 @@ async fn month_views_are_what_counting_the_orders_one_by_one_gives_for_every_fil
     };
 
     let s = shop().await;
-    store_assistant::services::stores::set_store_group(
-        &s.app.db,
-        &Actor::cli(),
-        s.a2,
-        Some(s.south),
-    )
-    .await
-    .unwrap();
+    s.move_a02_to_south().await;
     for (id, at, phone, channel, amount) in [
         // Chen at A02, now in 南區: A02's November is in two groups.
         ("S-8", "2026-11-20 10:00:00", "0912345603", "online", 50),
@@ -1088,30 +1086,22 @@ async fn members_buying_in_both_channels_at_once_are_counted_once_each() {
 #[tokio::test]
 async fn migrating_a_database_with_orders_sums_and_counts_what_it_has() {
     use migrations::MigratorTrait;
-    use sea_orm::{EntityTrait, QueryOrder};
+    use sea_orm::{EntityTrait, Iterable, PrimaryKeyToColumn, QueryOrder};
     use store_assistant::db::entities::{sales_buyer_counts, sales_monthly};
 
     let s = shop().await;
+    async fn by_key<E: EntityTrait>(db: &sea_orm::DatabaseConnection) -> Vec<E::Model> {
+        let mut rows = E::find();
+        for key in E::PrimaryKey::iter() {
+            rows = rows.order_by_asc(key.into_column());
+        }
+        rows.all(db).await.unwrap()
+    }
     let kept = async || {
-        let monthly = sales_monthly::Entity::find()
-            .order_by_asc(sales_monthly::Column::BookedMonth)
-            .order_by_asc(sales_monthly::Column::CreditedStoreId)
-            .order_by_asc(sales_monthly::Column::CreditedClerkId)
-            .order_by_asc(sales_monthly::Column::Channel)
-            .order_by_asc(sales_monthly::Column::CreditedGroupId)
-            .all(&s.app.db)
-            .await
-            .unwrap();
-        let counts = sales_buyer_counts::Entity::find()
-            .order_by_asc(sales_buyer_counts::Column::BookedMonth)
-            .order_by_asc(sales_buyer_counts::Column::Scope)
-            .order_by_asc(sales_buyer_counts::Column::KeyA)
-            .order_by_asc(sales_buyer_counts::Column::KeyB)
-            .order_by_asc(sales_buyer_counts::Column::Channel)
-            .all(&s.app.db)
-            .await
-            .unwrap();
-        (monthly, counts)
+        (
+            by_key::<sales_monthly::Entity>(&s.app.db).await,
+            by_key::<sales_buyer_counts::Entity>(&s.app.db).await,
+        )
     };
     let booked = kept().await;
     // The shop's November: three stores and the unattributed cell, online and in store.
