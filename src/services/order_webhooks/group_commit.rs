@@ -18,7 +18,7 @@
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Handled, Known, VerifiedDelivery, record_alone, record_in};
+use super::{Handled, Known, VerifiedDelivery, record_alone, record_in, record_new_orders};
 use crate::services::orders::{Booking, ChangedAmount, OrderError};
 
 /// Deliveries recorded in one transaction at most.
@@ -103,8 +103,13 @@ async fn write(db: DatabaseConnection, mut queue: mpsc::Receiver<Pending>) {
     }
 }
 
-/// Records each delivery under a savepoint of one transaction and commits it; the outcome of
-/// each, in order. An error (begin, a savepoint, the commit) means none of them was recorded.
+/// Records the deliveries in one transaction and commits it; the outcome of each, in order. An
+/// error (begin, a savepoint, the commit) means none of them was recorded.
+///
+/// New orders are recorded together first ([`record_new_orders`]), under one savepoint: should
+/// any of them not go in, that is rolled back and they are recorded one by one with the rest.
+/// The rest (refunds, cancellations, orders seen before, twins) each under a savepoint of its
+/// own, so one that fails undoes none of the others.
 async fn record_batch(
     db: &DatabaseConnection,
     deliveries: &[&VerifiedDelivery],
@@ -113,22 +118,46 @@ async fn record_batch(
     // What a changed amount means is each delivery's shop's (`record_in`).
     let booking = Booking::load(&txn, None, ChangedAmount::Refuse).await?;
     let mut known = Known::read(&txn, deliveries).await?;
-    let mut outcomes = Vec::with_capacity(deliveries.len());
+    let mut outcomes: Vec<Option<Outcome>> = deliveries.iter().map(|_| None).collect();
+    let new_orders = known.new_orders(deliveries);
+    if !new_orders.is_empty() {
+        let together: Vec<&VerifiedDelivery> = new_orders.iter().map(|&n| deliveries[n]).collect();
+        txn.execute_unprepared("SAVEPOINT new_orders").await?;
+        match record_new_orders(&txn, &booking, &mut known, &together).await {
+            Ok(Some(handled)) => {
+                for (n, handled) in new_orders.into_iter().zip(handled) {
+                    outcomes[n] = Some(Ok(Some(handled)));
+                }
+                txn.execute_unprepared("RELEASE SAVEPOINT new_orders")
+                    .await?;
+            }
+            not_all => {
+                if let Err(err) = not_all {
+                    tracing::debug!(error = %err, "recording new orders together failed; recording them one at a time");
+                }
+                txn.execute_unprepared(
+                    "ROLLBACK TO SAVEPOINT new_orders; RELEASE SAVEPOINT new_orders",
+                )
+                .await?;
+            }
+        }
+    }
     // One savepoint name, released and set again in one round trip between deliveries (sea-orm's
     // nested transactions take two); the commit releases the last.
-    txn.execute_unprepared("SAVEPOINT delivery").await?;
-    for (n, delivery) in deliveries.iter().enumerate() {
-        if n > 0 {
-            txn.execute_unprepared("RELEASE SAVEPOINT delivery; SAVEPOINT delivery")
-                .await?;
+    let mut savepoint = "SAVEPOINT delivery";
+    for (delivery, outcome) in deliveries.iter().zip(&mut outcomes) {
+        if outcome.is_some() {
+            continue;
         }
-        let outcome = record_in(&txn, &booking, &mut known, delivery).await;
-        if outcome.is_err() {
+        txn.execute_unprepared(savepoint).await?;
+        savepoint = "RELEASE SAVEPOINT delivery; SAVEPOINT delivery";
+        let recorded = record_in(&txn, &booking, &mut known, delivery).await;
+        if recorded.is_err() {
             txn.execute_unprepared("ROLLBACK TO SAVEPOINT delivery")
                 .await?;
         }
-        outcomes.push(outcome);
+        *outcome = Some(recorded);
     }
     txn.commit().await?;
-    Ok(outcomes)
+    Ok(outcomes.into_iter().flatten().collect())
 }

@@ -18,7 +18,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::NotSet, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QuerySelect, Set, TryInsertResult,
+    DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QuerySelect, Set,
 };
 use serde_json::json;
 
@@ -193,22 +193,16 @@ async fn record_in(
     known: &mut Known,
     delivery: &VerifiedDelivery,
 ) -> Result<Option<Handled>, OrderError> {
-    let VerifiedDelivery {
-        shop,
-        event,
-        key,
-        received_at,
-    } = delivery;
     if known.has_delivery(delivery) {
         return Ok(None);
     }
     let booking = Booking {
-        changed_amount: changed_amount(*shop),
+        changed_amount: changed_amount(delivery.shop),
         ..*booking
     };
-    let handled = apply(txn, &booking, known, *shop, event).await?;
-    if let Some(key) = key {
-        if !record_delivery(txn, *shop, key, &handled, *received_at).await? {
+    let handled = apply(txn, &booking, known, delivery.shop, &delivery.event).await?;
+    if let Some(key) = &delivery.key {
+        if !record_delivery(txn, delivery, key, &handled).await? {
             // A twin of this delivery committed meanwhile: roll back, and the next try sees it.
             return Err(OrderError::Retry);
         }
@@ -228,6 +222,70 @@ async fn record_alone(
         record_in(txn, &booking, &mut known, delivery).await
     })
     .await
+}
+
+/// Records deliveries of orders new to the transaction together, one statement per step for all
+/// of them instead of several per delivery ([`orders::insert_sales`], one insert of their
+/// deliveries): the common case of a burst of webhooks. For each, what [`record_in`] gives a new
+/// order. `None` when any of them was not inserted (the order or the delivery was recorded by
+/// another transaction meanwhile, or an in-store receipt is taken): the caller rolls back to
+/// before this and records each with [`record_in`], which answers each as it should.
+async fn record_new_orders(
+    txn: &DatabaseTransaction,
+    booking: &Booking,
+    known: &mut Known,
+    deliveries: &[&VerifiedDelivery],
+) -> Result<Option<Vec<Handled>>, OrderError> {
+    let inputs: Vec<&OrderInput> = deliveries
+        .iter()
+        .filter_map(|delivery| delivery.new_order())
+        .collect();
+    debug_assert_eq!(inputs.len(), deliveries.len());
+    let Some(sales) = orders::insert_sales(txn, booking, &inputs)
+        .await?
+        .into_iter()
+        .collect::<Option<Vec<_>>>()
+    else {
+        return Ok(None);
+    };
+    let handled: Vec<Handled> = sales
+        .into_iter()
+        .map(|sale| Handled::Recorded {
+            order: Box::new(RecordedOrder {
+                sale,
+                refunds: Vec::new(),
+            }),
+            created: true,
+        })
+        .collect();
+    let keyed: Vec<_> = deliveries
+        .iter()
+        .zip(&handled)
+        .filter_map(|(delivery, handled)| Some((*delivery, delivery.key.as_deref()?, handled)))
+        .collect();
+    if record_deliveries(txn, &keyed).await? < keyed.len() as u64 {
+        return Ok(None);
+    }
+    for (delivery, input) in deliveries.iter().zip(inputs) {
+        known.add_delivery(delivery);
+        known.add_order(input);
+    }
+    Ok(Some(handled))
+}
+
+impl VerifiedDelivery {
+    /// The order, when this delivery brings one with nothing refunded or cancelled yet: one
+    /// [`record_new_orders`] can record with others, when it is new.
+    fn new_order(&self) -> Option<&OrderInput> {
+        match &self.event {
+            ShopEvent::Order(input)
+                if input.refunds.is_empty() && input.status.adjustment().is_none() =>
+            {
+                Some(input)
+            }
+            _ => None,
+        }
+    }
 }
 
 /// What a transaction knows before it records its deliveries, read for a whole batch in two
@@ -279,6 +337,27 @@ impl Known {
             deliveries: recorded_deliveries.into_iter().collect(),
             orders,
         })
+    }
+
+    /// Which of the deliveries [`record_new_orders`] can record together: new orders never
+    /// recorded, each order and each delivery once (a twin is left to [`record_in`], after).
+    fn new_orders(&self, deliveries: &[&VerifiedDelivery]) -> Vec<usize> {
+        let mut orders = HashSet::new();
+        let mut keys = HashSet::new();
+        (0..deliveries.len())
+            .filter(|&n| {
+                let delivery = deliveries[n];
+                delivery.new_order().is_some_and(|input| {
+                    !self.has_delivery(delivery)
+                        && !self.has_order(input)
+                        && orders.insert(order_key(input))
+                        && delivery
+                            .key
+                            .as_ref()
+                            .is_none_or(|key| keys.insert((delivery.shop, key)))
+                })
+            })
+            .collect()
     }
 
     fn has_delivery(&self, delivery: &VerifiedDelivery) -> bool {
@@ -382,33 +461,41 @@ async fn apply(
 /// Records the delivery; false when the same delivery was recorded meanwhile.
 async fn record_delivery(
     txn: &DatabaseTransaction,
-    shop: WebShop,
+    delivery: &VerifiedDelivery,
     key: &str,
     handled: &Handled,
-    now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let (outcome, order_id) = match handled {
-        Handled::Recorded { order, created } => (
-            if *created { "recorded" } else { "updated" }.to_owned(),
-            Some(order.sale.id),
-        ),
-        Handled::Ignored(reason) => (format!("ignored: {reason}"), None),
-        Handled::Duplicate | Handled::Ping => ("duplicate".to_owned(), None),
-    };
-    let inserted =
-        order_webhook_deliveries::Entity::insert(order_webhook_deliveries::ActiveModel {
+    Ok(record_deliveries(txn, &[(delivery, key, handled)]).await? == 1)
+}
+
+/// Records deliveries (each with its key and how it was handled) in one statement; how many
+/// were inserted: those missing were recorded meanwhile.
+async fn record_deliveries(
+    txn: &DatabaseTransaction,
+    deliveries: &[(&VerifiedDelivery, &str, &Handled)],
+) -> Result<u64, DbErr> {
+    let rows = deliveries.iter().map(|(delivery, key, handled)| {
+        let (outcome, order_id) = match handled {
+            Handled::Recorded { order, created } => (
+                if *created { "recorded" } else { "updated" }.to_owned(),
+                Some(order.sale.id),
+            ),
+            Handled::Ignored(reason) => (format!("ignored: {reason}"), None),
+            Handled::Duplicate | Handled::Ping => ("duplicate".to_owned(), None),
+        };
+        order_webhook_deliveries::ActiveModel {
             id: NotSet,
-            source: Set(shop),
-            delivery_key: Set(key.to_owned()),
-            received_at: Set(now),
+            source: Set(delivery.shop),
+            delivery_key: Set((*key).to_owned()),
+            received_at: Set(delivery.received_at),
             outcome: Set(outcome),
             order_id: Set(order_id),
-        })
+        }
+    });
+    order_webhook_deliveries::Entity::insert_many(rows)
         .on_conflict(OnConflict::new().do_nothing().to_owned())
-        .try_insert()
         .exec_without_returning(txn)
-        .await?;
-    Ok(matches!(inserted, TryInsertResult::Inserted(1)))
+        .await
 }
 
 fn refusal_reason(refusal: SignatureRefusal) -> &'static str {

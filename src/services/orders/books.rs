@@ -6,13 +6,18 @@
 //! are `INSERT … ON CONFLICT DO UPDATE SET n = n + …`, so concurrent bookings of one cell add up
 //! instead of overwriting each other.
 
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::db::entities::enums::OrderKind;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter, Set,
+};
+
+use crate::db::entities::enums::{OrderKind, SalesChannel};
 use crate::db::entities::{orders, sales_buyers, sales_daily};
 
 /// What a booking adds to its cell's day.
+#[derive(Default)]
 struct Delta {
     orders: i32,
     gross: i64,
@@ -20,31 +25,59 @@ struct Delta {
     refunded: i64,
 }
 
-/// Adds a new sale to its day and its member to the month's buyers.
-pub(super) async fn add_sale(db: &impl ConnectionTrait, sale: &orders::Model) -> Result<(), DbErr> {
-    add(
-        db,
-        sale,
-        Delta {
-            orders: 1,
-            gross: sale.amount,
-            refunds: 0,
-            refunded: 0,
-        },
-    )
-    .await?;
-    if let Some(member_id) = sale.member_id {
-        sales_buyers::Entity::insert(sales_buyers::ActiveModel {
-            booked_month: Set(sale.booked_month),
-            credited_store_id: Set(or_zero(sale.credited_store_id)),
-            member_id: Set(member_id),
-            channel: Set(sale.channel),
-            credited_clerk_id: Set(or_zero(sale.credited_clerk_id)),
-            credited_group_id: Set(or_zero(sale.credited_group_id)),
-        })
-        .on_conflict_do_nothing()
-        .exec_without_returning(db)
-        .await?;
+/// A day cell: day, credited store, clerk, channel, group (0 for "none"), and the day's month.
+type Cell = (i32, i32, i32, SalesChannel, i32, i32);
+
+/// Adds new sales to their days and their members to the months' buyers: one statement for all
+/// the day cells (their deltas summed here first, so no cell comes twice in it) and, for the
+/// buyers, one on SQLite and one per buyer on PostgreSQL, where the buyer counts' triggers see a
+/// statement's rows only once it has written them all (and refuse a statement of several).
+pub(super) async fn add_sales(
+    db: &impl ConnectionTrait,
+    sales: &[orders::Model],
+) -> Result<(), DbErr> {
+    let mut cells: BTreeMap<Cell, Delta> = BTreeMap::new();
+    let mut buyers = BTreeSet::new();
+    for sale in sales {
+        let delta = cells.entry(cell(sale)).or_default();
+        delta.orders += 1;
+        delta.gross += sale.amount;
+        if let Some(member_id) = sale.member_id {
+            buyers.insert((
+                sale.booked_month,
+                or_zero(sale.credited_store_id),
+                member_id,
+                sale.channel,
+                or_zero(sale.credited_clerk_id),
+                or_zero(sale.credited_group_id),
+            ));
+        }
+    }
+    add_to_days(db, cells).await?;
+    let rows: Vec<sales_buyers::ActiveModel> = buyers
+        .into_iter()
+        .map(
+            |(month, store, member_id, channel, clerk, group)| sales_buyers::ActiveModel {
+                booked_month: Set(month),
+                credited_store_id: Set(store),
+                member_id: Set(member_id),
+                channel: Set(channel),
+                credited_clerk_id: Set(clerk),
+                credited_group_id: Set(group),
+            },
+        )
+        .collect();
+    let insert = |rows: Vec<sales_buyers::ActiveModel>| {
+        sales_buyers::Entity::insert_many(rows)
+            .on_conflict(OnConflict::new().do_nothing().to_owned())
+            .exec_without_returning(db)
+    };
+    if db.get_database_backend() == DbBackend::Postgres {
+        for row in rows {
+            insert(vec![row]).await?;
+        }
+    } else {
+        insert(rows).await?;
     }
     Ok(())
 }
@@ -128,46 +161,64 @@ pub(super) async fn remove_sale(
 }
 
 async fn add(db: &impl ConnectionTrait, row: &orders::Model, delta: Delta) -> Result<(), DbErr> {
-    use sales_daily::Column as C;
-    let increment =
-        |column: C, by: sea_orm::Value| Expr::col((sales_daily::Entity, column)).add(Expr::val(by));
-    sales_daily::Entity::insert(sales_daily::ActiveModel {
-        booked_day: Set(row.booked_day),
-        credited_store_id: Set(or_zero(row.credited_store_id)),
-        credited_clerk_id: Set(or_zero(row.credited_clerk_id)),
-        channel: Set(row.channel),
-        credited_group_id: Set(or_zero(row.credited_group_id)),
-        booked_month: Set(row.booked_month),
-        order_count: Set(delta.orders),
-        gross_amount: Set(delta.gross),
-        refund_count: Set(delta.refunds),
-        refund_amount: Set(delta.refunded),
-    })
-    .on_conflict(
-        OnConflict::columns([
-            C::BookedDay,
-            C::CreditedStoreId,
-            C::CreditedClerkId,
-            C::Channel,
-            C::CreditedGroupId,
-        ])
-        .value(C::OrderCount, increment(C::OrderCount, delta.orders.into()))
-        .value(
-            C::GrossAmount,
-            increment(C::GrossAmount, delta.gross.into()),
-        )
-        .value(
-            C::RefundCount,
-            increment(C::RefundCount, delta.refunds.into()),
-        )
-        .value(
-            C::RefundAmount,
-            increment(C::RefundAmount, delta.refunded.into()),
-        )
-        .to_owned(),
+    add_to_days(db, BTreeMap::from([(cell(row), delta)])).await
+}
+
+fn cell(row: &orders::Model) -> Cell {
+    (
+        row.booked_day,
+        or_zero(row.credited_store_id),
+        or_zero(row.credited_clerk_id),
+        row.channel,
+        or_zero(row.credited_group_id),
+        row.booked_month,
     )
-    .exec_without_returning(db)
-    .await?;
+}
+
+/// Adds each delta to its day cell, in one statement. In the cells' order, so two transactions
+/// (PostgreSQL) that move the same cells take their locks in the same order.
+async fn add_to_days(db: &impl ConnectionTrait, cells: BTreeMap<Cell, Delta>) -> Result<(), DbErr> {
+    use sales_daily::Column as C;
+    if cells.is_empty() {
+        return Ok(());
+    }
+    let rows = cells
+        .into_iter()
+        .map(
+            |((day, store, clerk, channel, group, month), delta)| sales_daily::ActiveModel {
+                booked_day: Set(day),
+                credited_store_id: Set(store),
+                credited_clerk_id: Set(clerk),
+                channel: Set(channel),
+                credited_group_id: Set(group),
+                booked_month: Set(month),
+                order_count: Set(delta.orders),
+                gross_amount: Set(delta.gross),
+                refund_count: Set(delta.refunds),
+                refund_amount: Set(delta.refunded),
+            },
+        );
+    // The cell's total plus what this statement brings for it.
+    let increment = |column: C| {
+        Expr::col((sales_daily::Entity, column)).add(Expr::col((Alias::new("excluded"), column)))
+    };
+    sales_daily::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::columns([
+                C::BookedDay,
+                C::CreditedStoreId,
+                C::CreditedClerkId,
+                C::Channel,
+                C::CreditedGroupId,
+            ])
+            .value(C::OrderCount, increment(C::OrderCount))
+            .value(C::GrossAmount, increment(C::GrossAmount))
+            .value(C::RefundCount, increment(C::RefundCount))
+            .value(C::RefundAmount, increment(C::RefundAmount))
+            .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 

@@ -1,15 +1,19 @@
 //! Which member an order is for, and the binding that credits it as it stood at the order's time.
 
 use chrono::{DateTime, Utc};
+use std::collections::{HashMap, HashSet};
+
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter, QuerySelect,
-    RelationTrait,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter,
+    QuerySelect, RelationTrait,
 };
 
 use crate::db::entities::enums::UnattributedReason;
 use crate::db::entities::{binding_change_members, binding_changes, bindings, members, stores};
 use crate::domain::attribution::{BindingHistory, Referrer, ReferrerChange};
+use crate::domain::line_user::LineUserId;
 use crate::domain::orders::CustomerRef;
+use crate::domain::phone::TaiwanMobile;
 
 /// The member an order names, or why there is none.
 pub(super) struct CustomerMatch {
@@ -20,6 +24,7 @@ pub(super) struct CustomerMatch {
 }
 
 /// A member's binding as it stands now, with its store's group.
+#[derive(Clone)]
 pub(super) struct CurrentBinding {
     referrer: Referrer,
     bound_at: DateTime<Utc>,
@@ -27,9 +32,11 @@ pub(super) struct CurrentBinding {
     store_group_id: Option<i32>,
 }
 
-/// The member and their binding (if any), one row per look-up.
+/// A member found by one of an order's references, with their binding (if any).
 type MemberRow = (
     i32,
+    Option<LineUserId>,
+    Option<TaiwanMobile>,
     Option<i32>,
     Option<i32>,
     Option<DateTime<Utc>>,
@@ -37,66 +44,101 @@ type MemberRow = (
     Option<i32>,
 );
 
-/// Tries the member id, then the LINE user id, then the phone: the first that finds a member wins.
-/// The member's binding and its store's group come in the same statement.
-pub(super) async fn match_customer(
+/// The member each order names, or why there is none, in one statement for all of them: for each
+/// order the member id is tried, then the LINE user id, then the phone, and the first that finds
+/// a member wins. The member's binding and its store's group come in the same statement.
+pub(super) async fn match_customers(
     txn: &impl ConnectionTrait,
-    customer: &CustomerRef,
-) -> Result<CustomerMatch, DbErr> {
-    if customer.is_empty() {
-        return Ok(CustomerMatch {
-            member_id: None,
-            missing: UnattributedReason::NoCustomer,
-            binding: None,
-        });
+    customers: &[&CustomerRef],
+) -> Result<Vec<CustomerMatch>, DbErr> {
+    let ids: HashSet<i32> = customers.iter().filter_map(|c| c.member_id).collect();
+    let line_user_ids: HashSet<&str> = customers
+        .iter()
+        .filter_map(|c| c.line_user_id.as_ref().map(LineUserId::as_str))
+        .collect();
+    let phones: HashSet<&str> = customers
+        .iter()
+        .filter_map(|c| c.phone.as_ref().map(TaiwanMobile::e164))
+        .collect();
+    let mut any = Condition::any();
+    if !ids.is_empty() {
+        any = any.add(members::Column::Id.is_in(ids));
     }
-    let mut lookups = Vec::new();
-    if let Some(id) = customer.member_id {
-        lookups.push(members::Column::Id.eq(id));
+    if !line_user_ids.is_empty() {
+        any = any.add(members::Column::LineUserId.is_in(line_user_ids));
     }
-    if let Some(line_user_id) = &customer.line_user_id {
-        lookups.push(members::Column::LineUserId.eq(line_user_id.as_str()));
+    if !phones.is_empty() {
+        any = any.add(members::Column::PhoneE164.is_in(phones));
     }
-    if let Some(phone) = &customer.phone {
-        lookups.push(members::Column::PhoneE164.eq(phone.e164()));
-    }
-    for lookup in lookups {
-        if let Some((id, store_id, clerk_id, bound_at, updated_at, store_group_id)) =
-            members::Entity::find()
-                .select_only()
-                .column(members::Column::Id)
-                .column(bindings::Column::StoreId)
-                .column(bindings::Column::ClerkId)
-                .column(bindings::Column::BoundAt)
-                .column(bindings::Column::UpdatedAt)
-                .column(stores::Column::GroupId)
-                .join(JoinType::LeftJoin, members::Relation::Binding.def())
-                .join(JoinType::LeftJoin, bindings::Relation::Store.def())
-                .filter(lookup)
-                .into_tuple::<MemberRow>()
-                .one(txn)
-                .await?
-        {
-            let binding = match (store_id, bound_at, updated_at) {
-                (Some(store_id), Some(bound_at), Some(updated_at)) => Some(CurrentBinding {
-                    referrer: Referrer { store_id, clerk_id },
-                    bound_at,
-                    updated_at,
-                    store_group_id,
-                }),
-                _ => None,
-            };
-            return Ok(CustomerMatch {
-                member_id: Some(id),
-                missing: UnattributedReason::UnknownMember,
-                binding,
-            });
+    let found = if any.is_empty() {
+        Vec::new()
+    } else {
+        members::Entity::find()
+            .select_only()
+            .column(members::Column::Id)
+            .column(members::Column::LineUserId)
+            .column(members::Column::PhoneE164)
+            .column(bindings::Column::StoreId)
+            .column(bindings::Column::ClerkId)
+            .column(bindings::Column::BoundAt)
+            .column(bindings::Column::UpdatedAt)
+            .column(stores::Column::GroupId)
+            .join(JoinType::LeftJoin, members::Relation::Binding.def())
+            .join(JoinType::LeftJoin, bindings::Relation::Store.def())
+            .filter(any)
+            .into_tuple::<MemberRow>()
+            .all(txn)
+            .await?
+    };
+    let mut by_id = HashMap::new();
+    let mut by_line_user_id = HashMap::new();
+    let mut by_phone = HashMap::new();
+    for row in &found {
+        by_id.insert(row.0, row);
+        if let Some(line_user_id) = &row.1 {
+            by_line_user_id.insert(line_user_id.as_str(), row);
+        }
+        if let Some(phone) = &row.2 {
+            by_phone.insert(phone.e164(), row);
         }
     }
-    Ok(CustomerMatch {
-        member_id: None,
-        missing: UnattributedReason::UnknownMember,
-        binding: None,
+    Ok(customers
+        .iter()
+        .map(|customer| {
+            if customer.is_empty() {
+                return CustomerMatch {
+                    member_id: None,
+                    missing: UnattributedReason::NoCustomer,
+                    binding: None,
+                };
+            }
+            let row = customer
+                .member_id
+                .and_then(|id| by_id.get(&id))
+                .or_else(|| {
+                    let line_user_id = customer.line_user_id.as_ref()?;
+                    by_line_user_id.get(line_user_id.as_str())
+                })
+                .or_else(|| by_phone.get(customer.phone.as_ref()?.e164()));
+            CustomerMatch {
+                member_id: row.map(|row| row.0),
+                missing: UnattributedReason::UnknownMember,
+                binding: row.and_then(|row| current_binding(row)),
+            }
+        })
+        .collect())
+}
+
+fn current_binding(row: &MemberRow) -> Option<CurrentBinding> {
+    let (_, _, _, store_id, clerk_id, bound_at, updated_at, store_group_id) = row;
+    Some(CurrentBinding {
+        referrer: Referrer {
+            store_id: (*store_id)?,
+            clerk_id: *clerk_id,
+        },
+        bound_at: (*bound_at)?,
+        updated_at: (*updated_at)?,
+        store_group_id: *store_group_id,
     })
 }
 

@@ -19,8 +19,8 @@ pub mod import;
 pub mod in_store;
 mod refunds;
 
-use customer::{binding_history, match_customer};
-use refunds::{adjust, insert_row};
+use customer::{CustomerMatch, binding_history, match_customers};
+use refunds::{adjust, insert_rows};
 pub use refunds::{cancel_in, refund_in};
 
 use std::collections::{HashMap, HashSet};
@@ -37,7 +37,8 @@ use crate::db::entities::{orders, shop_settings, stores};
 use crate::domain::access::AccessDenied;
 use crate::domain::attribution::{AttributionRules, SalesCredit, credit_order};
 use crate::domain::orders::{
-    Adjustment, EntryStore, OrderFieldError, OrderInput, RefundKey, booked_day_and_month,
+    Adjustment, CustomerRef, EntryStore, OrderFieldError, OrderInput, RefundKey,
+    booked_day_and_month,
 };
 
 /// A transaction that lost a race is tried again this many times in all.
@@ -382,19 +383,60 @@ async fn insert_sale(
     booking: &Booking,
     input: &OrderInput,
 ) -> Result<Option<orders::Model>, OrderError> {
-    let entry_store_id = match &input.entry_store {
-        None => None,
-        Some(EntryStore::Id(id)) => Some(*id),
-        Some(EntryStore::Code(code)) => Some(
-            stores::Entity::find()
-                .filter(stores::Column::Code.eq(code.as_str()))
-                .one(txn)
-                .await?
-                .ok_or_else(|| OrderError::UnknownStore(code.to_string()))?
-                .id,
-        ),
-    };
-    let customer = match_customer(txn, &input.customer).await?;
+    if let Some(sale) = insert_sales(txn, booking, &[input]).await?.pop().flatten() {
+        return Ok(Some(sale));
+    }
+    if find_row(txn, input.source.as_str(), input.external_id.as_str())
+        .await?
+        .is_some()
+    {
+        return Ok(None);
+    }
+    let entry_store_id = entry_store_id(txn, input).await?;
+    Err(receipt_taken(txn, entry_store_id, input.receipt_no.as_deref()).await?)
+}
+
+/// Inserts new sales, each with its attribution snapshot, and adds them to the report totals:
+/// one statement per step for all of them (the members, the rows, the day cells). For each input
+/// in order, its row, or `None` when nothing was inserted for it: the same order is recorded, or
+/// (in store) the same receipt.
+pub async fn insert_sales(
+    txn: &DatabaseTransaction,
+    booking: &Booking,
+    inputs: &[&OrderInput],
+) -> Result<Vec<Option<orders::Model>>, OrderError> {
+    let customers: Vec<&CustomerRef> = inputs.iter().map(|input| &input.customer).collect();
+    let customers = match_customers(txn, &customers).await?;
+    let mut rows = Vec::with_capacity(inputs.len());
+    for (input, customer) in inputs.iter().zip(customers) {
+        rows.push(sale_row(txn, booking, input, customer).await?);
+    }
+    let inserted = insert_rows(txn, rows).await?;
+    books::add_sales(txn, &inserted).await?;
+    let mut by_key: HashMap<(String, String), orders::Model> = inserted
+        .into_iter()
+        .map(|sale| ((sale.source.clone(), sale.external_id.clone()), sale))
+        .collect();
+    Ok(inputs
+        .iter()
+        .map(|input| {
+            by_key.remove(&(
+                input.source.as_str().to_owned(),
+                input.external_id.as_str().to_owned(),
+            ))
+        })
+        .collect())
+}
+
+/// The sale's row: the order as stated, with who is credited as the member's binding stood at
+/// the order's time.
+async fn sale_row(
+    txn: &DatabaseTransaction,
+    booking: &Booking,
+    input: &OrderInput,
+    customer: CustomerMatch,
+) -> Result<orders::ActiveModel, OrderError> {
+    let entry_store_id = entry_store_id(txn, input).await?;
     let binding = match (customer.member_id, customer.binding) {
         (Some(member_id), Some(current)) => {
             Some(binding_history(txn, member_id, current, input.ordered_at).await?)
@@ -425,7 +467,7 @@ async fn insert_sale(
         },
     };
     let (booked_day, booked_month) = booked_day_and_month(input.ordered_at);
-    let row = orders::ActiveModel {
+    Ok(orders::ActiveModel {
         id: NotSet,
         kind: Set(OrderKind::Sale),
         parent_id: Set(None),
@@ -454,18 +496,26 @@ async fn insert_sale(
         voided_at: Set(None),
         voided_by_staff_id: Set(None),
         void_reason: Set(None),
-    };
-    let Some(sale) = insert_row(txn, row).await? else {
-        if find_row(txn, input.source.as_str(), input.external_id.as_str())
-            .await?
-            .is_some()
-        {
-            return Ok(None);
-        }
-        return Err(receipt_taken(txn, entry_store_id, input.receipt_no.as_deref()).await?);
-    };
-    books::add_sale(txn, &sale).await?;
-    Ok(Some(sale))
+    })
+}
+
+/// The store the order was entered at, if it says; an unknown store code is refused.
+async fn entry_store_id(
+    txn: &DatabaseTransaction,
+    input: &OrderInput,
+) -> Result<Option<i32>, OrderError> {
+    Ok(match &input.entry_store {
+        None => None,
+        Some(EntryStore::Id(id)) => Some(*id),
+        Some(EntryStore::Code(code)) => Some(
+            stores::Entity::find()
+                .filter(stores::Column::Code.eq(code.as_str()))
+                .one(txn)
+                .await?
+                .ok_or_else(|| OrderError::UnknownStore(code.to_string()))?
+                .id,
+        ),
+    })
 }
 
 async fn receipt_taken(

@@ -171,23 +171,34 @@ async fn adjust_recorded(
     }))
 }
 
-/// Inserts an order row and reads it back in the same statement (`RETURNING`); `None` when a
-/// unique index already holds its twin. No conflict target: the source/external-id index and the
-/// in-store receipt index both answer "nothing inserted" instead of an error that would end a
-/// PostgreSQL transaction. Written out because sea-orm's insert-with-returning takes "nothing
-/// inserted" for an error, and uses `RETURNING` on SQLite only with a feature that would change
-/// every insert.
-pub(super) async fn insert_row(
+/// Inserts order rows and reads them back in the same statement (`RETURNING`); a row a unique
+/// index already holds the twin of is left out of the answer. No conflict target: the
+/// source/external-id index and the in-store receipt index both answer "nothing inserted" instead
+/// of an error that would end a PostgreSQL transaction. Written out because sea-orm's
+/// insert-with-returning takes "nothing inserted" for an error, and uses `RETURNING` on SQLite
+/// only with a feature that would change every insert.
+pub(super) async fn insert_rows(
     txn: &DatabaseTransaction,
-    row: orders::ActiveModel,
-) -> Result<Option<orders::Model>, OrderError> {
-    let mut insert = orders::Entity::insert(row)
+    rows: Vec<orders::ActiveModel>,
+) -> Result<Vec<orders::Model>, OrderError> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut insert = orders::Entity::insert_many(rows)
         .on_conflict(OnConflict::new().do_nothing().to_owned())
         .into_query();
     insert.returning(Query::returning().columns(orders::Column::iter()));
     let statement = txn.get_database_backend().build(&insert);
     Ok(orders::Entity::find()
         .from_raw_sql(statement)
-        .one(txn)
+        .all(txn)
         .await?)
+}
+
+/// [`insert_rows`] of one row: `None` when it was not inserted.
+async fn insert_row(
+    txn: &DatabaseTransaction,
+    row: orders::ActiveModel,
+) -> Result<Option<orders::Model>, OrderError> {
+    Ok(insert_rows(txn, vec![row]).await?.pop())
 }
