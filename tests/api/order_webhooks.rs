@@ -6,12 +6,13 @@ use chrono::{Duration, Utc};
 use futures_util::future::join_all;
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
+use store_assistant::db::entities::enums::StaffRole;
 use store_assistant::db::entities::enums::{OrderKind, OrderStatus, WebShop};
-use store_assistant::db::entities::order_webhook_deliveries;
+use store_assistant::db::entities::{order_webhook_deliveries, sales_daily};
 use store_assistant::domain::hmac::sign_base64;
 
 use crate::helpers::{SHOP_SECRET, TestApp, spawn_app};
-use crate::member_fixtures::{phone_member, set_bound_at};
+use crate::member_fixtures::{self, phone_member, set_bound_at};
 
 fn fixture(name: &str) -> Value {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -105,6 +106,220 @@ async fn many_orders_delivered_at_once_are_each_stored_once_with_their_totals() 
     );
     assert_eq!(app.daily_totals().await, (50, 50 * 1500, 0, 0));
     assert_eq!(app.buyer_rows().await.len(), 1);
+}
+
+/// New orders arriving at once are recorded together (one statement per step for a whole
+/// batch): each is still matched to its own member by the reference it gives (member id first,
+/// then LINE user id, then phone), credited to that member's store and clerk, and added to its
+/// own day cell and buyer row.
+#[tokio::test]
+async fn concurrent_orders_of_many_members_are_each_credited_and_totalled_in_their_own_cell() {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    let app = spawn_app().await;
+    let a01 = app.create_store("A01", "台北信義店", Some("北區")).await;
+    let b01 = app.create_store("B01", "台北大安店", Some("北區")).await;
+    let c01 = app.create_store("C01", "高雄巨蛋店", Some("南區")).await;
+    let clerk = member_fixtures::clerk(&app, c01).await;
+    let by_phone = phone_member(&app, a01, None, "+886912000001", None).await;
+    let by_line =
+        member_fixtures::line_member(&app, b01, None, "U00000000000000000000000000000b01", "小美")
+            .await;
+    let by_id = phone_member(&app, c01, Some(clerk), "+886912000003", None).await;
+    for member in [by_phone, by_line, by_id] {
+        set_bound_at(&app, member, Utc::now() - Duration::days(30)).await;
+    }
+    app.set_attribution("clerk", "").await;
+    app.set_shop_secret(WebShop::Generic, SHOP_SECRET).await;
+    // (who the order names, the member it must be credited to)
+    let customers = [
+        (json!({"phone": "0912000001"}), Some(by_phone)),
+        (
+            json!({"line_user_id": "U00000000000000000000000000000b01"}),
+            Some(by_line),
+        ),
+        (json!({"member_id": by_id}), Some(by_id)),
+        // The member id wins over a phone of someone else.
+        (
+            json!({"member_id": by_id, "phone": "0912000001"}),
+            Some(by_id),
+        ),
+        // A LINE user id nobody has: the phone finds the member.
+        (
+            json!({"line_user_id": "U0000000000000000000000000000dead", "phone": "0912000001"}),
+            Some(by_phone),
+        ),
+        (json!({"phone": "0987654321"}), None),
+        (Value::Null, None),
+    ];
+    let bodies: Vec<Value> = (0..42)
+        .map(|i| {
+            let mut body = generic_order(&format!("C-{i}"));
+            body["member"] = customers[i % customers.len()].0.clone();
+            body["channel"] = json!(if i % 3 == 0 { "in_store" } else { "online" });
+            body["amount"] = json!(100 + i);
+            body
+        })
+        .collect();
+    let now = Utc::now().timestamp();
+    let answers = join_all(
+        bodies
+            .iter()
+            .map(|body| app.post_generic_order(SHOP_SECRET, now, body)),
+    )
+    .await;
+    assert!(
+        answers.iter().all(|(status, _)| *status == 200),
+        "{answers:?}"
+    );
+
+    let rows = app.order_rows().await;
+    assert_eq!(rows.len(), 42);
+    let store_of = BTreeMap::from([(by_phone, a01), (by_line, b01), (by_id, c01)]);
+    for row in &rows {
+        let i: usize = row.external_id["C-".len()..].parse().unwrap();
+        let member = customers[i % customers.len()].1;
+        assert_eq!(row.member_id, member, "{}", row.external_id);
+        assert_eq!(
+            row.credited_store_id,
+            member.map(|m| store_of[&m]),
+            "{}",
+            row.external_id
+        );
+        let clerk_credited = (member == Some(by_id)).then_some(clerk);
+        assert_eq!(row.credited_clerk_id, clerk_credited, "{}", row.external_id);
+        assert_eq!(row.amount, 100 + i as i64);
+    }
+    // Each day cell holds exactly its own orders.
+    let mut expected: BTreeMap<(i32, i32, String), (i32, i64)> = BTreeMap::new();
+    for row in &rows {
+        let cell = expected
+            .entry((
+                row.credited_store_id.unwrap_or(0),
+                row.credited_clerk_id.unwrap_or(0),
+                format!("{:?}", row.channel),
+            ))
+            .or_default();
+        cell.0 += 1;
+        cell.1 += row.amount;
+    }
+    let mut kept: BTreeMap<(i32, i32, String), (i32, i64)> = BTreeMap::new();
+    for cell in sales_daily::Entity::find().all(&app.db).await.unwrap() {
+        let sums = kept
+            .entry((
+                cell.credited_store_id,
+                cell.credited_clerk_id,
+                format!("{:?}", cell.channel),
+            ))
+            .or_default();
+        sums.0 += cell.order_count;
+        sums.1 += cell.gross_amount;
+    }
+    assert_eq!(kept, expected);
+    let buyers: BTreeSet<(i32, i32, String)> = app
+        .buyer_rows()
+        .await
+        .into_iter()
+        .map(|b| (b.member_id, b.credited_store_id, format!("{:?}", b.channel)))
+        .collect();
+    let expected_buyers: BTreeSet<(i32, i32, String)> = rows
+        .iter()
+        .filter_map(|r| {
+            Some((
+                r.member_id?,
+                r.credited_store_id.unwrap_or(0),
+                format!("{:?}", r.channel),
+            ))
+        })
+        .collect();
+    assert_eq!(buyers, expected_buyers);
+}
+
+/// A new order that cannot be recorded (an unknown store code) among new ones recorded together
+/// is answered alone with its error; the others are stored, and nothing of it is.
+#[tokio::test]
+async fn a_new_order_naming_an_unknown_store_among_concurrent_ones_is_refused_alone() {
+    let app = spawn_app().await;
+    bound_member(&app).await;
+    app.set_shop_secret(WebShop::Generic, SHOP_SECRET).await;
+    let now = Utc::now().timestamp();
+    let mut bodies: Vec<Value> = (0..20).map(|i| generic_order(&format!("U-{i}"))).collect();
+    bodies[7]["store_code"] = json!("Z99");
+    let answers = join_all(
+        bodies
+            .iter()
+            .map(|body| app.post_generic_order(SHOP_SECRET, now, body)),
+    )
+    .await;
+    let (status, answer) = &answers[7];
+    assert_eq!(*status, 400, "{answer}");
+    assert!(
+        answer["message_en"].as_str().unwrap().contains("Z99"),
+        "{answer}"
+    );
+    for (status, answer) in answers[..7].iter().chain(&answers[8..]) {
+        assert_eq!(
+            (status, answer["created"].clone()),
+            (&200, json!(true)),
+            "{answer}"
+        );
+    }
+    let rows = app.order_rows().await;
+    assert_eq!(rows.len(), 19);
+    assert!(rows.iter().all(|r| r.external_id != "U-7"));
+    assert_eq!(app.daily_totals().await, (19, 19 * 1500, 0, 0));
+    let deliveries = order_webhook_deliveries::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(deliveries.len(), 19, "the refused delivery is not recorded");
+}
+
+/// The same orders sent by the API and by the webhook at the same moment are stored once each:
+/// whichever comes second is answered with the order the first stored.
+#[tokio::test]
+async fn orders_sent_by_the_api_and_the_webhook_at_once_are_stored_once() {
+    let app = spawn_app().await;
+    bound_member(&app).await;
+    app.set_shop_secret(WebShop::Generic, SHOP_SECRET).await;
+    let (hq, _) = app.create_account(StaffRole::Hq, None).await;
+    let api = app.api_token(hq, "網店同步").await;
+    let now = Utc::now().timestamp();
+    let bodies: Vec<Value> = (0..30).map(|i| generic_order(&format!("B-{i}"))).collect();
+    let by_webhook = join_all(
+        bodies
+            .iter()
+            .map(|body| app.post_generic_order(SHOP_SECRET, now, body)),
+    );
+    let by_api = join_all(
+        bodies
+            .iter()
+            .map(|body| api.call("POST", "/orders", Some(body.clone()))),
+    );
+    let (by_webhook, by_api) = futures_util::join!(by_webhook, by_api);
+    assert!(
+        by_webhook.iter().all(|(status, _)| *status == 200),
+        "{by_webhook:?}"
+    );
+    assert!(
+        by_api
+            .iter()
+            .all(|(status, _)| *status == 200 || *status == 201),
+        "{by_api:?}"
+    );
+    let rows = app.order_rows().await;
+    assert_eq!(rows.len(), 30);
+    for (i, ((_, hook), (_, api))) in by_webhook.iter().zip(&by_api).enumerate() {
+        let id = rows
+            .iter()
+            .find(|r| r.external_id == format!("B-{i}"))
+            .unwrap()
+            .id;
+        assert_eq!(hook["order_id"], json!(id), "{hook}");
+        assert_eq!(api["order"]["id"], json!(id), "{api}");
+        assert_ne!(hook["created"], api["created"], "{hook} {api}");
+    }
+    assert_eq!(app.daily_totals().await, (30, 30 * 1500, 0, 0));
 }
 
 #[tokio::test]
