@@ -1,19 +1,22 @@
 //! Group commit for order webhooks: one writer task records the deliveries of many concurrent
-//! requests in one transaction, each under a savepoint of its own, and each request is answered
-//! only after the transaction holding its delivery has committed.
+//! requests in one transaction, and each request is answered only after the transaction holding
+//! its delivery has committed.
 //!
 //! Why: SQLite has one connection, and a transaction per delivery queued every request behind the
 //! ~15 round trips and the commit of the one before it. Here the requests check signatures and
 //! read payloads in parallel, and BEGIN, HQ's attribution settings and COMMIT are paid once per
-//! batch of whatever arrived meanwhile (a batch of one when traffic is light). The same design as
-//! the LINE webhook's `services::webhook::group_commit`.
+//! batch of whatever arrived meanwhile (a batch of one when traffic is light). The new orders of a
+//! batch, the bulk of a burst, are recorded together in a few statements for all of them; the
+//! rest each under a savepoint of its own. The same design as the LINE webhook's
+//! `services::webhook::group_commit`.
 //!
 //! A delivery whose work fails is rolled back to its savepoint and undoes none of the others; its
-//! error is its answer, as it would have been alone. One that lost a race (a twin delivery or a
-//! refund of the same sale committed by another transaction, a PostgreSQL deadlock), and every
-//! delivery of a batch that could not commit, is handed back to its request and recorded there
-//! alone, in a transaction of its own tried again as often as any order's, so every answer is
-//! what a transaction of its own would have given.
+//! error is its answer, as it would have been alone. When one of the new orders recorded together
+//! does not go in, all of them are rolled back and recorded one by one instead. One that lost a
+//! race (a twin delivery or a refund of the same sale committed by another transaction, a
+//! PostgreSQL deadlock), and every delivery of a batch that could not commit, is handed back to
+//! its request and recorded there alone, in a transaction of its own tried again as often as any
+//! order's, so every answer is what a transaction of its own would have given.
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
 use tokio::sync::{mpsc, oneshot};

@@ -5,10 +5,10 @@
 //! shop's secret must be set (else 401), the signature is checked on the raw bytes (401; for the
 //! generic webhook also the 5-minute window), then the payload is read (400 with the field named),
 //! then the delivery is applied and recorded under what identifies it at its source, in a
-//! transaction shared with other requests' deliveries ([`group_commit`]), under a savepoint of its
-//! own. The delivery row commits with the order, or not at all, so a delivery that failed is
-//! processed when it is sent again; one that succeeded is answered "duplicate" (Shopify,
-//! WooCommerce: they retry until they hear 2xx) or refused as a replay (the generic webhook, 409).
+//! transaction shared with other requests' deliveries ([`group_commit`]). The delivery row commits
+//! with the order, or not at all, so a delivery that failed is processed when it is sent again;
+//! one that succeeded is answered "duplicate" (Shopify, WooCommerce: they retry until they hear
+//! 2xx) or refused as a replay (the generic webhook, 409).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -307,18 +307,31 @@ impl Known {
         txn: &DatabaseTransaction,
         deliveries: &[&VerifiedDelivery],
     ) -> Result<Self, DbErr> {
-        let keys: HashSet<&str> = deliveries
-            .iter()
-            .filter_map(|delivery| delivery.key.as_deref())
-            .collect();
+        let mut keys: HashMap<WebShop, Vec<&str>> = HashMap::new();
+        for delivery in deliveries {
+            if let Some(key) = &delivery.key {
+                keys.entry(delivery.shop).or_default().push(key);
+            }
+        }
         let recorded_deliveries = if keys.is_empty() {
             Vec::new()
         } else {
+            // Per shop, so the (source, delivery key) index serves each term: on the key alone
+            // SQLite read every delivery of the last week.
+            let any = keys
+                .into_iter()
+                .fold(Condition::any(), |any, (shop, keys)| {
+                    any.add(
+                        Condition::all()
+                            .add(order_webhook_deliveries::Column::Source.eq(shop))
+                            .add(order_webhook_deliveries::Column::DeliveryKey.is_in(keys)),
+                    )
+                });
             order_webhook_deliveries::Entity::find()
                 .select_only()
                 .column(order_webhook_deliveries::Column::Source)
                 .column(order_webhook_deliveries::Column::DeliveryKey)
-                .filter(order_webhook_deliveries::Column::DeliveryKey.is_in(keys))
+                .filter(any)
                 .into_tuple::<(WebShop, String)>()
                 .all(txn)
                 .await?
