@@ -43,14 +43,7 @@ pub(super) async fn add_sales(
         delta.orders += 1;
         delta.gross += sale.amount;
         if let Some(member_id) = sale.member_id {
-            buyers.insert((
-                sale.booked_month,
-                or_zero(sale.credited_store_id),
-                member_id,
-                sale.channel,
-                or_zero(sale.credited_clerk_id),
-                or_zero(sale.credited_group_id),
-            ));
+            buyers.insert(buyer(sale, member_id));
         }
     }
     add_to_days(db, cells).await?;
@@ -146,16 +139,9 @@ pub(super) async fn remove_sale(
         .count(db)
         .await?;
     if other_sales == 0 {
-        sales_buyers::Entity::delete_by_id((
-            sale.booked_month,
-            or_zero(sale.credited_store_id),
-            member_id,
-            sale.channel,
-            or_zero(sale.credited_clerk_id),
-            or_zero(sale.credited_group_id),
-        ))
-        .exec(db)
-        .await?;
+        sales_buyers::Entity::delete_by_id(buyer(sale, member_id))
+            .exec(db)
+            .await?;
     }
     Ok(())
 }
@@ -220,6 +206,19 @@ async fn add_to_days(db: &impl ConnectionTrait, cells: BTreeMap<Cell, Delta>) ->
         .exec_without_returning(db)
         .await?;
     Ok(())
+}
+
+/// The sale's member as a buyer of its month and cell (`sales_buyers`' key): month, credited
+/// store, member, channel, credited clerk, credited group.
+fn buyer(sale: &orders::Model, member_id: i32) -> (i32, i32, i32, SalesChannel, i32, i32) {
+    (
+        sale.booked_month,
+        or_zero(sale.credited_store_id),
+        member_id,
+        sale.channel,
+        or_zero(sale.credited_clerk_id),
+        or_zero(sale.credited_group_id),
+    )
 }
 
 /// The rollups' "none": ids start at 1.
