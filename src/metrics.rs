@@ -45,6 +45,8 @@ pub struct Metrics {
     line_api_errors: AtomicU64,
     password_verifications: AtomicU64,
     password_hashes: AtomicU64,
+    order_deliveries_together: AtomicU64,
+    order_deliveries_one_by_one: AtomicU64,
     latency_buckets: [AtomicU64; LATENCY_BUCKETS.len()],
     latency_count: AtomicU64,
     latency_sum_micros: AtomicU64,
@@ -94,6 +96,24 @@ impl Metrics {
     /// One new password hashed (account created, reset, changed).
     pub fn password_hashed(&self) {
         self.password_hashes.fetch_add(1, Relaxed);
+    }
+
+    /// Order-webhook deliveries written by the group commit: `together` as a batch's new orders
+    /// in one set of statements, `one_by_one` each on its own (under a savepoint or in a
+    /// transaction of its own).
+    pub fn order_deliveries_written(&self, together: usize, one_by_one: usize) {
+        self.order_deliveries_together
+            .fetch_add(together as u64, Relaxed);
+        self.order_deliveries_one_by_one
+            .fetch_add(one_by_one as u64, Relaxed);
+    }
+
+    /// (together, one by one): see [`Metrics::order_deliveries_written`].
+    pub fn order_deliveries(&self) -> (u64, u64) {
+        (
+            self.order_deliveries_together.load(Relaxed),
+            self.order_deliveries_one_by_one.load(Relaxed),
+        )
     }
 
     pub fn password_verifications(&self) -> u64 {
@@ -176,6 +196,19 @@ impl Metrics {
             writeln!(out, "# HELP {name} {help}")?;
             writeln!(out, "# TYPE {name} counter")?;
             writeln!(out, "{name} {}", value.load(Relaxed))?;
+        }
+
+        let name = "store_assistant_order_webhook_deliveries_written_total";
+        writeln!(
+            out,
+            "# HELP {name} Order-webhook deliveries written, by how: together (a batch's new orders in one set of statements) or one_by_one (each on its own: refunds, cancellations, orders seen before, new orders that could not go together)."
+        )?;
+        writeln!(out, "# TYPE {name} counter")?;
+        for (way, count) in [
+            ("together", &self.order_deliveries_together),
+            ("one_by_one", &self.order_deliveries_one_by_one),
+        ] {
+            writeln!(out, "{name}{{way=\"{way}\"}} {}", count.load(Relaxed))?;
         }
 
         let name = "store_assistant_webhook_processing_seconds";

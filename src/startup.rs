@@ -120,7 +120,7 @@ impl Application {
         }
         let webhook_wake = Arc::new(Notify::new());
         let webhook_store = EventStore::spawn(db.clone(), webhook_wake.clone());
-        let order_webhook_store = DeliveryStore::spawn(db.clone());
+        let order_webhook_store = DeliveryStore::spawn(db.clone(), metrics.clone());
         let ctx = Context {
             line: LineClient::new(&settings.line),
             sms: SmsProvider::from_settings(&settings.sms),

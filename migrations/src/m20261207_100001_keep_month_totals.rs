@@ -15,9 +15,9 @@
 //! in the booking: whatever writes the cells (a booking, a void) moves the totals in the same
 //! statement, and a booking costs no extra round trip to the database.
 //!
-//! The buyer triggers read the member's other rows, so buyer rows are written one per statement,
-//! as every booking and void does: PostgreSQL runs row triggers after the whole statement, when
-//! they would see each other, so there a statement writing several is refused. On PostgreSQL they
+//! The buyer triggers read the member's other rows, so on PostgreSQL buyer rows are written one
+//! per statement: it runs row triggers after the whole statement, when they would see each other,
+//! so there a statement writing several is refused. SQLite runs them as it writes each row. On PostgreSQL they
 //! also take a lock per member first (held to the commit), so two bookings of one member in
 //! different cells at the same time cannot both see themselves as the member's first row in a
 //! scope; SQLite has one writer. A bulk load undoes this migration, loads, and does it again:

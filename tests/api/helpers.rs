@@ -667,7 +667,12 @@ impl TestApp {
 // ---- Orders ----
 
 use store_assistant::db::entities::enums::WebShop;
-use store_assistant::db::entities::{orders, sales_buyers, sales_daily};
+use store_assistant::db::entities::{
+    orders, sales_buyer_counts, sales_buyers, sales_daily, sales_monthly,
+};
+
+/// `sales_monthly` and `sales_buyer_counts` rows, in key order.
+pub type MonthTotals = (Vec<sales_monthly::Model>, Vec<sales_buyer_counts::Model>);
 
 /// A secret long enough for the settings' rule.
 #[allow(dead_code)]
@@ -761,6 +766,36 @@ impl TestApp {
     /// The `sales_buyers` rows.
     pub async fn buyer_rows(&self) -> Vec<sales_buyers::Model> {
         sales_buyers::Entity::find().all(&self.db).await.unwrap()
+    }
+
+    /// The month totals and buyer counts the database's triggers keep (`sales_monthly`,
+    /// `sales_buyer_counts`), in key order.
+    pub async fn month_totals(&self) -> MonthTotals {
+        async fn by_key<E: EntityTrait>(db: &DatabaseConnection) -> Vec<E::Model> {
+            use sea_orm::{Iterable, PrimaryKeyToColumn, QueryOrder};
+            let mut rows = E::find();
+            for key in E::PrimaryKey::iter() {
+                rows = rows.order_by_asc(key.into_column());
+            }
+            rows.all(db).await.unwrap()
+        }
+        (
+            by_key::<sales_monthly::Entity>(&self.db).await,
+            by_key::<sales_buyer_counts::Entity>(&self.db).await,
+        )
+    }
+
+    /// The month totals and buyer counts summed and counted afresh from the day cells and buyer
+    /// rows, by undoing the migration that keeps them and doing it again (as when a database with
+    /// orders is migrated); the triggers are back afterwards.
+    pub async fn recounted_month_totals(&self) -> MonthTotals {
+        use migrations::MigratorTrait;
+        let undo = migrations::undo_to_before_month_totals();
+        migrations::Migrator::down(&self.db, Some(undo))
+            .await
+            .unwrap();
+        migrations::Migrator::up(&self.db, None).await.unwrap();
+        self.month_totals().await
     }
 
     /// Sets HQ's attribution level (`store`/`clerk`) and window ("" for none).

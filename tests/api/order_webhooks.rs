@@ -106,6 +106,14 @@ async fn many_orders_delivered_at_once_are_each_stored_once_with_their_totals() 
     );
     assert_eq!(app.daily_totals().await, (50, 50 * 1500, 0, 0));
     assert_eq!(app.buyer_rows().await.len(), 1);
+    // All new orders: every one was written with the others of its batch.
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    for line in [
+        "store_assistant_order_webhook_deliveries_written_total{way=\"together\"} 50",
+        "store_assistant_order_webhook_deliveries_written_total{way=\"one_by_one\"} 0",
+    ] {
+        assert!(metrics.contains(line), "{metrics}");
+    }
 }
 
 /// New orders arriving at once are recorded together (one statement per step for a whole
@@ -148,6 +156,16 @@ async fn concurrent_orders_of_many_members_are_each_credited_and_totalled_in_the
         (
             json!({"line_user_id": "U0000000000000000000000000000dead", "phone": "0912000001"}),
             Some(by_phone),
+        ),
+        // The LINE user id wins over a phone of someone else.
+        (
+            json!({"line_user_id": "U00000000000000000000000000000b01", "phone": "0912000001"}),
+            Some(by_line),
+        ),
+        // A member id nobody has: the LINE user id finds the member.
+        (
+            json!({"member_id": 999_999, "line_user_id": "U00000000000000000000000000000b01"}),
+            Some(by_line),
         ),
         (json!({"phone": "0987654321"}), None),
         (Value::Null, None),
@@ -233,6 +251,11 @@ async fn concurrent_orders_of_many_members_are_each_credited_and_totalled_in_the
         })
         .collect();
     assert_eq!(buyers, expected_buyers);
+    // And the month totals and buyer counts the triggers kept as the rows went in, several in
+    // one statement, are what counting them afresh gives.
+    let kept = app.month_totals().await;
+    assert!(!kept.0.is_empty() && !kept.1.is_empty(), "{kept:?}");
+    assert_eq!(app.recounted_month_totals().await, kept);
 }
 
 /// A new order that cannot be recorded (an unknown store code) among new ones recorded together
@@ -273,6 +296,10 @@ async fn a_new_order_naming_an_unknown_store_among_concurrent_ones_is_refused_al
         .await
         .unwrap();
     assert_eq!(deliveries.len(), 19, "the refused delivery is not recorded");
+    // Its batch could not go in together and was written one by one.
+    let (together, one_by_one) = app.ctx.metrics.order_deliveries();
+    assert!(one_by_one >= 1, "{together} {one_by_one}");
+    assert_eq!(together + one_by_one, 20);
 }
 
 /// The same orders sent by the API and by the webhook at the same moment are stored once each:
@@ -364,6 +391,8 @@ async fn a_refused_order_among_concurrent_ones_is_answered_alone_and_the_others_
         "the order first recorded is unchanged"
     );
     assert_eq!(app.daily_totals().await, (21, 21 * 1500, 0, 0));
+    // The new orders went in together; the order seen before was taken on its own.
+    assert_eq!(app.ctx.metrics.order_deliveries(), (21, 1));
     // The refused delivery was not recorded: sent again (signed anew), it is refused again.
     let (status, _) = app
         .post_generic_order(SHOP_SECRET, now + 1, &bodies[10])

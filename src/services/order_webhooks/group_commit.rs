@@ -18,10 +18,13 @@
 //! its request and recorded there alone, in a transaction of its own tried again as often as any
 //! order's, so every answer is what a transaction of its own would have given.
 
+use std::sync::Arc;
+
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{Handled, Known, VerifiedDelivery, record_alone, record_in, record_new_orders};
+use crate::metrics::Metrics;
 use crate::services::orders::{Booking, ChangedAmount, OrderError};
 
 /// Deliveries recorded in one transaction at most.
@@ -37,6 +40,7 @@ type Outcome = Result<Option<Handled>, OrderError>;
 pub struct DeliveryStore {
     db: DatabaseConnection,
     queue: mpsc::Sender<Pending>,
+    metrics: Arc<Metrics>,
 }
 
 struct Pending {
@@ -54,10 +58,10 @@ enum Answer {
 
 impl DeliveryStore {
     /// Starts the writer task.
-    pub fn spawn(db: DatabaseConnection) -> Self {
+    pub fn spawn(db: DatabaseConnection, metrics: Arc<Metrics>) -> Self {
         let (queue, pending) = mpsc::channel(QUEUE);
-        tokio::spawn(write(db.clone(), pending));
-        Self { db, queue }
+        tokio::spawn(write(db.clone(), pending, metrics.clone()));
+        Self { db, queue, metrics }
     }
 
     /// Records the delivery; returns once the transaction that recorded it has committed.
@@ -75,12 +79,15 @@ impl DeliveryStore {
         match answer.await.map_err(|_| stopped())? {
             Answer::Batched(outcome) => outcome,
             // In the request's task, so the writer goes on with the next batch meanwhile.
-            Answer::Alone(delivery) => record_alone(&self.db, &delivery).await,
+            Answer::Alone(delivery) => {
+                self.metrics.order_deliveries_written(0, 1);
+                record_alone(&self.db, &delivery).await
+            }
         }
     }
 }
 
-async fn write(db: DatabaseConnection, mut queue: mpsc::Receiver<Pending>) {
+async fn write(db: DatabaseConnection, mut queue: mpsc::Receiver<Pending>, metrics: Arc<Metrics>) {
     while let Some(first) = queue.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -89,7 +96,10 @@ async fn write(db: DatabaseConnection, mut queue: mpsc::Receiver<Pending>) {
         }
         let deliveries: Vec<&VerifiedDelivery> = batch.iter().map(|p| &p.delivery).collect();
         let outcomes = match record_batch(&db, &deliveries).await {
-            Ok(outcomes) => outcomes,
+            Ok((outcomes, together)) => {
+                metrics.order_deliveries_written(together, outcomes.len() - together);
+                outcomes
+            }
             Err(err) => {
                 tracing::warn!(error = %err, deliveries = batch.len(), "recording a batch of order webhooks failed; recording them one at a time");
                 batch.iter().map(|_| Err(OrderError::Retry)).collect()
@@ -106,8 +116,9 @@ async fn write(db: DatabaseConnection, mut queue: mpsc::Receiver<Pending>) {
     }
 }
 
-/// Records the deliveries in one transaction and commits it; the outcome of each, in order. An
-/// error (begin, a savepoint, the commit) means none of them was recorded.
+/// Records the deliveries in one transaction and commits it; the outcome of each, in order, and
+/// how many were new orders recorded together. An error (begin, a savepoint, the commit) means
+/// none of them was recorded.
 ///
 /// New orders are recorded together first ([`record_new_orders`]), under one savepoint: should
 /// any of them not go in, that is rolled back and they are recorded one by one with the rest.
@@ -116,27 +127,34 @@ async fn write(db: DatabaseConnection, mut queue: mpsc::Receiver<Pending>) {
 async fn record_batch(
     db: &DatabaseConnection,
     deliveries: &[&VerifiedDelivery],
-) -> Result<Vec<Outcome>, DbErr> {
+) -> Result<(Vec<Outcome>, usize), DbErr> {
     let txn = db.begin().await?;
     // What a changed amount means is each delivery's shop's (`record_in`).
     let booking = Booking::load(&txn, None, ChangedAmount::Refuse).await?;
     let mut known = Known::read(&txn, deliveries).await?;
     let mut outcomes: Vec<Option<Outcome>> = deliveries.iter().map(|_| None).collect();
     let new_orders = known.new_orders(deliveries);
+    let mut together_count = 0;
     if !new_orders.is_empty() {
-        let together: Vec<&VerifiedDelivery> = new_orders.iter().map(|&n| deliveries[n]).collect();
+        let together: Vec<_> = new_orders
+            .iter()
+            .map(|&(_, delivery, input)| (delivery, input))
+            .collect();
         txn.execute_unprepared("SAVEPOINT new_orders").await?;
         match record_new_orders(&txn, &booking, &mut known, &together).await {
             Ok(Some(handled)) => {
-                for (n, handled) in new_orders.into_iter().zip(handled) {
+                together_count = handled.len();
+                for ((n, ..), handled) in new_orders.into_iter().zip(handled) {
                     outcomes[n] = Some(Ok(Some(handled)));
                 }
                 txn.execute_unprepared("RELEASE SAVEPOINT new_orders")
                     .await?;
             }
             not_all => {
+                // Recorded meanwhile (`Ok(None)`) is a race the one-by-one path answers; an error
+                // here that every batch met would cost the speed of all of them, unseen.
                 if let Err(err) = not_all {
-                    tracing::debug!(error = %err, "recording new orders together failed; recording them one at a time");
+                    tracing::warn!(error = %err, orders = together.len(), "recording new orders together failed; recording them one by one");
                 }
                 txn.execute_unprepared(
                     "ROLLBACK TO SAVEPOINT new_orders; RELEASE SAVEPOINT new_orders",
@@ -162,5 +180,5 @@ async fn record_batch(
         *outcome = Some(recorded);
     }
     txn.commit().await?;
-    Ok(outcomes.into_iter().flatten().collect())
+    Ok((outcomes.into_iter().flatten().collect(), together_count))
 }

@@ -183,8 +183,9 @@ pub(crate) struct VerifiedDelivery {
 }
 
 /// Records one delivery inside `txn`: nothing when it was recorded before (`None`), else its
-/// event is applied and the delivery recorded with it. The one way a delivery is recorded, in a
-/// batch (under a savepoint) and alone (see [`group_commit`]). `booking` is the transaction's;
+/// event is applied and the delivery recorded with it. How any delivery is recorded, in a batch
+/// (under a savepoint) and alone (see [`group_commit`]); [`record_new_orders`] records a batch's
+/// new orders together to the same effect. `booking` is the transaction's;
 /// what a changed amount means is the shop's. `known` is what the transaction read of its
 /// deliveries beforehand ([`Known`]); this one's delivery and order join it.
 async fn record_in(
@@ -234,13 +235,9 @@ async fn record_new_orders(
     txn: &DatabaseTransaction,
     booking: &Booking,
     known: &mut Known,
-    deliveries: &[&VerifiedDelivery],
+    new_orders: &[(&VerifiedDelivery, &OrderInput)],
 ) -> Result<Option<Vec<Handled>>, OrderError> {
-    let inputs: Vec<&OrderInput> = deliveries
-        .iter()
-        .filter_map(|delivery| delivery.new_order())
-        .collect();
-    debug_assert_eq!(inputs.len(), deliveries.len());
+    let inputs: Vec<&OrderInput> = new_orders.iter().map(|(_, input)| *input).collect();
     let Some(sales) = orders::insert_sales(txn, booking, &inputs)
         .await?
         .into_iter()
@@ -258,15 +255,15 @@ async fn record_new_orders(
             created: true,
         })
         .collect();
-    let keyed: Vec<_> = deliveries
+    let keyed: Vec<_> = new_orders
         .iter()
         .zip(&handled)
-        .filter_map(|(delivery, handled)| Some((*delivery, delivery.key.as_deref()?, handled)))
+        .filter_map(|((delivery, _), handled)| Some((*delivery, delivery.key.as_deref()?, handled)))
         .collect();
     if record_deliveries(txn, &keyed).await? < keyed.len() as u64 {
         return Ok(None);
     }
-    for (delivery, input) in deliveries.iter().zip(inputs) {
+    for (delivery, input) in new_orders {
         known.add_delivery(delivery);
         known.add_order(input);
     }
@@ -284,6 +281,20 @@ impl VerifiedDelivery {
                 Some(input)
             }
             _ => None,
+        }
+    }
+
+    /// The order this delivery brings or changes (source, external id), if any.
+    fn order_ref(&self) -> Option<(&str, &str)> {
+        match &self.event {
+            ShopEvent::Order(input) => Some(order_key(input)),
+            ShopEvent::Refund {
+                order_external_id, ..
+            }
+            | ShopEvent::Cancel { order_external_id } => {
+                Some((shop_source(self.shop), order_external_id.as_str()))
+            }
+            ShopEvent::Ignored(_) => None,
         }
     }
 }
@@ -352,23 +363,36 @@ impl Known {
         })
     }
 
-    /// Which of the deliveries [`record_new_orders`] can record together: new orders never
-    /// recorded, each order and each delivery once (a twin is left to [`record_in`], after).
-    fn new_orders(&self, deliveries: &[&VerifiedDelivery]) -> Vec<usize> {
-        let mut orders = HashSet::new();
-        let mut keys = HashSet::new();
-        (0..deliveries.len())
-            .filter(|&n| {
-                let delivery = deliveries[n];
-                delivery.new_order().is_some_and(|input| {
-                    !self.has_delivery(delivery)
-                        && !self.has_order(input)
-                        && orders.insert(order_key(input))
-                        && delivery
-                            .key
-                            .as_ref()
-                            .is_none_or(|key| keys.insert((delivery.shop, key)))
-                })
+    /// The deliveries [`record_new_orders`] can record together (with their orders and where
+    /// they are in `deliveries`): new orders never recorded, with nothing refunded or cancelled,
+    /// whose order no other delivery of the batch brings or changes (so the batch's deliveries of
+    /// one order stay in the order they came), each delivery once.
+    fn new_orders<'a>(
+        &self,
+        deliveries: &[&'a VerifiedDelivery],
+    ) -> Vec<(usize, &'a VerifiedDelivery, &'a OrderInput)> {
+        let mut refs: HashMap<(&str, &str), usize> = HashMap::new();
+        let mut keys: HashMap<(WebShop, &str), usize> = HashMap::new();
+        for delivery in deliveries {
+            if let Some(order) = delivery.order_ref() {
+                *refs.entry(order).or_default() += 1;
+            }
+            if let Some(key) = &delivery.key {
+                *keys.entry((delivery.shop, key)).or_default() += 1;
+            }
+        }
+        deliveries
+            .iter()
+            .enumerate()
+            .filter_map(|(n, &delivery)| {
+                let input = delivery.new_order()?;
+                let alone = refs[&order_key(input)] == 1
+                    && delivery
+                        .key
+                        .as_ref()
+                        .is_none_or(|key| keys[&(delivery.shop, key.as_str())] == 1);
+                (alone && !self.has_delivery(delivery) && !self.has_order(input))
+                    .then_some((n, delivery, input))
             })
             .collect()
     }
@@ -412,6 +436,16 @@ fn changed_amount(shop: WebShop) -> ChangedAmount {
     }
 }
 
+/// The source a shop's orders are recorded under, for its refunds and cancellations (the generic
+/// webhook's orders name their own source, and it sends neither).
+fn shop_source(shop: WebShop) -> &'static str {
+    match shop {
+        WebShop::Shopify => shopify::SOURCE,
+        WebShop::WooCommerce => woocommerce::SOURCE,
+        WebShop::Generic => "",
+    }
+}
+
 fn duplicate(shop: WebShop) -> Result<Handled, WebhookError> {
     match shop {
         WebShop::Generic => Err(WebhookError::Replay),
@@ -434,11 +468,7 @@ async fn apply(
     shop: WebShop,
     event: &ShopEvent,
 ) -> Result<Handled, OrderError> {
-    let source = match shop {
-        WebShop::Shopify => shopify::SOURCE,
-        WebShop::WooCommerce => woocommerce::SOURCE,
-        WebShop::Generic => "",
-    };
+    let source = shop_source(shop);
     let recorded = |recorded: Recorded| Handled::Recorded {
         created: recorded.created,
         order: Box::new(recorded.order),

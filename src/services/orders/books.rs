@@ -47,6 +47,10 @@ pub(super) async fn add_sales(
         }
     }
     add_to_days(db, cells).await?;
+    // By member first: on PostgreSQL each buyer row takes its member's lock, and two batches
+    // taking their members in one order cannot deadlock on them.
+    let mut buyers: Vec<_> = buyers.into_iter().collect();
+    buyers.sort_by_key(|&(_, _, member_id, ..)| member_id);
     let rows: Vec<sales_buyers::ActiveModel> = buyers
         .into_iter()
         .map(
