@@ -185,9 +185,9 @@ pub(crate) struct VerifiedDelivery {
 /// Records one delivery inside `txn`: nothing when it was recorded before (`None`), else its
 /// event is applied and the delivery recorded with it. How any delivery is recorded, in a batch
 /// (under a savepoint) and alone (see [`group_commit`]); [`record_new_orders`] records a batch's
-/// new orders together to the same effect. `booking` is the transaction's;
-/// what a changed amount means is the shop's. `known` is what the transaction read of its
-/// deliveries beforehand ([`Known`]); this one's delivery and order join it.
+/// new orders together to the same effect. `booking` is the transaction's; what a changed amount
+/// means is the shop's. `known` is what the transaction read of its deliveries beforehand
+/// ([`Known`]); this one's delivery and order join it.
 async fn record_in(
     txn: &DatabaseTransaction,
     booking: &Booking,
