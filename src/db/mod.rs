@@ -107,6 +107,30 @@ pub async fn delete_batch<E: EntityTrait>(
     Ok(deleted.rows_affected)
 }
 
+/// `(first = a AND second IN (b, …)) OR …`, one term per distinct `a`, so an index on
+/// `(first, second)` serves every term (on `second IN (…)` alone SQLite scans the whole index);
+/// `None` when there are no pairs.
+pub fn pairs_in<A, B>(
+    first: impl ColumnTrait,
+    second: impl ColumnTrait,
+    pairs: impl IntoIterator<Item = (A, B)>,
+) -> Option<Condition>
+where
+    A: Into<sea_orm::Value> + Eq + std::hash::Hash,
+    B: Into<sea_orm::Value>,
+{
+    let mut by_first: std::collections::HashMap<A, Vec<B>> = std::collections::HashMap::new();
+    for (a, b) in pairs {
+        by_first.entry(a).or_default().push(b);
+    }
+    if by_first.is_empty() {
+        return None;
+    }
+    Some(by_first.into_iter().fold(Condition::any(), |any, (a, bs)| {
+        any.add(Condition::all().add(first.eq(a)).add(second.is_in(bs)))
+    }))
+}
+
 /// The one connection's page cache, in KiB. SQLite's default (2 MiB) holds little more than the
 /// indexes an order touches at once: every statement then read its pages back from the file (a
 /// system call each), which took a third of the writer thread under a burst of orders.

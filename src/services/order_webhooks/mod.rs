@@ -318,34 +318,25 @@ impl Known {
         txn: &DatabaseTransaction,
         deliveries: &[&VerifiedDelivery],
     ) -> Result<Self, DbErr> {
-        let mut keys: HashMap<WebShop, Vec<&str>> = HashMap::new();
-        for delivery in deliveries {
-            if let Some(key) = &delivery.key {
-                keys.entry(delivery.shop).or_default().push(key);
+        let keys = deliveries
+            .iter()
+            .filter_map(|delivery| Some((delivery.shop, delivery.key.as_deref()?)));
+        let recorded_deliveries = match crate::db::pairs_in(
+            order_webhook_deliveries::Column::Source,
+            order_webhook_deliveries::Column::DeliveryKey,
+            keys,
+        ) {
+            None => Vec::new(),
+            Some(any) => {
+                order_webhook_deliveries::Entity::find()
+                    .select_only()
+                    .column(order_webhook_deliveries::Column::Source)
+                    .column(order_webhook_deliveries::Column::DeliveryKey)
+                    .filter(any)
+                    .into_tuple::<(WebShop, String)>()
+                    .all(txn)
+                    .await?
             }
-        }
-        let recorded_deliveries = if keys.is_empty() {
-            Vec::new()
-        } else {
-            // Per shop, so the (source, delivery key) index serves each term: on the key alone
-            // SQLite read every delivery of the last week.
-            let any = keys
-                .into_iter()
-                .fold(Condition::any(), |any, (shop, keys)| {
-                    any.add(
-                        Condition::all()
-                            .add(order_webhook_deliveries::Column::Source.eq(shop))
-                            .add(order_webhook_deliveries::Column::DeliveryKey.is_in(keys)),
-                    )
-                });
-            order_webhook_deliveries::Entity::find()
-                .select_only()
-                .column(order_webhook_deliveries::Column::Source)
-                .column(order_webhook_deliveries::Column::DeliveryKey)
-                .filter(any)
-                .into_tuple::<(WebShop, String)>()
-                .all(txn)
-                .await?
         };
         let orders = orders::recorded_of(
             txn,

@@ -27,9 +27,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::NotSet, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
+    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
 use crate::db::entities::enums::{AttributionLevel, OrderKind, OrderStatus, SalesChannel};
@@ -239,23 +238,10 @@ pub async fn recorded_of(
     db: &impl ConnectionTrait,
     orders: impl IntoIterator<Item = (&str, &str)>,
 ) -> Result<HashSet<(String, String)>, DbErr> {
-    let mut by_source: HashMap<&str, Vec<&str>> = HashMap::new();
-    for (source, external_id) in orders {
-        by_source.entry(source).or_default().push(external_id);
-    }
-    if by_source.is_empty() {
+    let Some(any) = crate::db::pairs_in(orders::Column::Source, orders::Column::ExternalId, orders)
+    else {
         return Ok(HashSet::new());
-    }
-    // Per source, so the (source, external_id) index serves each term.
-    let any = by_source
-        .into_iter()
-        .fold(Condition::any(), |any, (source, external_ids)| {
-            any.add(
-                Condition::all()
-                    .add(orders::Column::Source.eq(source))
-                    .add(orders::Column::ExternalId.is_in(external_ids)),
-            )
-        });
+    };
     let found = orders::Entity::find()
         .select_only()
         .column(orders::Column::Source)
