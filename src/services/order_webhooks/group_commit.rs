@@ -12,18 +12,21 @@
 //!
 //! A delivery whose work fails is rolled back to its savepoint and undoes none of the others; its
 //! error is its answer, as it would have been alone. When one of the new orders recorded together
-//! does not go in, all of them are rolled back and recorded one by one instead. One that lost a
-//! race (a twin delivery or a refund of the same sale committed by another transaction, a
-//! PostgreSQL deadlock), and every delivery of a batch that could not commit, is handed back to
-//! its request and recorded there alone, in a transaction of its own tried again as often as any
-//! order's, so every answer is what a transaction of its own would have given.
+//! does not go in, all of them are rolled back and the others tried together again; what could
+//! not go in is recorded one by one. One that lost a race (a twin delivery or a refund of the same
+//! sale committed by another transaction, a PostgreSQL deadlock), and every delivery of a batch
+//! that could not commit, is handed back to its request and recorded there alone, in a
+//! transaction of its own tried again as often as any order's, so every answer is what a
+//! transaction of its own would have given.
 
 use std::sync::Arc;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Handled, Known, VerifiedDelivery, record_alone, record_in, record_new_orders};
+use super::{
+    Handled, Known, Together, VerifiedDelivery, record_alone, record_in, record_new_orders,
+};
 use crate::metrics::Metrics;
 use crate::services::orders::{Booking, ChangedAmount, OrderError};
 
@@ -121,7 +124,8 @@ async fn write(db: DatabaseConnection, mut queue: mpsc::Receiver<Pending>, metri
 /// none of them was recorded.
 ///
 /// New orders are recorded together first ([`record_new_orders`]), under one savepoint: should
-/// any of them not go in, that is rolled back and they are recorded one by one with the rest.
+/// any of them not go in, that is rolled back, and the others are tried together again without
+/// them ([`Together`]); what was left out is recorded one by one with the rest.
 /// The rest (refunds, cancellations, orders seen before, twins) each under a savepoint of its
 /// own, so one that fails undoes none of the others.
 async fn record_batch(
@@ -133,35 +137,41 @@ async fn record_batch(
     let booking = Booking::load(&txn, None, ChangedAmount::Refuse).await?;
     let mut known = Known::read(&txn, deliveries).await?;
     let mut outcomes: Vec<Option<Outcome>> = deliveries.iter().map(|_| None).collect();
-    let new_orders = known.new_orders(deliveries);
+    let mut new_orders = known.new_orders(deliveries);
     let mut together_count = 0;
-    if !new_orders.is_empty() {
+    while !new_orders.is_empty() {
         let together: Vec<_> = new_orders
             .iter()
             .map(|&(_, delivery, input)| (delivery, input))
             .collect();
         txn.execute_unprepared("SAVEPOINT new_orders").await?;
-        match record_new_orders(&txn, &booking, &mut known, &together).await {
-            Ok(Some(handled)) => {
+        let elsewhere = match record_new_orders(&txn, &booking, &mut known, &together).await {
+            Ok(Together::Recorded(handled)) => {
                 together_count = handled.len();
                 for ((n, ..), handled) in new_orders.into_iter().zip(handled) {
                     outcomes[n] = Some(Ok(Some(handled)));
                 }
                 txn.execute_unprepared("RELEASE SAVEPOINT new_orders")
                     .await?;
+                break;
             }
-            not_all => {
-                // Recorded meanwhile (`Ok(None)`) is a race the one-by-one path answers; an error
-                // here that every batch met would cost the speed of all of them, unseen.
-                if let Err(err) = not_all {
-                    tracing::warn!(error = %err, orders = together.len(), "recording new orders together failed; recording them one by one");
-                }
-                txn.execute_unprepared(
-                    "ROLLBACK TO SAVEPOINT new_orders; RELEASE SAVEPOINT new_orders",
-                )
-                .await?;
+            Ok(Together::OrdersRecordedElsewhere(positions)) => positions,
+            Ok(Together::DeliveryRecordedElsewhere) => (0..new_orders.len()).collect(),
+            Err(err) => {
+                // An error here that every batch met would cost the speed of all of them, unseen.
+                tracing::warn!(error = %err, orders = together.len(), "recording new orders together failed; recording them one by one");
+                (0..new_orders.len()).collect()
             }
-        }
+        };
+        txn.execute_unprepared("ROLLBACK TO SAVEPOINT new_orders; RELEASE SAVEPOINT new_orders")
+            .await?;
+        // Those go one by one below; the others are tried together again.
+        new_orders = new_orders
+            .into_iter()
+            .enumerate()
+            .filter(|(n, _)| !elsewhere.contains(n))
+            .map(|(_, new_order)| new_order)
+            .collect();
     }
     // One savepoint name, released and set again in one round trip between deliveries (sea-orm's
     // nested transactions take two); the commit releases the last.

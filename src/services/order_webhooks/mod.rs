@@ -36,6 +36,7 @@ use crate::webshops::generic::{self, OrderJson, SignatureRefusal};
 use crate::webshops::{PayloadError, ShopEvent, shopify, woocommerce};
 
 mod group_commit;
+
 pub use group_commit::DeliveryStore;
 
 /// Deliveries are remembered this long: longer than any platform retries.
@@ -228,25 +229,22 @@ async fn record_alone(
 /// Records deliveries of orders new to the transaction together, one statement per step for all
 /// of them instead of several per delivery ([`orders::insert_sales`], one insert of their
 /// deliveries): the common case of a burst of webhooks. For each, what [`record_in`] gives a new
-/// order. `None` when any of them was not inserted (the order or the delivery was recorded by
-/// another transaction meanwhile, or an in-store receipt is taken): the caller rolls back to
-/// before this and records each with [`record_in`], which answers each as it should.
+/// order. When not all of them went in, the caller rolls back to before this (see [`Together`]).
 async fn record_new_orders(
     txn: &DatabaseTransaction,
     booking: &Booking,
     known: &mut Known,
     new_orders: &[(&VerifiedDelivery, &OrderInput)],
-) -> Result<Option<Vec<Handled>>, OrderError> {
+) -> Result<Together, OrderError> {
     let inputs: Vec<&OrderInput> = new_orders.iter().map(|(_, input)| *input).collect();
-    let Some(sales) = orders::insert_sales(txn, booking, &inputs)
-        .await?
-        .into_iter()
-        .collect::<Option<Vec<_>>>()
-    else {
-        return Ok(None);
-    };
+    let sales = orders::insert_sales(txn, booking, &inputs).await?;
+    let recorded_elsewhere: Vec<usize> = (0..sales.len()).filter(|&n| sales[n].is_none()).collect();
+    if !recorded_elsewhere.is_empty() {
+        return Ok(Together::OrdersRecordedElsewhere(recorded_elsewhere));
+    }
     let handled: Vec<Handled> = sales
         .into_iter()
+        .flatten()
         .map(|sale| Handled::Recorded {
             order: Box::new(RecordedOrder {
                 sale,
@@ -261,13 +259,29 @@ async fn record_new_orders(
         .filter_map(|((delivery, _), handled)| Some((*delivery, delivery.key.as_deref()?, handled)))
         .collect();
     if record_deliveries(txn, &keyed).await? < keyed.len() as u64 {
-        return Ok(None);
+        return Ok(Together::DeliveryRecordedElsewhere);
     }
     for (delivery, input) in new_orders {
         known.add_delivery(delivery);
         known.add_order(input);
     }
-    Ok(Some(handled))
+    Ok(Together::Recorded(handled))
+}
+
+/// What recording new orders together came to.
+#[derive(Debug)]
+enum Together {
+    /// All of them: what each gave.
+    Recorded(Vec<Handled>),
+    /// These (positions among them) were recorded by another transaction meanwhile (PostgreSQL: an
+    /// API call with the same order), or an in-store receipt is taken. The caller rolls back and
+    /// tries the others together again, then these one by one: recording them one by one at
+    /// once would hold the day cells' locks while waiting for other transactions' orders, which
+    /// wait for those cells (a deadlock a second each, for every such order).
+    OrdersRecordedElsewhere(Vec<usize>),
+    /// A delivery was recorded by another transaction meanwhile: the caller rolls back and
+    /// records them all one by one.
+    DeliveryRecordedElsewhere,
 }
 
 impl VerifiedDelivery {
